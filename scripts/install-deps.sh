@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package ward needs to build, test and benchmark.
+# Idempotent; run as root on Debian 12. Usage: scripts/install-deps.sh [--all|--build]
+set -euo pipefail
+
+build_pkgs=(
+  build-essential meson ninja-build pkg-config
+  libjansson-dev libseccomp-dev libcap-dev
+)
+test_pkgs=(
+  libcmocka-dev bats jq busybox-static uidmap util-linux iproute2 procps
+  clang libclang-rt-14-dev strace
+)
+
+mode=${1:---all}
+case "$mode" in
+  --build) pkgs=("${build_pkgs[@]}") ;;
+  --all)   pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [--all|--build]" >&2; exit 2 ;;
+esac
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps.sh: must run as root" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,370 @@
+/* Placement in cgroups. Layouts: v2 (/sys/fs/cgroup is cgroup2), v1 (one
+ * mount per controller under /sys/fs/cgroup), hybrid (v1 controllers plus a
+ * cgroup2 mount, often at /sys/fs/cgroup/unified). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/log.h"
+#include "cgroup.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+const char *ward_cgroup_layout_name(enum ward_cgroup_layout l)
+{
+	static const char *const n[] = {"v1", "v2", "hybrid", "none"};
+	return n[l];
+}
+
+struct hierarchy {
+	char mountpoint[512];
+	char controllers[256]; /* "" for cgroup2 */
+	bool v2;
+};
+
+/* Every cgroup mount directly under /sys/fs/cgroup (or the v2 root itself). */
+static size_t hierarchies(struct hierarchy *h, size_t max)
+{
+	_cleanup_file_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+	if (!mi)
+		return 0;
+	size_t n = 0;
+	char line[4096];
+	while (n < max && fgets(line, sizeof(line), mi)) {
+		char mp[512], fstype[64], opts[1024];
+		char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mp) != 1 ||
+		    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
+			continue;
+		bool v2 = strcmp(fstype, "cgroup2") == 0;
+		if (!v2 && strcmp(fstype, "cgroup") != 0)
+			continue;
+		if (strcmp(mp, "/sys/fs/cgroup") != 0 &&
+		    (strncmp(mp, "/sys/fs/cgroup/", 15) != 0 || strchr(mp + 15, '/')))
+			continue;
+		struct hierarchy *e = &h[n];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->mountpoint, sizeof(e->mountpoint), "%s", mp);
+		e->v2 = v2;
+		if (!v2) {
+			char *save = NULL;
+			for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(o, "rw") || !strcmp(o, "ro") || !strncmp(o, "release_agent", 13) ||
+				    !strcmp(o, "clone_children") || !strcmp(o, "xattr") ||
+				    !strcmp(o, "noprefix") || !strcmp(o, "cpuset_v2_mode"))
+					continue;
+				size_t l = strlen(e->controllers);
+				snprintf(e->controllers + l, sizeof(e->controllers) - l, "%s%s",
+					 l ? "," : "", o);
+			}
+		}
+		n++;
+	}
+	return n;
+}
+
+enum ward_cgroup_layout ward_cgroup_layout(void)
+{
+	struct statfs fs;
+	if (statfs("/sys/fs/cgroup", &fs) < 0)
+		return WARD_CG_NONE;
+	if (fs.f_type == CGROUP2_SUPER_MAGIC)
+		return WARD_CG_V2;
+	struct hierarchy h[32];
+	size_t n = hierarchies(h, 32);
+	bool v1 = false, v2 = false;
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].v2)
+			v2 = true;
+		else if (strncmp(h[i].controllers, "name=", 5) != 0)
+			v1 = true;
+	}
+	if (v1 && v2)
+		return WARD_CG_HYBRID;
+	return v1 ? WARD_CG_V1 : v2 ? WARD_CG_V2 : WARD_CG_NONE;
+}
+
+/* The cgroup path of this process in a hierarchy (from /proc/self/cgroup). */
+static int own_path(const struct hierarchy *h, char *out, size_t len)
+{
+	_cleanup_file_ FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -1;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		bool match = h->v2 ? (strcmp(line, "0") == 0 && c1[1] == '\0')
+				   : strcmp(c1 + 1, h->controllers) == 0;
+		if (match) {
+			snprintf(out, len, "%s", c2 + 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* cgroupsPath: absolute is below the hierarchy root; relative is below our
+ * own cgroup; absent is /ward/<id> (runc uses the bare id). */
+static void container_rel_path(const struct ward_spec *spec, const char *id,
+			       const struct hierarchy *h, char *out, size_t len)
+{
+	const char *cp = spec->lx.cgroups_path;
+	if (!cp || !*cp) {
+		snprintf(out, len, "/ward/%s", id);
+		return;
+	}
+	if (cp[0] == '/') {
+		snprintf(out, len, "%s", cp);
+		return;
+	}
+	char own[2048] = "/";
+	own_path(h, own, sizeof(own));
+	snprintf(out, len, "%s%s%s", own, own[strlen(own) - 1] == '/' ? "" : "/", cp);
+}
+
+/* A new v1 cpuset cgroup starts with empty cpus/mems, and nothing can join
+ * it until they are copied from the parent. */
+static void cpuset_inherit(const char *dir)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char path[4200], parent[4200];
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		ward_err e;
+		_cleanup_free_ char *cur = NULL;
+		if (ward_read_file_at(AT_FDCWD, path, &cur, NULL, &e) < 0)
+			continue;
+		if (cur[0] != '\n' && cur[0] != '\0')
+			continue;
+		snprintf(parent, sizeof(parent), "%s", dir);
+		char *slash = strrchr(parent, '/');
+		if (!slash)
+			continue;
+		snprintf(slash, sizeof(parent) - (size_t)(slash - parent), "/%s", files[i]);
+		_cleanup_free_ char *pv = NULL;
+		if (ward_read_file_at(AT_FDCWD, parent, &pv, NULL, &e) == 0)
+			ward_write_file_at(AT_FDCWD, path, pv, strlen(pv), &e);
+	}
+}
+
+static int mkdir_cgroup(const char *dir, bool cpuset, ward_err *err)
+{
+	char buf[4200];
+	snprintf(buf, sizeof(buf), "%s", dir);
+	/* Create every level below the mount point, each inheriting cpusets. */
+	for (char *p = buf + strlen("/sys/fs/cgroup/") ; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) == 0 && cpuset)
+			cpuset_inherit(buf);
+		else if (errno != EEXIST && errno != 0 && access(buf, F_OK) != 0)
+			return ward_err_sys(err, errno, "create cgroup %s", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return ward_err_sys(err, errno, "create cgroup %s", buf);
+	if (cpuset)
+		cpuset_inherit(buf);
+	return 0;
+}
+
+int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err)
+{
+	enum ward_cgroup_layout layout = ward_cgroup_layout();
+	json_t *cg = json_pack("{s:s, s:[]}", "layout", ward_cgroup_layout_name(layout), "dirs");
+	json_object_set_new(extra, "cgroup", cg);
+	if (layout == WARD_CG_NONE)
+		return 0;
+	struct hierarchy h[32];
+	size_t n = hierarchies(h, 32);
+	json_t *dirs = json_object_get(cg, "dirs");
+	for (size_t i = 0; i < n; i++) {
+		if (layout == WARD_CG_V2 && !h[i].v2)
+			continue;
+		char rel[2048], dir[4200];
+		container_rel_path(spec, id, &h[i], rel, sizeof(rel));
+		snprintf(dir, sizeof(dir), "%s%s", h[i].mountpoint, rel);
+		size_t dl = strlen(dir);
+		while (dl > 1 && dir[dl - 1] == '/')
+			dir[--dl] = '\0';
+		if (mkdir_cgroup(dir, strstr(h[i].controllers, "cpuset") != NULL, err) < 0) {
+			if (geteuid() != 0 && (err->errnum == EACCES || err->errnum == EPERM ||
+					       err->errnum == EROFS)) {
+				/* Rootless without delegation: run without a cgroup, as runc. */
+				ward_debug("no cgroup for rootless container: %s", err->msg);
+				ward_err_clear(err);
+				continue;
+			}
+			ward_cgroup_destroy(extra, &(ward_err){0});
+			return ward_err_wrap(err, "linux.cgroupsPath");
+		}
+		json_t *d = json_pack("{s:s, s:s, s:b}", "path", dir, "controllers",
+				      h[i].controllers, "v2", h[i].v2);
+		json_array_append_new(dirs, d);
+	}
+	return 0;
+}
+
+bool ward_cgroup_present(json_t *extra)
+{
+	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
+	return json_array_size(dirs) > 0;
+}
+
+int ward_cgroup_enter(json_t *extra, pid_t pid, ward_err *err)
+{
+	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
+	size_t i;
+	json_t *d;
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", pid);
+	json_array_foreach(dirs, i, d)
+	{
+		char path[4300];
+		snprintf(path, sizeof(path), "%s/cgroup.procs",
+			 json_string_value(json_object_get(d, "path")));
+		if (ward_write_file_at(AT_FDCWD, path, buf, (size_t)len, err) < 0)
+			return ward_err_wrap(err, "join cgroup");
+	}
+	return 0;
+}
+
+static const char *pick_dir(json_t *extra, const char *want)
+{
+	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
+	size_t i;
+	json_t *d;
+	const char *any = NULL;
+	json_array_foreach(dirs, i, d)
+	{
+		const char *ctrl = json_string_value(json_object_get(d, "controllers"));
+		const char *path = json_string_value(json_object_get(d, "path"));
+		if (want && ctrl && strcmp(ctrl, want) == 0)
+			return path;
+		if (!any || json_is_true(json_object_get(d, "v2")))
+			any = path;
+	}
+	return want ? NULL : any;
+}
+
+int ward_cgroup_pids(json_t *extra, pid_t **pids, size_t *n, ward_err *err)
+{
+	*pids = NULL;
+	*n = 0;
+	const char *dir = pick_dir(extra, "pids");
+	if (!dir)
+		dir = pick_dir(extra, NULL);
+	if (!dir)
+		return 0;
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	_cleanup_free_ char *text = NULL;
+	if (ward_read_file_at(AT_FDCWD, path, &text, NULL, err) < 0)
+		return err->errnum == ENOENT ? (ward_err_clear(err), 0) : -1;
+	size_t cap = 16;
+	pid_t *v = malloc(cap * sizeof(pid_t));
+	if (!v)
+		return ward_err_sys(err, ENOMEM, "cgroup pids");
+	for (char *p = text; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (*n == cap) {
+			pid_t *nv = realloc(v, (cap *= 2) * sizeof(pid_t));
+			if (!nv) {
+				free(v);
+				return ward_err_sys(err, ENOMEM, "cgroup pids");
+			}
+			v = nv;
+		}
+		v[(*n)++] = (pid_t)pid;
+		p = end;
+		while (*p == '\n')
+			p++;
+	}
+	*pids = v;
+	return 0;
+}
+
+int ward_cgroup_kill_all(json_t *extra, int sig, ward_err *err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n;
+	if (ward_cgroup_pids(extra, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			return ward_err_sys(err, errno, "kill %d", pids[i]);
+	return 0;
+}
+
+bool ward_cgroup_is_frozen(json_t *extra)
+{
+	const char *dir = pick_dir(extra, "freezer");
+	char path[4300];
+	ward_err e;
+	_cleanup_free_ char *text = NULL;
+	if (dir) {
+		snprintf(path, sizeof(path), "%s/freezer.state", dir);
+		if (ward_read_file_at(AT_FDCWD, path, &text, NULL, &e) == 0)
+			return strncmp(text, "FROZEN", 6) == 0;
+		return false;
+	}
+	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
+	size_t i;
+	json_t *d;
+	json_array_foreach(dirs, i, d)
+	{
+		if (!json_is_true(json_object_get(d, "v2")))
+			continue;
+		snprintf(path, sizeof(path), "%s/cgroup.freeze",
+			 json_string_value(json_object_get(d, "path")));
+		if (ward_read_file_at(AT_FDCWD, path, &text, NULL, &e) == 0)
+			return text[0] == '1';
+	}
+	return false;
+}
+
+int ward_cgroup_destroy(json_t *extra, ward_err *err)
+{
+	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
+	size_t i;
+	json_t *d;
+	int ret = 0;
+	json_array_foreach(dirs, i, d)
+	{
+		const char *path = json_string_value(json_object_get(d, "path"));
+		/* A process that just died may linger in the cgroup for a moment. */
+		for (int tries = 0; tries < 200; tries++) {
+			if (rmdir(path) == 0 || errno == ENOENT)
+				break;
+			if (errno != EBUSY) {
+				ret = ward_err_sys(err, errno, "remove cgroup %s", path);
+				break;
+			}
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+			if (tries == 199)
+				ret = ward_err_sys(err, EBUSY, "remove cgroup %s", path);
+		}
+	}
+	return ret;
+}

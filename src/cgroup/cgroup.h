@@ -1,0 +1,31 @@
+/* cgroups: v1, v2 and hybrid hosts. What the container's cgroup is lives in
+ * the state's "extra" object under "cgroup", so every command finds it again. */
+#ifndef WARD_CGROUP_H
+#define WARD_CGROUP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../oci/spec.h"
+#include "../util/err.h"
+
+enum ward_cgroup_layout { WARD_CG_V1, WARD_CG_V2, WARD_CG_HYBRID, WARD_CG_NONE };
+enum ward_cgroup_layout ward_cgroup_layout(void);
+const char *ward_cgroup_layout_name(enum ward_cgroup_layout l);
+
+/* Create the container's cgroup(s) and record them in extra["cgroup"]. A
+ * rootless caller without delegation gets no cgroup (and a debug line). */
+int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err);
+/* Move pid into every hierarchy of the container's cgroup. */
+int ward_cgroup_enter(json_t *extra, pid_t pid, ward_err *err);
+/* Remove the cgroup directories (after the processes are gone). */
+int ward_cgroup_destroy(json_t *extra, ward_err *err);
+/* Signal every process in the container's cgroup. */
+int ward_cgroup_kill_all(json_t *extra, int sig, ward_err *err);
+/* Pids in the container's cgroup (malloc'd array). */
+int ward_cgroup_pids(json_t *extra, pid_t **pids, size_t *n, ward_err *err);
+bool ward_cgroup_is_frozen(json_t *extra);
+bool ward_cgroup_present(json_t *extra);
+
+#endif

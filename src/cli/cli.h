@@ -1,0 +1,33 @@
+#ifndef WARD_CLI_H
+#define WARD_CLI_H
+
+#include "../runtime/runtime.h"
+
+#define WARD_VERSION "0.1.0"
+
+struct ward_cli {
+	struct ward_ctx ctx;
+	const char *log_path;
+	bool log_json;
+	bool debug;
+};
+
+/* Each command: argv[0] is the command name; returns the process exit code. */
+int ward_cmd_create(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_run(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_start(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_state(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_kill(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_delete(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_list(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_exec(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_spec(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_features(struct ward_cli *g, int argc, char **argv);
+
+/* Print err as one line (stderr and --log) and return 1. */
+int ward_cli_fail(const ward_err *err);
+/* "ward: <cmd>: <msg>" usage error, exit code 1 (runc's). */
+int ward_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ward_cli_print_json(json_t *j);
+
+#endif

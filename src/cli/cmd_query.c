@@ -1,0 +1,131 @@
+/* state, list */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/cleanup.h"
+#include "cli.h"
+
+int ward_cmd_state(struct ward_cli *g, int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-')
+		return ward_cli_usage("state", "expects exactly one container id");
+	struct ward_state st;
+	ward_err err = {0};
+	if (ward_state_load(&g->ctx, argv[1], false, &st, &err) < 0) {
+		ward_state_release(&st);
+		return ward_cli_fail(&err);
+	}
+	json_t *j = ward_state_to_json(&st, false);
+	ward_cli_print_json(j);
+	json_decref(j);
+	ward_state_release(&st);
+	return 0;
+}
+
+static const char *owner_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+	if (pw)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "#%u", uid);
+	return buf;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ward_cmd_list(struct ward_cli *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *format = "table";
+	bool quiet = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "f:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': printf("usage: ward list [--format table|json] [--quiet]\n"); return 0;
+		default: return ward_cli_usage("list", "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
+		return ward_cli_usage("list", "--format: unknown format \"%s\"", format);
+	bool json = strcmp(format, "json") == 0;
+
+	/* Collect ids sorted, as runc's output is stable. */
+	size_t n = 0, cap = 16;
+	_cleanup_free_ char **ids = malloc(cap * sizeof(char *));
+	_cleanup_dir_ DIR *d = opendir(g->ctx.root);
+	if (!d && errno != ENOENT) {
+		ward_err err;
+		ward_err_sys(&err, errno, "list: open %s", g->ctx.root);
+		return ward_cli_fail(&err);
+	}
+	struct dirent *de;
+	while (d && ids && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		if (n == cap) {
+			char **nv = realloc(ids, (cap *= 2) * sizeof(char *));
+			if (!nv)
+				break;
+			ids = nv;
+		}
+		ids[n++] = strdup(de->d_name);
+	}
+	if (n)
+		qsort(ids, n, sizeof(char *), cmp_names);
+
+	json_t *arr = json_array();
+	if (!json && !quiet)
+		printf("%-12s %-12s %-12s %-12s %-12s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
+	for (size_t i = 0; i < n; i++) {
+		struct ward_state st;
+		ward_err err = {0};
+		if (ward_state_load(&g->ctx, ids[i], false, &st, &err) < 0) {
+			ward_state_release(&st);
+			free(ids[i]);
+			continue;
+		}
+		char owner[64];
+		owner_name(st.owner_uid, owner, sizeof(owner));
+		if (quiet) {
+			printf("%s\n", st.id);
+		} else if (json) {
+			json_t *j = ward_state_to_json(&st, false);
+			json_object_set_new(j, "owner", json_string(owner));
+			json_array_append_new(arr, j);
+		} else {
+			printf("%-12s %-12d %-12s %-12s %-12s %s\n", st.id,
+			       st.status == WARD_STOPPED ? 0 : st.pid, ward_status_name(st.status),
+			       st.bundle, st.created, owner);
+		}
+		ward_state_release(&st);
+		free(ids[i]);
+	}
+	if (json && !quiet) {
+		char *s = json_dumps(arr, JSON_COMPACT);
+		if (s) {
+			puts(s);
+			free(s);
+		}
+	}
+	json_decref(arr);
+	return 0;
+}

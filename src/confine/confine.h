@@ -1,0 +1,27 @@
+/* The privilege layers applied right before exec, in this order:
+ * rlimits -> supplementary groups, gid, uid (keeping caps) -> capabilities ->
+ * no_new_privs -> LSM label -> Landlock -> seccomp (last). */
+#ifndef WARD_CONFINE_H
+#define WARD_CONFINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../oci/spec.h"
+#include "../util/err.h"
+
+/* Highest capability the running kernel knows (/proc/sys/kernel/cap_last_cap). */
+int ward_caps_last_kernel(void);
+/* Drop from the sets the capabilities this kernel lacks, warning once each. */
+void ward_caps_clamp(struct ward_caps *caps);
+
+int ward_rlimits_apply(const struct ward_process *p, ward_err *err);
+
+struct ward_privs_opts {
+	bool setgroups_allowed; /* false in a user namespace with setgroups denied */
+};
+/* User switch and capability sets; call with full privileges. */
+int ward_privs_apply(const struct ward_process *p, const struct ward_privs_opts *o, ward_err *err);
+int ward_nnp_apply(const struct ward_process *p, ward_err *err);
+
+#endif

@@ -1,0 +1,96 @@
+/* The Linux mechanics of a container: namespaces, ID maps, mounts, devices,
+ * pivot_root, terminal, the parent<->child sync protocol. No policy here. */
+#ifndef WARD_LINUX_H
+#define WARD_LINUX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../oci/spec.h"
+#include "../util/err.h"
+
+/* ---- sync.c: messages between the runtime and the container's init ---- */
+enum ward_sync_type {
+	WARD_SYNC_MAPS_DONE = 1, /* parent -> child: ID maps written, go on */
+	WARD_SYNC_HOOKS,	 /* child -> parent: run createRuntime hooks now */
+	WARD_SYNC_HOOKS_DONE,	 /* parent -> child */
+	WARD_SYNC_PTY,		 /* child -> parent: the pty master (fd attached) */
+	WARD_SYNC_READY,	 /* child -> parent: set up, waiting to exec */
+	WARD_SYNC_GO,		 /* parent -> child (run): exec now */
+	WARD_SYNC_ERROR,	 /* either way: errnum + message */
+	WARD_SYNC_PID,		 /* intermediate -> parent: the init's pid */
+};
+
+struct ward_sync_msg {
+	uint32_t type;
+	int32_t errnum;
+	int64_t value;
+	char msg[WARD_ERR_MSG_MAX];
+};
+
+int ward_sync_pair(int fds[2], ward_err *err);
+/* fd_to_pass < 0: none. */
+int ward_sync_send(int sock, uint32_t type, int64_t value, int fd_to_pass, ward_err *err);
+int ward_sync_send_error(int sock, const ward_err *e);
+/* Waits for one message; EOF is an error naming what was awaited. fd_out may be NULL. */
+int ward_sync_recv(int sock, struct ward_sync_msg *m, int *fd_out, ward_err *err);
+/* Receive and require a type; an ERROR message becomes *err. */
+int ward_sync_expect(int sock, uint32_t type, struct ward_sync_msg *m, int *fd_out, ward_err *err);
+
+/* ---- userns.c ---- */
+/* Write uid_map/gid_map of pid (directly as root, via newuidmap/newgidmap otherwise). */
+int ward_userns_write_maps(pid_t pid, const struct ward_linux *l, ward_err *err);
+/* True when a new user namespace will have setgroups denied (rootless single-id map). */
+bool ward_userns_setgroups_denied(const struct ward_linux *l);
+
+/* ---- ns.c ---- */
+/* Open every namespace path of the spec (fds[i] = -1 where none), checking the type. */
+int ward_ns_open_paths(const struct ward_linux *l, int fds[WARD_NS_COUNT], ward_err *err);
+/* setns into the opened paths, the user namespace first. */
+int ward_ns_join_paths(const int fds[WARD_NS_COUNT], ward_err *err);
+/* CLONE_NEW* flags for the namespaces to create (present, no path). */
+int ward_ns_new_flags(const struct ward_linux *l);
+/* Time namespace with offsets: unshare, write offsets, enter (from inside the child). */
+int ward_ns_setup_time(const struct ward_linux *l, ward_err *err);
+void ward_ns_close(int fds[WARD_NS_COUNT]);
+
+/* ---- rootfs.c / mount.c / devices.c ---- */
+struct ward_rootfs_ctx {
+	const struct ward_spec *spec;
+	const char *rootfs;  /* absolute path on the host */
+	bool userns;	     /* mknod not possible: bind devices */
+	bool no_pivot;
+	int rootfd;	     /* O_PATH of the rootfs, after the self-bind */
+	int devnull_fd;	     /* O_PATH of the host's /dev/null (masking) */
+	int console_fd;	     /* pty slave, or -1 */
+};
+/* Everything before pivot_root: propagation, self-bind, mounts, devices,
+ * sysctls, masked and read-only paths (while the host's /dev/null is at hand). */
+int ward_rootfs_prepare(struct ward_rootfs_ctx *c, ward_err *err);
+int ward_rootfs_pivot(struct ward_rootfs_ctx *c, ward_err *err);
+/* After pivot_root: /dev/console, root.readonly, propagation. */
+int ward_rootfs_finalize(struct ward_rootfs_ctx *c, ward_err *err);
+int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, bool userns, ward_err *err);
+int ward_devices_create(int rootfd, const struct ward_spec *s, bool userns, ward_err *err);
+int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *err);
+int ward_readonly_paths(int rootfd, char *const *paths, ward_err *err);
+
+/* ---- sysctl.c ---- */
+int ward_sysctl_apply(int rootfd, const struct ward_linux *l, ward_err *err);
+
+/* ---- terminal.c ---- */
+/* Allocate a pty inside the container (after pivot), make it the controlling
+ * terminal and stdio. Returns the master fd; *slave_fd is kept for /dev/console. */
+int ward_terminal_setup(const struct ward_process *p, int *slave_fd, ward_err *err);
+/* Send a pty master over a console socket as runc does (SCM_RIGHTS). */
+int ward_terminal_send(const char *socket_path, int master, ward_err *err);
+/* Proxy a pty master to our stdio until the master hangs up. */
+int ward_terminal_proxy(int master, int pidfd, ward_err *err);
+
+/* ---- proc.c ---- */
+/* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat), 0 if gone. */
+unsigned long long ward_proc_start_time(pid_t pid, char *state);
+long ward_clone3(uint64_t flags, int *pidfd, int cgroup_fd);
+
+#endif

@@ -1,0 +1,367 @@
+/* One mount of config.json, done with the new mount API: the mount is built
+ * detached (open_tree / fsopen+fsmount), given its attributes, and attached
+ * with move_mount onto a destination fd resolved inside the root. No path the
+ * container controls is ever handed to mount(2) as a string. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/log.h"
+#include "linux.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+/* MS_* per-mount flags -> MOUNT_ATTR_*. */
+static void flags_to_attr(unsigned long set, unsigned long clr, uint64_t *attr_set,
+			  uint64_t *attr_clr)
+{
+	static const struct {
+		unsigned long ms;
+		uint64_t attr;
+	} map[] = {
+		{MS_RDONLY, MOUNT_ATTR_RDONLY},	    {MS_NOSUID, MOUNT_ATTR_NOSUID},
+		{MS_NODEV, MOUNT_ATTR_NODEV},	    {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+		{MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+		if (set & map[i].ms)
+			*attr_set |= map[i].attr;
+		else if (clr & map[i].ms)
+			*attr_clr |= map[i].attr;
+	}
+	/* The atime modes are one field: setting one means clearing the field. */
+	if (set & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
+		*attr_clr |= MOUNT_ATTR__ATIME;
+		*attr_set |= (set & MS_NOATIME) ? MOUNT_ATTR_NOATIME
+			   : (set & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME
+						    : MOUNT_ATTR_RELATIME;
+	}
+}
+
+static int set_attr(int fd, bool recursive, uint64_t set, uint64_t clr, uint64_t propagation,
+		    ward_err *err)
+{
+	if (!set && !clr && !propagation)
+		return 0;
+	struct mount_attr a = {.attr_set = set, .attr_clr = clr, .propagation = propagation};
+	if (set & MOUNT_ATTR__ATIME & ~MOUNT_ATTR_RELATIME)
+		a.attr_clr |= MOUNT_ATTR__ATIME;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0)
+		return ward_err_sys(err, errno, "mount_setattr");
+	return 0;
+}
+
+static uint64_t ms_propagation(unsigned long p)
+{
+	p &= ~(unsigned long)MS_REC;
+	return p;
+}
+
+/* Attach a detached mount at dst (an fd from inside the root). */
+static int attach(int tree, int dstfd, ward_err *err)
+{
+	if (move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return ward_err_sys(err, errno, "move_mount");
+	return 0;
+}
+
+/* After attaching, propagation is set on the new mount (a detached tree has none). */
+static int set_propagation_at(int rootfd, const char *dest, unsigned long prop, ward_err *err)
+{
+	if (!prop)
+		return 0;
+	_cleanup_close_ int fd = ward_open_in_root(rootfd, dest, O_PATH, 0, err);
+	if (fd < 0)
+		return -1;
+	return set_attr(fd, (prop & MS_REC) != 0, 0, 0, ms_propagation(prop), err);
+}
+
+static int do_bind(int rootfd, const struct ward_mount *m, ward_err *err)
+{
+	struct stat st;
+	if (stat(m->source, &st) < 0)
+		return ward_err_sys(err, errno, "bind source %s", m->source);
+	_cleanup_close_ int dst = ward_ensure_in_root(rootfd, m->destination, S_ISDIR(st.st_mode),
+						      err);
+	if (dst < 0)
+		return -1;
+	_cleanup_close_ int tree =
+		open_tree(AT_FDCWD, m->source,
+			  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->rbind ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return ward_err_sys(err, errno, "open_tree %s", m->source);
+	uint64_t set = 0, clr = 0;
+	flags_to_attr(m->flags, m->clear_flags, &set, &clr);
+	if (set_attr(tree, false, set, clr, 0, err) < 0)
+		return -1;
+	if ((m->rec_attr_set || m->rec_attr_clr) &&
+	    set_attr(tree, true, m->rec_attr_set, m->rec_attr_clr, 0, err) < 0)
+		return -1;
+	if (attach(tree, dst, err) < 0)
+		return -1;
+	return set_propagation_at(rootfd, m->destination, m->propagation, err);
+}
+
+/* Read the messages the kernel left on an fs context: the real reason. */
+static void fs_context_reason(int fsfd, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	char line[256];
+	ssize_t n;
+	size_t o = 0;
+	while ((n = read(fsfd, line, sizeof(line) - 1)) > 0) {
+		line[n] = '\0';
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "; " : "", line + 2);
+		if (o >= len)
+			break;
+	}
+}
+
+static int fs_create(const char *type, const char *source, const char *data, const char *label,
+		     ward_err *err)
+{
+	_cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return ward_err_sys(err, errno, "fsopen %s", type);
+	if (source && *source)
+		fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0);
+	if (data) {
+		_cleanup_free_ char *copy = strdup(data);
+		char *save = NULL;
+		for (char *opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(opt, '=');
+			int r;
+			if (eq) {
+				*eq = '\0';
+				r = fsconfig(fs, FSCONFIG_SET_STRING, opt, eq + 1, 0);
+			} else {
+				r = fsconfig(fs, FSCONFIG_SET_FLAG, opt, NULL, 0);
+			}
+			if (r < 0) {
+				int e = errno;
+				char why[256];
+				fs_context_reason(fs, why, sizeof(why));
+				if (eq)
+					*eq = '=';
+				return ward_err_sys(err, e, "%s option \"%s\"%s%s", type, opt,
+						    *why ? ": " : "", why);
+			}
+		}
+	}
+	if (label && *label && fsconfig(fs, FSCONFIG_SET_STRING, "context", label, 0) < 0)
+		return ward_err_sys(err, errno, "%s: mount label", type);
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int e = errno;
+		char why[256];
+		fs_context_reason(fs, why, sizeof(why));
+		return ward_err_sys(err, e, "create %s filesystem%s%s", type, *why ? ": " : "", why);
+	}
+	int mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0)
+		return ward_err_sys(err, errno, "fsmount %s", type);
+	return mnt;
+}
+
+/* cgroup v1/hybrid: a tmpfs holding a bind of each hierarchy's own cgroup. */
+static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, ward_err *err);
+
+static bool host_cgroup2_unified(void)
+{
+	struct stat st;
+	return stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
+}
+
+static int do_fs(int rootfd, const struct ward_mount *m, bool userns, ward_err *err)
+{
+	const char *type = m->type;
+	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
+		if (!host_cgroup2_unified())
+			return mount_cgroup_v1(rootfd, m, err);
+		type = "cgroup2";
+	}
+	(void)userns;
+	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
+	if (dst < 0)
+		return -1;
+	_cleanup_close_ int mnt = fs_create(type, m->source, m->data, NULL, err);
+	if (mnt < 0)
+		return -1;
+	uint64_t set = 0, clr = 0;
+	flags_to_attr(m->flags, m->clear_flags, &set, &clr);
+	if (set_attr(mnt, false, set, clr, 0, err) < 0)
+		return -1;
+	if (attach(mnt, dst, err) < 0)
+		return -1;
+	return set_propagation_at(rootfd, m->destination, m->propagation, err);
+}
+
+/* Read this process's cgroup path in a v1 hierarchy named by its controllers. */
+static int own_cgroup_path(const char *controllers, char *out, size_t len)
+{
+	_cleanup_file_ FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -1;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+		const char *ctrl = c1 + 1;
+		bool match = strcmp(ctrl, controllers) == 0 ||
+			     (strncmp(controllers, "name=", 5) != 0 && strcmp(ctrl, controllers) == 0);
+		if (*controllers == '\0' && *ctrl == '\0')
+			match = true; /* the v2 line "0::/path" */
+		if (match) {
+			snprintf(out, len, "%s", c2 + 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, ward_err *err)
+{
+	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
+	if (dst < 0)
+		return -1;
+	_cleanup_close_ int tmp = fs_create("tmpfs", "cgroup", "mode=755,size=64k", NULL, err);
+	if (tmp < 0)
+		return -1;
+	uint64_t set = 0, clr = 0;
+	flags_to_attr(m->flags & ~(unsigned long)MS_RDONLY, m->clear_flags, &set, &clr);
+	if (set_attr(tmp, false, set, clr, 0, err) < 0 || attach(tmp, dst, err) < 0)
+		return -1;
+
+	/* Each host hierarchy under /sys/fs/cgroup, bound at its own cgroup. */
+	_cleanup_file_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+	if (!mi)
+		return ward_err_sys(err, errno, "open mountinfo");
+	char line[4096];
+	while (fgets(line, sizeof(line), mi)) {
+		char mp[1024], fstype[64], opts[1024];
+		char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s", mp) != 1 ||
+		    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
+			continue;
+		if (strncmp(mp, "/sys/fs/cgroup/", 15) != 0 || strchr(mp + 15, '/'))
+			continue;
+		bool v2 = strcmp(fstype, "cgroup2") == 0;
+		if (!v2 && strcmp(fstype, "cgroup") != 0)
+			continue;
+		const char *name = mp + 15;
+		/* Find the controllers of this hierarchy among its super options. */
+		char ctrls[256] = "";
+		if (!v2) {
+			char *save = NULL;
+			for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+				if (strcmp(o, "rw") == 0 || strcmp(o, "ro") == 0 ||
+				    strncmp(o, "release_agent", 13) == 0 ||
+				    strcmp(o, "clone_children") == 0 || strcmp(o, "xattr") == 0 ||
+				    strcmp(o, "noprefix") == 0 || strcmp(o, "cpuset_v2_mode") == 0)
+					continue;
+				size_t l = strlen(ctrls);
+				snprintf(ctrls + l, sizeof(ctrls) - l, "%s%s", l ? "," : "", o);
+			}
+		}
+		char own[2048];
+		if (own_cgroup_path(v2 ? "" : ctrls, own, sizeof(own)) < 0)
+			snprintf(own, sizeof(own), "/");
+		char src[4096];
+		snprintf(src, sizeof(src), "%s%s", mp, own);
+		char rel[1100];
+		snprintf(rel, sizeof(rel), "%s/%s", m->destination, name);
+		_cleanup_close_ int sub = ward_mkdir_p_in_root(rootfd, rel, 0755, err);
+		if (sub < 0)
+			return -1;
+		_cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (tree < 0) {
+			ward_debug("cgroup mount: skip %s: %s", src, strerror(errno));
+			continue;
+		}
+		uint64_t s2 = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, c2 = 0;
+		flags_to_attr(m->flags, m->clear_flags, &s2, &c2);
+		if (set_attr(tree, false, s2, c2, 0, err) < 0 || attach(tree, sub, err) < 0)
+			return ward_err_wrap(err, "cgroup hierarchy %s", name);
+	}
+	if (m->flags & MS_RDONLY) {
+		_cleanup_close_ int top = ward_open_in_root(rootfd, m->destination, O_PATH, 0, err);
+		if (top < 0 || set_attr(top, false, MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, bool userns, ward_err *err)
+{
+	int r = m->bind ? do_bind(rootfd, m, err) : do_fs(rootfd, m, userns, err);
+	if (r < 0)
+		return ward_err_wrap(err, "mounts[%zu] %s", index, m->destination);
+	return 0;
+}
+
+int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *err)
+{
+	for (size_t i = 0; paths && paths[i]; i++) {
+		_cleanup_close_ int fd = ward_open_in_root(rootfd, paths[i], O_PATH, 0, err);
+		if (fd < 0) {
+			if (err->errnum == ENOENT)
+				continue;
+			return ward_err_wrap(err, "linux.maskedPaths[%zu]", i);
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return ward_err_sys(err, errno, "linux.maskedPaths[%zu]: stat %s", i, paths[i]);
+		_cleanup_close_ int tree = -1;
+		if (S_ISDIR(st.st_mode)) {
+			tree = fs_create("tmpfs", "tmpfs", "mode=000", NULL, err);
+			if (tree >= 0 && set_attr(tree, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+								MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+						  0, 0, err) < 0)
+				return -1;
+		} else {
+			tree = open_tree(devnull_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+								 AT_EMPTY_PATH);
+			if (tree < 0)
+				ward_err_sys(err, errno, "open_tree /dev/null");
+		}
+		if (tree < 0 || attach(tree, fd, err) < 0)
+			return ward_err_wrap(err, "linux.maskedPaths[%zu] %s", i, paths[i]);
+	}
+	return 0;
+}
+
+int ward_readonly_paths(int rootfd, char *const *paths, ward_err *err)
+{
+	for (size_t i = 0; paths && paths[i]; i++) {
+		_cleanup_close_ int fd = ward_open_in_root(rootfd, paths[i], O_PATH, 0, err);
+		if (fd < 0) {
+			if (err->errnum == ENOENT)
+				continue;
+			return ward_err_wrap(err, "linux.readonlyPaths[%zu]", i);
+		}
+		_cleanup_close_ int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+								     AT_EMPTY_PATH | AT_RECURSIVE);
+		if (tree < 0)
+			return ward_err_sys(err, errno, "linux.readonlyPaths[%zu] %s: open_tree", i,
+					    paths[i]);
+		if (set_attr(tree, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+						 MOUNT_ATTR_NOEXEC,
+			     0, 0, err) < 0 ||
+		    attach(tree, fd, err) < 0)
+			return ward_err_wrap(err, "linux.readonlyPaths[%zu] %s", i, paths[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,35 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "linux.h"
+
+/* Written through the container's own /proc, so a namespaced key lands in
+ * the container's namespaces, never the host's. */
+int ward_sysctl_apply(int rootfd, const struct ward_linux *l, ward_err *err)
+{
+	if (!l->n_sysctl)
+		return 0;
+	_cleanup_close_ int procsys = ward_open_in_root(rootfd, "/proc/sys", O_PATH | O_DIRECTORY, 0, err);
+	if (procsys < 0)
+		return ward_err_wrap(err, "linux.sysctl: is /proc mounted?");
+	for (size_t i = 0; i < l->n_sysctl; i++) {
+		char rel[512];
+		snprintf(rel, sizeof(rel), "%s", l->sysctl[i].key);
+		for (char *p = rel; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		_cleanup_close_ int fd = ward_open_in_root(procsys, rel, O_WRONLY, 0, err);
+		if (fd < 0)
+			return ward_err_wrap(err, "linux.sysctl.%s", l->sysctl[i].key);
+		const char *v = l->sysctl[i].value;
+		if (write(fd, v, strlen(v)) < 0)
+			return ward_err_sys(err, errno, "linux.sysctl.%s: write \"%s\"",
+					    l->sysctl[i].key, v);
+	}
+	return 0;
+}

@@ -1,0 +1,361 @@
+/* create: parse, check, make the state dir, clone the init into its
+ * namespaces, drive its setup over the sync socket, record the state. On any
+ * failure everything made so far is undone: process, cgroup, state dir. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "../linux/linux.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/log.h"
+#include "runtime.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct creation {
+	const struct ward_ctx *ctx;
+	const struct ward_create_opts *o;
+	struct ward_spec *spec;
+	char bundle[PATH_MAX];
+	char rootfs[PATH_MAX];
+	int rootdir;
+	struct ward_state st;
+	bool dir_made;
+	int fifo_fd;
+	int ns_fds[WARD_NS_COUNT];
+	int sync[2];
+	pid_t pid;
+	int pidfd;
+	int pty_master;
+};
+
+static int check_spec(struct creation *c, ward_err *err)
+{
+	const struct ward_spec *s = c->spec;
+	if (!s->process)
+		return ward_err_set(err, "config.json: process: missing required field");
+	if (!s->lx.ns[WARD_NS_MNT].present)
+		return ward_err_set(err, "config.json: linux.namespaces: a mount namespace is "
+					 "required (the root filesystem is set up in it)");
+	if (s->process->terminal && !c->o->console_socket && !c->o->foreground)
+		return ward_err_set(err, "config.json: process.terminal: cannot allocate a tty "
+					 "when detaching without --console-socket");
+	if (!s->process->terminal && c->o->console_socket)
+		return ward_err_set(err, "--console-socket given but process.terminal is false");
+	if (s->root_path[0] == '/')
+		snprintf(c->rootfs, sizeof(c->rootfs), "%s", s->root_path);
+	else
+		snprintf(c->rootfs, sizeof(c->rootfs), "%s/%s", c->bundle, s->root_path);
+	struct stat st;
+	if (stat(c->rootfs, &st) < 0)
+		return ward_err_sys(err, errno, "config.json: root.path: rootfs %s", c->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return ward_err_set(err, "config.json: root.path: %s is not a directory", c->rootfs);
+	if (geteuid() != 0 && !s->lx.ns[WARD_NS_USER].present)
+		return ward_err_set(err, "config.json: linux.namespaces: running as an unprivileged "
+					 "user needs a user namespace (try `ward spec --rootless`)");
+	return 0;
+}
+
+static int make_state_dir(struct creation *c, ward_err *err)
+{
+	c->rootdir = ward_state_root_open(c->ctx, true, err);
+	if (c->rootdir < 0)
+		return -1;
+	if (mkdirat(c->rootdir, c->o->id, 0711) < 0) {
+		if (errno == EEXIST)
+			return ward_err_set(err, "container with id exists: %s", c->o->id);
+		return ward_err_sys(err, errno, "create state dir for %s", c->o->id);
+	}
+	c->dir_made = true;
+	c->st.dirfd = openat(c->rootdir, c->o->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c->st.dirfd < 0)
+		return ward_err_sys(err, errno, "open state dir");
+	if (flock(c->st.dirfd, LOCK_EX) < 0)
+		return ward_err_sys(err, errno, "lock state dir");
+	/* The init blocks opening this for writing until `start` opens it to read.
+	 * Mode 0622: a user-namespaced init (not host root) must be able to write. */
+	if (mkfifoat(c->st.dirfd, "exec.fifo", 0622) < 0)
+		return ward_err_sys(err, errno, "create exec fifo");
+	(void)!fchmodat(c->st.dirfd, "exec.fifo", 0622, 0);
+	c->fifo_fd = openat(c->st.dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+	if (c->fifo_fd < 0)
+		return ward_err_sys(err, errno, "open exec fifo");
+	return 0;
+}
+
+static bool has_joins(const struct creation *c)
+{
+	for (int i = 0; i < WARD_NS_COUNT; i++)
+		if (c->ns_fds[i] >= 0)
+			return true;
+	return false;
+}
+
+__attribute__((noreturn)) static void run_init(struct creation *c)
+{
+	/* The state dir fd carries create's flock: holding a copy would keep
+	 * the container locked until exec. */
+	close(c->sync[0]);
+	close(c->st.dirfd);
+	close(c->rootdir);
+	ward_ns_close(c->ns_fds);
+	struct ward_init_args a = {
+		.spec = c->spec,
+		.id = c->o->id,
+		.bundle = c->bundle,
+		.rootfs = c->rootfs,
+		.sync = c->sync[1],
+		.fifo_fd = c->fifo_fd,
+		.userns_new = c->spec->lx.ns[WARD_NS_USER].present &&
+			      !c->spec->lx.ns[WARD_NS_USER].path,
+		.no_pivot = c->o->no_pivot,
+		.no_new_keyring = c->o->no_new_keyring,
+		.preserve_fds = c->o->preserve_fds,
+		.has_pre_hooks = c->spec->hooks.n[WARD_HOOK_PRESTART] ||
+				 c->spec->hooks.n[WARD_HOOK_CREATE_RUNTIME],
+	};
+	ward_init_main(&a);
+}
+
+/* Joining namespaces by path must happen before the init exists (a pid
+ * namespace applies to children only), so an intermediate process joins them
+ * and clones the init as our child (CLONE_PARENT). */
+static int spawn_via_intermediate(struct creation *c, uint64_t flags, ward_err *err)
+{
+	pid_t mid = fork();
+	if (mid < 0)
+		return ward_err_sys(err, errno, "fork");
+	if (mid == 0) {
+		ward_err e = {0};
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (ward_ns_join_paths(c->ns_fds, &e) < 0) {
+			ward_err_wrap(&e, "linux.namespaces");
+			ward_sync_send_error(c->sync[1], &e);
+			_exit(1);
+		}
+		long pid = ward_clone3(flags | CLONE_PARENT, NULL, -1);
+		if (pid == 0)
+			run_init(c);
+		if (pid < 0) {
+			ward_err_sys(&e, errno, "clone the container's init");
+			ward_sync_send_error(c->sync[1], &e);
+			_exit(1);
+		}
+		ward_sync_send(c->sync[1], WARD_SYNC_PID, pid, -1, &e);
+		_exit(0);
+	}
+	int status;
+	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+		;
+	struct ward_sync_msg m;
+	if (ward_sync_expect(c->sync[0], WARD_SYNC_PID, &m, NULL, err) < 0)
+		return -1;
+	c->pid = (pid_t)m.value;
+	c->pidfd = pidfd_open(c->pid, 0);
+	if (c->pidfd < 0)
+		return ward_err_sys(err, errno, "pidfd_open");
+	return 0;
+}
+
+static int spawn(struct creation *c, ward_err *err)
+{
+	/* A time namespace is made by the init itself, so offsets can be set. */
+	uint64_t flags = (uint64_t)ward_ns_new_flags(&c->spec->lx) & ~(uint64_t)CLONE_NEWTIME;
+	if (ward_sync_pair(c->sync, err) < 0)
+		return -1;
+	if (has_joins(c))
+		return spawn_via_intermediate(c, flags, err);
+	long pid = ward_clone3(flags, &c->pidfd, -1);
+	if (pid < 0)
+		return ward_err_sys(err, errno, "clone the container's init (namespaces %#llx)",
+				    (unsigned long long)flags);
+	if (pid == 0)
+		run_init(c);
+	c->pid = (pid_t)pid;
+	return 0;
+}
+
+static json_t *hook_state(struct creation *c, enum ward_status status)
+{
+	struct ward_state s = c->st;
+	s.status = status;
+	s.pid = c->pid;
+	return ward_state_to_json(&s, true);
+}
+
+static int handle_pty(struct creation *c, int master, ward_err *err)
+{
+	if (c->o->console_socket) {
+		int r = ward_terminal_send(c->o->console_socket, master, err);
+		close(master);
+		return r;
+	}
+	c->pty_master = master;
+	return 0;
+}
+
+/* Drive the init's setup until it is READY. */
+static int supervise(struct creation *c, ward_err *err)
+{
+	close(c->sync[1]);
+	c->sync[1] = -1;
+	if (ward_cgroup_enter(c->st.extra, c->pid, err) < 0)
+		return -1;
+	if (c->spec->lx.ns[WARD_NS_USER].present && !c->spec->lx.ns[WARD_NS_USER].path &&
+	    ward_userns_write_maps(c->pid, &c->spec->lx, err) < 0)
+		return -1;
+	if (ward_sync_send(c->sync[0], WARD_SYNC_MAPS_DONE, c->pid, -1, err) < 0)
+		return -1;
+	for (;;) {
+		struct ward_sync_msg m;
+		int fd = -1;
+		if (ward_sync_recv(c->sync[0], &m, &fd, err) < 0)
+			return -1;
+		switch (m.type) {
+		case WARD_SYNC_ERROR:
+			err->errnum = m.errnum;
+			memcpy(err->msg, m.msg, sizeof(err->msg));
+			return -1;
+		case WARD_SYNC_HOOKS: {
+			json_t *j = hook_state(c, WARD_CREATING);
+			int r = ward_hooks_run(c->spec, WARD_HOOK_PRESTART, j, err);
+			if (r == 0)
+				r = ward_hooks_run(c->spec, WARD_HOOK_CREATE_RUNTIME, j, err);
+			json_decref(j);
+			if (r < 0)
+				return -1;
+			if (ward_sync_send(c->sync[0], WARD_SYNC_HOOKS_DONE, 0, -1, err) < 0)
+				return -1;
+			break;
+		}
+		case WARD_SYNC_PTY:
+			if (fd < 0)
+				return ward_err_set(err, "sync: pty message without a file descriptor");
+			if (handle_pty(c, fd, err) < 0)
+				return -1;
+			break;
+		case WARD_SYNC_READY:
+			return 0;
+		default:
+			if (fd >= 0)
+				close(fd);
+			return ward_err_set(err, "sync: unexpected message %u", m.type);
+		}
+	}
+}
+
+static int record(struct creation *c, ward_err *err)
+{
+	char created[64];
+	ward_now_rfc3339(created, sizeof(created));
+	c->st.pid = c->pid;
+	c->st.pid_start = ward_proc_start_time(c->pid, NULL);
+	c->st.bundle = strdup(c->bundle);
+	c->st.rootfs = strdup(c->rootfs);
+	c->st.created = strdup(created);
+	c->st.config = json_incref(c->spec->json);
+	if (ward_state_save(&c->st, err) < 0)
+		return -1;
+	if (c->o->pid_file && ward_write_pid_file(c->o->pid_file, c->pid, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void undo(struct creation *c)
+{
+	ward_err ignored = {0};
+	if (c->pidfd >= 0) {
+		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (c->st.extra)
+		ward_cgroup_destroy(c->st.extra, &ignored);
+	if (c->dir_made)
+		ward_rm_rf_at(c->rootdir, c->o->id, &ignored);
+}
+
+int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_opts *o,
+			  struct ward_created *out, ward_err *err)
+{
+	struct creation c = {.ctx = ctx, .o = o, .rootdir = -1, .fifo_fd = -1, .pidfd = -1,
+			     .pty_master = -1, .sync = {-1, -1}};
+	c.st.dirfd = -1;
+	for (int i = 0; i < WARD_NS_COUNT; i++)
+		c.ns_fds[i] = -1;
+	int r = -1;
+
+	if (ward_id_validate(o->id, err) < 0)
+		goto out;
+	if (!realpath(o->bundle ? o->bundle : ".", c.bundle)) {
+		ward_err_sys(err, errno, "bundle %s", o->bundle ? o->bundle : ".");
+		goto out;
+	}
+	char cfg[PATH_MAX + 16];
+	snprintf(cfg, sizeof(cfg), "%s/config.json", c.bundle);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	if (ward_read_file_at(AT_FDCWD, cfg, &text, &len, err) < 0)
+		goto out;
+	if (!(c.spec = ward_spec_parse(text, len, "config.json", err)) || check_spec(&c, err) < 0)
+		goto out;
+	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0)
+		goto out;
+	if (make_state_dir(&c, err) < 0)
+		goto out;
+	c.st.id = strdup(o->id);
+	c.st.extra = json_object();
+	c.st.bundle = c.bundle;
+	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0)
+		goto fail;
+	if (spawn(&c, err) < 0 || supervise(&c, err) < 0)
+		goto fail;
+	c.st.bundle = NULL;
+	if (record(&c, err) < 0)
+		goto fail;
+	out->pid = c.pid;
+	out->pidfd = steal_fd(&c.pidfd);
+	out->pty_master = steal_fd(&c.pty_master);
+	r = 0;
+	goto out;
+fail:
+	if (c.st.bundle == c.bundle)
+		c.st.bundle = NULL;
+	undo(&c);
+out:
+	if (c.st.bundle == c.bundle)
+		c.st.bundle = NULL;
+	ward_state_release(&c.st);
+	ward_ns_close(c.ns_fds);
+	for (int i = 0; i < 2; i++)
+		if (c.sync[i] >= 0)
+			close(c.sync[i]);
+	if (c.fifo_fd >= 0)
+		close(c.fifo_fd);
+	if (c.rootdir >= 0)
+		close(c.rootdir);
+	if (c.pidfd >= 0)
+		close(c.pidfd);
+	if (c.pty_master >= 0)
+		close(c.pty_master);
+	ward_spec_free(c.spec);
+	if (r < 0)
+		ward_err_wrap(err, "create %s", o->id);
+	return r;
+}

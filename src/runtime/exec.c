@@ -1,0 +1,348 @@
+/* exec: a new process inside a running container. It enters the container's
+ * cgroup and namespaces through a pidfd of the init (one atomic setns), takes
+ * the init's root, and gets the same confinement layers as the init. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "../confine/confine.h"
+#include "../linux/linux.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/strv.h"
+#include "runtime.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* The process to run: from --process, or the container's process with the
+ * command-line overrides (what runc does). */
+static struct ward_process *build_process(const struct ward_exec_opts *o,
+					  const struct ward_spec *spec, ward_err *err)
+{
+	if (o->process_file) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		if (ward_read_file_at(AT_FDCWD, o->process_file, &text, &len, err) < 0)
+			return NULL;
+		json_error_t jerr;
+		json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!j) {
+			ward_err_set(err, "%s:%d:%d: invalid JSON: %s", o->process_file, jerr.line,
+				     jerr.column, jerr.text);
+			return NULL;
+		}
+		struct ward_process *p = NULL;
+		if (!json_is_object(j))
+			ward_err_set(err, "%s: must be a JSON object", o->process_file);
+		else
+			p = ward_process_parse(j, o->process_file, "process", err);
+		json_decref(j);
+		return p;
+	}
+	if (!o->args || !o->args[0]) {
+		ward_err_set(err, "exec: no command given (args or --process)");
+		return NULL;
+	}
+	/* Start from the container's own process definition. */
+	json_t *base = json_deep_copy(json_object_get(spec->json, "process"));
+	if (!base)
+		base = json_pack("{s:{s:i,s:i}, s:s}", "user", "uid", 0, "gid", 0, "cwd", "/");
+	json_t *args = json_array();
+	for (size_t i = 0; o->args[i]; i++)
+		json_array_append_new(args, json_string(o->args[i]));
+	json_object_set_new(base, "args", args);
+	json_object_set_new(base, "terminal", json_boolean(o->tty));
+	json_object_del(base, "consoleSize");
+	if (o->cwd)
+		json_object_set_new(base, "cwd", json_string(o->cwd));
+	if (o->env) {
+		json_t *env = json_object_get(base, "env");
+		if (!json_is_array(env)) {
+			env = json_array();
+			json_object_set_new(base, "env", env);
+		}
+		for (size_t i = 0; o->env[i]; i++)
+			json_array_append_new(env, json_string(o->env[i]));
+	}
+	if (o->has_user) {
+		json_t *user = json_pack("{s:I, s:I}", "uid", (json_int_t)o->uid, "gid",
+					 (json_int_t)(o->has_gid ? o->gid : 0));
+		json_object_set_new(base, "user", user);
+	}
+	if (o->n_additional_gids) {
+		json_t *user = json_object_get(base, "user");
+		json_t *g = json_array();
+		for (size_t i = 0; i < o->n_additional_gids; i++)
+			json_array_append_new(g, json_integer(o->additional_gids[i]));
+		json_object_set_new(user, "additionalGids", g);
+	}
+	if (o->no_new_privs)
+		json_object_set_new(base, "noNewPrivileges", json_true());
+	if (o->apparmor)
+		json_object_set_new(base, "apparmorProfile", json_string(o->apparmor));
+	if (o->process_label)
+		json_object_set_new(base, "selinuxLabel", json_string(o->process_label));
+	if (o->caps && o->caps[0]) {
+		json_t *caps = json_object_get(base, "capabilities");
+		if (!caps) {
+			caps = json_object();
+			json_object_set_new(base, "capabilities", caps);
+		}
+		static const char *const sets[] = {"bounding", "effective", "permitted",
+						   "inheritable", "ambient"};
+		for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
+			/* --cap adds to every set but ambient, as runc does. */
+			if (strcmp(sets[s], "ambient") == 0)
+				continue;
+			json_t *arr = json_object_get(caps, sets[s]);
+			if (!arr) {
+				arr = json_array();
+				json_object_set_new(caps, sets[s], arr);
+			}
+			for (size_t i = 0; o->caps[i]; i++)
+				json_array_append_new(arr, json_string(o->caps[i]));
+		}
+	}
+	struct ward_process *p = ward_process_parse(base, "exec", "process", err);
+	json_decref(base);
+	return p;
+}
+
+struct exec_child {
+	const struct ward_spec *spec;
+	struct ward_process *p;
+	int pidfd;   /* of the container's init */
+	int rootfd;  /* the init's root, /proc/PID/root */
+	int sync;
+	int ns_flags;
+	int preserve_fds;
+	bool userns;
+	bool setgroups_denied;
+};
+
+static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exelen,
+			ward_err *err)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (ward_sync_expect(c->sync, WARD_SYNC_MAPS_DONE, NULL, NULL, err) < 0)
+		return -1;
+	if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0)
+		return ward_err_sys(err, errno, "join the container's namespaces");
+	if (fchdir(c->rootfd) < 0 || chroot(".") < 0)
+		return ward_err_sys(err, errno, "enter the container's root");
+	if (c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return ward_err_sys(err, errno, "become root in the user namespace");
+	if (c->p->terminal) {
+		int slave = -1;
+		_cleanup_close_ int master = ward_terminal_setup(c->p, &slave, err);
+		if (master < 0)
+			return -1;
+		close(slave);
+		if (ward_sync_send(c->sync, WARD_SYNC_PTY, 0, master, err) < 0)
+			return -1;
+	}
+	if (ward_rlimits_apply(c->p, err) < 0)
+		return -1;
+	if (chdir(c->p->cwd) < 0)
+		return ward_err_sys(err, errno, "cwd: chdir to \"%s\"", c->p->cwd);
+	if (ward_find_executable(c->p->args[0], env, exe, exelen, err) < 0)
+		return -1;
+	return 0;
+}
+
+__attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
+{
+	ward_err err = {0};
+	char exe[4096];
+	char **env = calloc(1, sizeof(char *));
+	for (size_t i = 0; env && c->p->env && c->p->env[i]; i++)
+		ward_strv_setenv(&env, c->p->env[i]);
+	if (exec_prepare(c, env, exe, sizeof(exe), &err) < 0 ||
+	    ward_env_complete(&env, c->p->user.uid, &err) < 0)
+		goto fail;
+	syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (c->p->user.has_umask)
+		umask(c->p->user.umask);
+	struct ward_privs_opts po = {.setgroups_allowed = !c->setgroups_denied};
+	if (ward_privs_apply(c->p, &po, &err) < 0 || ward_nnp_apply(c->p, &err) < 0)
+		goto fail;
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	execve(exe, c->p->args, env);
+	ward_err_sys(&err, errno, "exec %s", exe);
+fail:
+	ward_sync_send_error(c->sync, &err);
+	_exit(127);
+}
+
+static int ns_flags_of(const struct ward_spec *spec, pid_t pid)
+{
+	/* Join every namespace of the init that differs from ours. */
+	int flags = 0;
+	for (int i = 0; i < WARD_NS_COUNT; i++) {
+		if (i == WARD_NS_PID)
+			continue; /* joined by the parent: it applies to children */
+		char a[64], b[64];
+		struct stat sa, sb;
+		snprintf(a, sizeof(a), "/proc/%d/ns/%s", pid, ward_ns_table[i].proc_name);
+		snprintf(b, sizeof(b), "/proc/self/ns/%s", ward_ns_table[i].proc_name);
+		if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino != sb.st_ino)
+			flags |= ward_ns_table[i].clone_flag;
+	}
+	(void)spec;
+	return flags;
+}
+
+static int enter_pidns(pid_t pid, int pidfd, ward_err *err)
+{
+	char a[64];
+	struct stat sa, sb;
+	snprintf(a, sizeof(a), "/proc/%d/ns/pid", pid);
+	if (stat(a, &sa) < 0 || stat("/proc/self/ns/pid", &sb) < 0 || sa.st_ino == sb.st_ino)
+		return 0;
+	if (setns(pidfd, CLONE_NEWPID) < 0)
+		return ward_err_sys(err, errno, "join the container's pid namespace");
+	return 0;
+}
+
+static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
+		    struct ward_state *st, struct ward_spec *spec, int *exit_code, ward_err *err)
+{
+	(void)ctx;
+	_cleanup_close_ int pidfd = pidfd_open(st->pid, 0);
+	if (pidfd < 0)
+		return ward_err_sys(err, errno, "pidfd_open %d", st->pid);
+	char rootpath[64];
+	snprintf(rootpath, sizeof(rootpath), "/proc/%d/root", st->pid);
+	_cleanup_close_ int rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return ward_err_sys(err, errno, "open the container's root");
+	struct exec_child c = {
+		.spec = spec,
+		.p = build_process(o, spec, err),
+		.pidfd = pidfd,
+		.rootfd = rootfd,
+		.ns_flags = ns_flags_of(spec, st->pid),
+		.preserve_fds = o->preserve_fds,
+		.userns = spec->lx.ns[WARD_NS_USER].present,
+		.setgroups_denied = spec->lx.ns[WARD_NS_USER].present &&
+				    !spec->lx.ns[WARD_NS_USER].path &&
+				    ward_userns_setgroups_denied(&spec->lx),
+	};
+	if (!c.p)
+		return -1;
+	int r = -1;
+	int sync[2] = {-1, -1};
+	_cleanup_close_ int child_pidfd = -1;
+	_cleanup_close_ int master = -1;
+	if (c.p->terminal && !o->console_socket && o->detach) {
+		ward_err_set(err, "cannot allocate a tty when detaching without --console-socket");
+		goto out;
+	}
+	if (ward_sync_pair(sync, err) < 0 || enter_pidns(st->pid, pidfd, err) < 0)
+		goto out;
+	c.sync = sync[1];
+	long pid = ward_clone3(0, &child_pidfd, -1);
+	if (pid < 0) {
+		ward_err_sys(err, errno, "clone");
+		goto out;
+	}
+	if (pid == 0) {
+		close(sync[0]);
+		exec_child_main(&c);
+	}
+	close(sync[1]);
+	sync[1] = -1;
+	if (ward_cgroup_enter(st->extra, (pid_t)pid, err) < 0 ||
+	    ward_sync_send(sync[0], WARD_SYNC_MAPS_DONE, pid, -1, err) < 0)
+		goto kill;
+	for (;;) {
+		struct ward_sync_msg m;
+		int fd = -1;
+		if (ward_sync_recv(sync[0], &m, &fd, err) < 0) {
+			/* EOF: the socket closed on execve. */
+			ward_err_clear(err);
+			break;
+		}
+		if (m.type == WARD_SYNC_ERROR) {
+			err->errnum = m.errnum;
+			memcpy(err->msg, m.msg, sizeof(err->msg));
+			goto kill;
+		}
+		if (m.type == WARD_SYNC_PTY && fd >= 0) {
+			if (o->console_socket) {
+				int sr = ward_terminal_send(o->console_socket, fd, err);
+				close(fd);
+				if (sr < 0)
+					goto kill;
+			} else {
+				master = fd;
+			}
+		}
+	}
+	if (o->pid_file && ward_write_pid_file(o->pid_file, (pid_t)pid, err) < 0)
+		goto kill;
+	if (o->detach) {
+		*exit_code = 0;
+		r = 0;
+		goto out;
+	}
+	r = ward_wait_foreground((pid_t)pid, child_pidfd, master, err);
+	if (r >= 0) {
+		*exit_code = r;
+		r = 0;
+	}
+	goto out;
+kill:
+	pidfd_send_signal(child_pidfd, SIGKILL, NULL, 0);
+	waitpid((pid_t)pid, NULL, 0);
+out:
+	for (int i = 0; i < 2; i++)
+		if (sync[i] >= 0)
+			close(sync[i]);
+	ward_process_free(c.p);
+	return r;
+}
+
+int ward_container_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o, int *exit_code,
+			ward_err *err)
+{
+	struct ward_state st;
+	int r = -1;
+	_cleanup_spec_ struct ward_spec *spec = NULL;
+	if (ward_state_load(ctx, o->id, false, &st, err) < 0)
+		goto out;
+	if (st.status != WARD_RUNNING && st.status != WARD_CREATED) {
+		ward_err_set(err, "cannot exec in a %s container", ward_status_name(st.status));
+		goto out;
+	}
+	char *text = json_dumps(st.config, JSON_COMPACT);
+	if (!text) {
+		ward_err_set(err, "state has no config");
+		goto out;
+	}
+	spec = ward_spec_parse(text, strlen(text), "config.json", err);
+	free(text);
+	if (!spec)
+		goto out;
+	r = run_exec(ctx, o, &st, spec, exit_code, err);
+out:
+	ward_state_release(&st);
+	if (r < 0)
+		ward_err_wrap(err, "exec %s", o->id);
+	return r;
+}

@@ -1,0 +1,301 @@
+/* The container's first process, from clone to execve. It reports every
+ * failure to the parent over the sync socket and exits; it never prints. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../confine/confine.h"
+#include "../linux/linux.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/strv.h"
+#include "runtime.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+int ward_find_executable(const char *name, char *const *env, char *out, size_t len, ward_err *err)
+{
+	struct stat st;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0)
+			return ward_err_sys(err, errno, "exec: \"%s\"", name);
+		if (S_ISDIR(st.st_mode))
+			return ward_err_set(err, "exec: \"%s\": is a directory", name);
+		snprintf(out, len, "%s", name);
+		return 0;
+	}
+	const char *path = ward_strv_getenv(env, "PATH");
+	if (!path)
+		path = DEFAULT_PATH;
+	_cleanup_free_ char *copy = strdup(path);
+	char *save = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *dir ? dir : ".", name);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+			return 0;
+	}
+	return ward_err_set(err, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+int ward_env_complete(char ***env, uid_t uid, ward_err *err)
+{
+	if (ward_strv_getenv(*env, "HOME"))
+		return 0;
+	/* As runc: HOME from the container's /etc/passwd, else "/". */
+	char home[1024] = "/";
+	_cleanup_file_ FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+	while (f && fgets(line, sizeof(line), f)) {
+		char *fields[7] = {0};
+		char *save = NULL, *p = line;
+		int n = 0;
+		for (; n < 7; n++) {
+			fields[n] = strsep(&p, ":");
+			if (!fields[n])
+				break;
+		}
+		(void)save;
+		if (n >= 6 && fields[2] && (uid_t)strtoul(fields[2], NULL, 10) == uid && fields[5]) {
+			snprintf(home, sizeof(home), "%s", fields[5]);
+			break;
+		}
+	}
+	char entry[1100];
+	snprintf(entry, sizeof(entry), "HOME=%s", home);
+	if (ward_strv_setenv(env, entry) < 0)
+		return ward_err_sys(err, ENOMEM, "env");
+	return 0;
+}
+
+struct init_state {
+	const struct ward_init_args *a;
+	pid_t host_pid; /* our pid as the host sees it, for hooks */
+	struct ward_rootfs_ctx rootfs;
+	char exe[4096];
+	char **env;
+};
+
+__attribute__((noreturn)) static void die(const struct ward_init_args *a, ward_err *err)
+{
+	ward_sync_send_error(a->sync, err);
+	_exit(1);
+}
+
+static int become_root_in_userns(const struct ward_init_args *a, ward_err *err)
+{
+	if (!a->userns_new)
+		return 0;
+	if (setresgid(0, 0, 0) < 0)
+		return ward_err_sys(err, errno, "setresgid(0) in the user namespace");
+	if (setresuid(0, 0, 0) < 0)
+		return ward_err_sys(err, errno, "setresuid(0) in the user namespace");
+	return 0;
+}
+
+static int set_names(const struct ward_spec *s, ward_err *err)
+{
+	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		return ward_err_sys(err, errno, "hostname");
+	if (s->domainname && *s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		return ward_err_sys(err, errno, "domainname");
+	return 0;
+}
+
+static int set_oom_and_personality(const struct ward_spec *s, ward_err *err)
+{
+	const struct ward_process *p = s->process;
+	if (p->has_oom_score_adj) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+		if (ward_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, err) < 0)
+			return ward_err_wrap(err, "process.oomScoreAdj");
+	}
+	if (s->lx.has_personality && personality(s->lx.personality) < 0)
+		return ward_err_sys(err, errno, "linux.personality");
+	return 0;
+}
+
+static void join_session_keyring(const struct ward_init_args *a)
+{
+	if (a->no_new_keyring)
+		return;
+	/* A fresh session keyring: the container must not see the host's keys.
+	 * Kernels without keyrings (ENOSYS) or a seccomp'd host (EPERM) are fine. */
+	char name[1100];
+	snprintf(name, sizeof(name), "_ses.%s", a->id);
+	syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name);
+}
+
+static int run_pre_hooks(struct init_state *st, ward_err *err)
+{
+	const struct ward_init_args *a = st->a;
+	if (a->has_pre_hooks) {
+		if (ward_sync_send(a->sync, WARD_SYNC_HOOKS, 0, -1, err) < 0 ||
+		    ward_sync_expect(a->sync, WARD_SYNC_HOOKS_DONE, NULL, NULL, err) < 0)
+			return -1;
+	}
+	if (!a->spec->hooks.n[WARD_HOOK_CREATE_CONTAINER])
+		return 0;
+	struct ward_state s = {.id = (char *)a->id, .pid = st->host_pid, .bundle = (char *)a->bundle,
+			       .status = WARD_CREATING, .dirfd = -1};
+	s.config = a->spec->json;
+	json_t *j = ward_state_to_json(&s, true);
+	/* Our pid as the host sees it is what hooks expect; the parent sent it. */
+	int r = ward_hooks_run(a->spec, WARD_HOOK_CREATE_CONTAINER, j, err);
+	json_decref(j);
+	return r;
+}
+
+static int setup_terminal(struct init_state *st, ward_err *err)
+{
+	const struct ward_process *p = st->a->spec->process;
+	if (!p->terminal)
+		return 0;
+	int slave = -1;
+	_cleanup_close_ int master = ward_terminal_setup(p, &slave, err);
+	if (master < 0)
+		return -1;
+	st->rootfs.console_fd = slave;
+	return ward_sync_send(st->a->sync, WARD_SYNC_PTY, 0, master, err);
+}
+
+/* Everything up to READY: namespaces, rootfs, names, terminal, limits. */
+static int prepare(struct init_state *st, ward_err *err)
+{
+	const struct ward_init_args *a = st->a;
+	const struct ward_spec *s = a->spec;
+	struct ward_sync_msg m;
+	if (ward_sync_expect(a->sync, WARD_SYNC_MAPS_DONE, &m, NULL, err) < 0)
+		return -1;
+	st->host_pid = (pid_t)m.value;
+	if (become_root_in_userns(a, err) < 0)
+		return -1;
+	if (s->lx.ns[WARD_NS_TIME].present && !s->lx.ns[WARD_NS_TIME].path &&
+	    ward_ns_setup_time(&s->lx, err) < 0)
+		return -1;
+	join_session_keyring(a);
+	if (chdir(a->bundle) < 0)
+		return ward_err_sys(err, errno, "chdir to bundle %s", a->bundle);
+
+	st->rootfs = (struct ward_rootfs_ctx){.spec = s, .rootfs = a->rootfs,
+					      .userns = s->lx.ns[WARD_NS_USER].present,
+					      .no_pivot = a->no_pivot, .rootfd = -1,
+					      .devnull_fd = -1, .console_fd = -1};
+	if (ward_rootfs_prepare(&st->rootfs, err) < 0)
+		return -1;
+	if (run_pre_hooks(st, err) < 0)
+		return -1;
+	if (ward_rootfs_pivot(&st->rootfs, err) < 0)
+		return -1;
+	if (set_names(s, err) < 0)
+		return -1;
+	if (setup_terminal(st, err) < 0)
+		return -1;
+	if (ward_rootfs_finalize(&st->rootfs, err) < 0)
+		return -1;
+	if (ward_rlimits_apply(s->process, err) < 0 || set_oom_and_personality(s, err) < 0)
+		return -1;
+
+	if (!(st->env = calloc(1, sizeof(char *))))
+		return ward_err_sys(err, ENOMEM, "env");
+	for (size_t i = 0; s->process->env && s->process->env[i]; i++)
+		if (ward_strv_setenv(&st->env, s->process->env[i]) < 0)
+			return ward_err_sys(err, ENOMEM, "env");
+	if (ward_env_complete(&st->env, s->process->user.uid, err) < 0)
+		return -1;
+	if (chdir(s->process->cwd) < 0)
+		return ward_err_sys(err, errno, "process.cwd: chdir to \"%s\"", s->process->cwd);
+	if (ward_find_executable(s->process->args[0], st->env, st->exe, sizeof(st->exe), err) < 0)
+		return ward_err_wrap(err, "process.args[0]");
+	return 0;
+}
+
+static int wait_for_start(const struct ward_init_args *a, int *report_fd, ward_err *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", a->fifo_fd);
+	/* Blocks until `start` opens the other end. */
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ward_err_sys(err, errno, "open exec fifo");
+	close(a->fifo_fd);
+	if (write(fd, "0", 1) != 1) {
+		close(fd);
+		return ward_err_sys(err, errno, "write exec fifo");
+	}
+	*report_fd = fd;
+	return 0;
+}
+
+/* After start: hooks, privileges, and the program. Errors go to start's reader. */
+static int launch(struct init_state *st, ward_err *err)
+{
+	const struct ward_init_args *a = st->a;
+	const struct ward_spec *s = a->spec;
+	const struct ward_process *p = s->process;
+	if (s->hooks.n[WARD_HOOK_START_CONTAINER]) {
+		struct ward_state ws = {.id = (char *)a->id, .pid = st->host_pid,
+					.bundle = (char *)a->bundle, .status = WARD_CREATED,
+					.dirfd = -1, .config = s->json};
+		json_t *j = ward_state_to_json(&ws, true);
+		int r = ward_hooks_run(s, WARD_HOOK_START_CONTAINER, j, err);
+		json_decref(j);
+		if (r < 0)
+			return -1;
+	}
+	if (p->user.has_umask)
+		umask(p->user.umask);
+	else
+		umask(022);
+	struct ward_privs_opts po = {
+		.setgroups_allowed = !(a->userns_new && ward_userns_setgroups_denied(&s->lx)),
+	};
+	if (ward_privs_apply(p, &po, err) < 0 || ward_nnp_apply(p, err) < 0)
+		return -1;
+	execve(st->exe, p->args, st->env);
+	return ward_err_sys(err, errno, "exec %s", st->exe);
+}
+
+void ward_init_main(const struct ward_init_args *a)
+{
+	ward_err err = {0};
+	struct init_state st = {.a = a};
+
+	/* Die with the runtime during setup; stay invisible to the container's
+	 * other processes (no ptrace, no /proc/PID/fd) while holding host fds. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	signal(SIGPIPE, SIG_DFL);
+
+	if (prepare(&st, &err) < 0)
+		die(a, &err);
+
+	/* No runtime fd may reach the program (only stdio and --preserve-fds). */
+	syscall(SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+
+	/* The runtime is about to exit (create) and the init must outlive it. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (ward_sync_send(a->sync, WARD_SYNC_READY, 0, -1, &err) < 0)
+		_exit(1);
+	int report = -1;
+	if (wait_for_start(a, &report, &err) < 0)
+		_exit(1);
+	close(a->sync);
+	launch(&st, &err);
+	/* Tell start why; it prints this line. */
+	char line[WARD_ERR_MSG_MAX + 256];
+	ward_err_str(&err, line, sizeof(line));
+	(void)!write(report, line, strlen(line));
+	_exit(127);
+}

@@ -1,0 +1,179 @@
+/* kill and delete. Signals go through a pidfd checked against the recorded
+ * start time, so a recycled pid is never signalled. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "../linux/linux.h"
+#include "../util/cleanup.h"
+#include "../util/log.h"
+#include "runtime.h"
+
+/* A pidfd for the init, or -1 (errno ESRCH) if it is gone or was replaced. */
+static int init_pidfd(const struct ward_state *st)
+{
+	int fd = pidfd_open(st->pid, 0);
+	if (fd < 0)
+		return -1;
+	if (ward_proc_start_time(st->pid, NULL) != st->pid_start) {
+		close(fd);
+		errno = ESRCH;
+		return -1;
+	}
+	return fd;
+}
+
+/* Without a cgroup, "all" means every process in the container's pid namespace. */
+static int kill_pidns(const struct ward_state *st, int sig, ward_err *err)
+{
+	char path[64];
+	struct stat ns;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", st->pid);
+	if (stat(path, &ns) < 0)
+		return 0;
+	struct stat self;
+	if (stat("/proc/self/ns/pid", &self) == 0 && self.st_ino == ns.st_ino)
+		return ward_err_set(err, "kill --all: the container shares the host pid "
+					 "namespace and has no cgroup; refusing to guess");
+	_cleanup_dir_ DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		struct stat s;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
+		if (stat(path, &s) == 0 && s.st_ino == ns.st_ino && s.st_dev == ns.st_dev)
+			kill((pid_t)pid, sig);
+	}
+	return 0;
+}
+
+int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, bool all,
+			ward_err *err)
+{
+	struct ward_state st;
+	int r = -1;
+	_cleanup_close_ int pidfd = -1;
+	if (ward_state_load(ctx, id, true, &st, err) < 0)
+		goto out;
+	if (st.status == WARD_STOPPED || st.status == WARD_CREATING) {
+		ward_err_set(err, "container not running");
+		goto out;
+	}
+	if (all) {
+		r = ward_cgroup_present(st.extra) ? ward_cgroup_kill_all(st.extra, sig, err)
+						  : kill_pidns(&st, sig, err);
+		if (r == 0 && st.status == WARD_PAUSED && sig == SIGKILL)
+			r = 0;
+		goto out;
+	}
+	pidfd = init_pidfd(&st);
+	if (pidfd < 0 || pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
+		if (errno == ESRCH)
+			ward_err_set(err, "container not running");
+		else
+			ward_err_sys(err, errno, "kill %d", st.pid);
+		goto out;
+	}
+	r = 0;
+out:
+	ward_state_release(&st);
+	if (r < 0)
+		ward_err_wrap(err, "kill %s", id);
+	return r;
+}
+
+static int wait_gone(int pidfd, int ms)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	return poll(&p, 1, ms) > 0 ? 0 : -1;
+}
+
+static void run_poststop(const struct ward_state *st)
+{
+	if (!st->config)
+		return;
+	ward_err e = {0};
+	char *text = json_dumps(st->config, JSON_COMPACT);
+	if (!text)
+		return;
+	struct ward_spec *spec = ward_spec_parse(text, strlen(text), "config.json", &e);
+	free(text);
+	if (!spec || !spec->hooks.n[WARD_HOOK_POSTSTOP]) {
+		ward_spec_free(spec);
+		return;
+	}
+	struct ward_state s = *st;
+	s.status = WARD_STOPPED;
+	json_t *j = ward_state_to_json(&s, true);
+	/* Spec: a failing poststop hook is a warning; delete goes on. */
+	if (ward_hooks_run(spec, WARD_HOOK_POSTSTOP, j, &e) < 0) {
+		char line[WARD_ERR_MSG_MAX + 64];
+		ward_warn("%s", ward_err_str(&e, line, sizeof(line)));
+	}
+	json_decref(j);
+	ward_spec_free(spec);
+}
+
+int ward_container_delete(const struct ward_ctx *ctx, const char *id, bool force, ward_err *err)
+{
+	struct ward_state st;
+	int r = -1;
+	if (ward_state_load(ctx, id, true, &st, err) < 0) {
+		if (force && err->errnum == ENOENT) {
+			ward_err_clear(err);
+			r = 0;
+		}
+		goto out;
+	}
+	if ((st.status == WARD_RUNNING || st.status == WARD_PAUSED) && !force) {
+		ward_err_set(err, "cannot delete container %s that is not stopped: %s", id,
+			     ward_status_name(st.status));
+		goto out;
+	}
+	if (st.status != WARD_STOPPED && st.pid > 0) {
+		/* created (runc deletes those without --force), or forced. */
+		_cleanup_close_ int pidfd = init_pidfd(&st);
+		if (ward_cgroup_present(st.extra)) {
+			ward_err ignored = {0};
+			if (st.status == WARD_PAUSED)
+				ward_debug("delete: killing a paused container");
+			ward_cgroup_kill_all(st.extra, SIGKILL, &ignored);
+		}
+		if (pidfd >= 0) {
+			pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+			if (wait_gone(pidfd, 10000) < 0) {
+				ward_err_set(err, "container init %d did not die after SIGKILL", st.pid);
+				goto out;
+			}
+		}
+	}
+	if (st.status == WARD_CREATING && st.pid == 0 && !force) {
+		ward_err_set(err, "container %s is still being created", id);
+		goto out;
+	}
+	if (st.extra && ward_cgroup_present(st.extra)) {
+		ward_err ignored = {0};
+		ward_cgroup_kill_all(st.extra, SIGKILL, &ignored);
+		if (ward_cgroup_destroy(st.extra, err) < 0)
+			goto out;
+	}
+	run_poststop(&st);
+	r = ward_state_remove(ctx, id, err);
+out:
+	ward_state_release(&st);
+	if (r < 0)
+		ward_err_wrap(err, "delete %s", id);
+	return r;
+}

@@ -1,0 +1,138 @@
+/* Container lifecycle: create/start/run/exec/kill/delete/state/list, the state
+ * directory, locking and hooks. */
+#ifndef WARD_RUNTIME_H
+#define WARD_RUNTIME_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../oci/spec.h"
+#include "../util/err.h"
+
+struct ward_ctx {
+	char *root; /* state root: /run/ward, or $XDG_RUNTIME_DIR/ward */
+	bool systemd_cgroup;
+};
+
+enum ward_status { WARD_CREATING, WARD_CREATED, WARD_RUNNING, WARD_PAUSED, WARD_STOPPED };
+const char *ward_status_name(enum ward_status s);
+
+struct ward_state {
+	char *id;
+	pid_t pid;
+	unsigned long long pid_start;
+	char *bundle;
+	char *rootfs;
+	char *created; /* RFC 3339, UTC */
+	uid_t owner_uid;
+	json_t *config; /* the config.json document */
+	json_t *extra;	/* runtime data for other modules (cgroup, ...) */
+	enum ward_status status;
+	int dirfd; /* the container's state dir, locked when loaded with lock=true */
+};
+
+/* ---- state.c ---- */
+int ward_state_root_open(const struct ward_ctx *ctx, bool create, ward_err *err);
+int ward_id_validate(const char *id, ward_err *err);
+/* Load and compute the current status. Missing container: errnum ENOENT. */
+int ward_state_load(const struct ward_ctx *ctx, const char *id, bool lock, struct ward_state *st,
+		    ward_err *err);
+int ward_state_save(const struct ward_state *st, ward_err *err);
+void ward_state_release(struct ward_state *st);
+/* The state as runc prints it (and as hooks receive it, with hooks=true). */
+json_t *ward_state_to_json(const struct ward_state *st, bool hooks);
+/* Re-derive status from the process and exec.fifo. */
+enum ward_status ward_state_refresh(struct ward_state *st);
+int ward_state_remove(const struct ward_ctx *ctx, const char *id, ward_err *err);
+void ward_now_rfc3339(char *buf, size_t len);
+
+/* ---- hooks.c ---- */
+/* Run every hook of a kind with the state on stdin. */
+int ward_hooks_run(const struct ward_spec *spec, enum ward_hook_kind kind, json_t *state,
+		   ward_err *err);
+
+/* ---- create.c / start.c / run ---- */
+struct ward_create_opts {
+	const char *id;
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;
+	bool foreground; /* run without --detach: we keep the pty and wait */
+};
+
+struct ward_created {
+	pid_t pid;
+	int pidfd;
+	int pty_master; /* run in the foreground with a terminal, else -1 */
+};
+
+int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_opts *o,
+			  struct ward_created *out, ward_err *err);
+int ward_container_start(const struct ward_ctx *ctx, const char *id, ward_err *err);
+/* create + start; returns the exit code to exit with (foreground) or 0. */
+int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts *o, bool detach,
+		       bool keep, int *exit_code, ward_err *err);
+
+/* ---- kill.c / delete.c ---- */
+int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, bool all,
+			ward_err *err);
+int ward_container_delete(const struct ward_ctx *ctx, const char *id, bool force, ward_err *err);
+
+/* ---- exec.c ---- */
+struct ward_exec_opts {
+	const char *id;
+	const char *process_file;
+	char **args;
+	bool tty;
+	const char *cwd;
+	char **env;
+	bool has_user;
+	uid_t uid;
+	gid_t gid;
+	bool has_gid;
+	gid_t *additional_gids;
+	size_t n_additional_gids;
+	char **caps;
+	bool no_new_privs;
+	bool detach;
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	const char *apparmor;
+	const char *process_label;
+};
+int ward_container_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o, int *exit_code,
+			ward_err *err);
+
+/* ---- wait.c ---- */
+/* Forward signals to pid and proxy a pty until it exits; returns the exit code
+ * (128+N for a signal). */
+int ward_wait_foreground(pid_t pid, int pidfd, int pty_master, ward_err *err);
+int ward_write_pid_file(const char *path, pid_t pid, ward_err *err);
+
+/* ---- init.c (runs in the container's first process) ---- */
+struct ward_init_args {
+	const struct ward_spec *spec;
+	const char *id;
+	const char *bundle;
+	const char *rootfs;
+	int sync;
+	int fifo_fd;
+	bool userns_new;
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;
+	bool has_pre_hooks; /* prestart/createRuntime: ask the parent */
+};
+__attribute__((noreturn)) void ward_init_main(const struct ward_init_args *a);
+
+/* Shared by init and exec: find the program as execvp would, inside our root. */
+int ward_find_executable(const char *name, char *const *env, char *out, size_t len, ward_err *err);
+/* Add HOME from the container's /etc/passwd when the process env lacks it. */
+int ward_env_complete(char ***env, uid_t uid, ward_err *err);
+
+#endif

@@ -1,0 +1,166 @@
+/* start and run. start opens the exec fifo the waiting init blocks on, reads
+ * its byte, then waits for the fifo to close: closed by execve (CLOEXEC) means
+ * the program runs; anything written first is the init's error. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "../util/cleanup.h"
+#include "../util/log.h"
+#include "runtime.h"
+
+static int read_fifo(int fifo, int pidfd, ward_err *err)
+{
+	char buf[WARD_ERR_MSG_MAX + 256];
+	size_t n = 0;
+	bool got_start = false;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return ward_err_sys(err, errno, "poll exec fifo");
+		}
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			ssize_t r = read(fifo, buf + n, sizeof(buf) - 1 - n);
+			if (r > 0) {
+				n += (size_t)r;
+				if (n >= sizeof(buf) - 1)
+					break;
+				continue;
+			}
+			if (r == 0 && n > 0)
+				break; /* the init closed its end: exec'd or failed */
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				return ward_err_sys(err, errno, "read exec fifo");
+		}
+		if ((p[1].revents & POLLIN) && !(p[0].revents & POLLIN)) {
+			/* The init died; take what it wrote and stop. */
+			ssize_t r = read(fifo, buf + n, sizeof(buf) - 1 - n);
+			if (r > 0)
+				n += (size_t)r;
+			break;
+		}
+	}
+	buf[n] = '\0';
+	got_start = n > 0 && buf[0] == '0';
+	if (!got_start)
+		return ward_err_set(err, "the container's init exited before it could start");
+	if (n > 1)
+		return ward_err_set(err, "%s", buf + 1);
+	return 0;
+}
+
+static int start_locked(struct ward_state *st, int pidfd, ward_err *err)
+{
+	_cleanup_close_ int fifo = openat(st->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return ward_err_sys(err, errno, "open exec fifo");
+	int r = read_fifo(fifo, pidfd, err);
+	unlinkat(st->dirfd, "exec.fifo", 0);
+	if (r < 0)
+		return -1;
+	ward_err herr = {0};
+	_cleanup_spec_ struct ward_spec *spec = NULL;
+	char *text = json_dumps(st->config, JSON_COMPACT);
+	if (text) {
+		spec = ward_spec_parse(text, strlen(text), "config.json", &herr);
+		free(text);
+	}
+	if (spec && spec->hooks.n[WARD_HOOK_POSTSTART]) {
+		st->status = WARD_RUNNING;
+		json_t *j = ward_state_to_json(st, true);
+		/* Spec: a failing poststart hook is a warning; the container runs on. */
+		if (ward_hooks_run(spec, WARD_HOOK_POSTSTART, j, &herr) < 0) {
+			char line[WARD_ERR_MSG_MAX + 64];
+			ward_warn("%s", ward_err_str(&herr, line, sizeof(line)));
+		}
+		json_decref(j);
+	}
+	return 0;
+}
+
+static int check_startable(const struct ward_state *st, ward_err *err)
+{
+	switch (st->status) {
+	case WARD_CREATED:
+		return 0;
+	case WARD_STOPPED:
+		return ward_err_set(err, "cannot start a container that has stopped");
+	case WARD_RUNNING:
+	case WARD_PAUSED:
+		return ward_err_set(err, "cannot start an already running container");
+	default:
+		return ward_err_set(err, "cannot start a container in the %s state",
+				    ward_status_name(st->status));
+	}
+}
+
+int ward_container_start(const struct ward_ctx *ctx, const char *id, ward_err *err)
+{
+	struct ward_state st;
+	int r = -1;
+	_cleanup_close_ int pidfd = -1;
+	if (ward_state_load(ctx, id, true, &st, err) < 0)
+		goto out;
+	if (check_startable(&st, err) < 0)
+		goto out;
+	pidfd = pidfd_open(st.pid, 0);
+	if (pidfd < 0) {
+		ward_err_sys(err, errno, "pidfd_open %d", st.pid);
+		goto out;
+	}
+	r = start_locked(&st, pidfd, err);
+out:
+	ward_state_release(&st);
+	if (r < 0)
+		ward_err_wrap(err, "start %s", id);
+	return r;
+}
+
+int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts *o, bool detach,
+		       bool keep, int *exit_code, ward_err *err)
+{
+	struct ward_created c = {.pidfd = -1, .pty_master = -1};
+	*exit_code = 0;
+	if (ward_container_create(ctx, o, &c, err) < 0)
+		return -1;
+	struct ward_state st;
+	int r = ward_state_load(ctx, o->id, true, &st, err);
+	if (r == 0)
+		r = start_locked(&st, c.pidfd, err);
+	ward_state_release(&st);
+	if (r < 0) {
+		ward_err_wrap(err, "run %s", o->id);
+		ward_err ignored = {0};
+		ward_container_delete(ctx, o->id, true, &ignored);
+		goto out;
+	}
+	if (detach)
+		goto out;
+	r = ward_wait_foreground(c.pid, c.pidfd, c.pty_master, err);
+	if (r >= 0) {
+		*exit_code = r;
+		r = 0;
+	}
+	if (!keep) {
+		ward_err derr = {0};
+		if (ward_container_delete(ctx, o->id, true, &derr) < 0 && r == 0) {
+			*err = derr;
+			r = -1;
+		}
+	}
+out:
+	if (c.pidfd >= 0)
+		close(c.pidfd);
+	if (c.pty_master >= 0)
+		close(c.pty_master);
+	return r;
+}

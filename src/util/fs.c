@@ -1,0 +1,244 @@
+#include "fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int ward_open_in_root(int rootfd, const char *path, int flags, mode_t mode, ward_err *err)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = ".";
+	int fd;
+	do
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	if (fd < 0)
+		return ward_err_sys(err, errno, "open %s", path);
+	return fd;
+}
+
+int ward_open_parent_in_root(int rootfd, const char *path, const char **base, ward_err *err)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	_cleanup_free_ char *copy = strndup(path, len);
+	if (!copy)
+		return ward_err_sys(err, ENOMEM, "strdup");
+	char *slash = strrchr(copy, '/');
+	const char *last = slash ? slash + 1 : copy;
+	if (*last == '\0' || strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+		return ward_err_set(err, "%s: not a valid path for a file", path);
+	*base = path + (last - copy);
+	if (slash)
+		*slash = '\0';
+	return ward_mkdir_p_in_root(rootfd, slash ? copy : ".", 0755, err);
+}
+
+int ward_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, ward_err *err)
+{
+	_cleanup_free_ char *buf = strdup(path);
+	if (!buf)
+		return ward_err_sys(err, ENOMEM, "strdup");
+
+	/* Fast path: it already exists. */
+	int fd = ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+	if (fd >= 0 || err->errnum != ENOENT)
+		return fd;
+
+	/* Walk component by component, creating what is missing. Each prefix is
+	 * resolved afresh inside the root, so a symlink swapped in between steps
+	 * still cannot lead outside it. */
+	size_t len = strlen(buf);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char saved = buf[i];
+		buf[i] = '\0';
+		_cleanup_close_ int cur = ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+		if (cur < 0 && err->errnum == ENOENT) {
+			char *slash = strrchr(buf, '/');
+			const char *name = slash ? slash + 1 : buf;
+			_cleanup_close_ int parent = -1;
+			if (slash && slash != buf) {
+				*slash = '\0';
+				parent = ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+				*slash = '/';
+			} else {
+				parent = ward_open_in_root(rootfd, ".", O_PATH | O_DIRECTORY, 0, err);
+			}
+			if (parent < 0)
+				return -1;
+			if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
+				return ward_err_sys(err, errno, "mkdir %s", buf);
+			cur = ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+		}
+		if (cur < 0)
+			return -1;
+		buf[i] = saved;
+		if (saved == '\0')
+			return steal_fd(&cur);
+	}
+	return ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+}
+
+int ward_ensure_in_root(int rootfd, const char *path, bool dir, ward_err *err)
+{
+	if (dir)
+		return ward_mkdir_p_in_root(rootfd, path, 0755, err);
+
+	int fd = ward_open_in_root(rootfd, path, O_PATH, 0, err);
+	if (fd >= 0 || err->errnum != ENOENT)
+		return fd;
+	const char *base;
+	_cleanup_close_ int parent = ward_open_parent_in_root(rootfd, path, &base, err);
+	if (parent < 0)
+		return -1;
+	/* O_PATH parent fds cannot be used with openat(O_CREAT); reopen it. */
+	_cleanup_close_ int pdir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pdir < 0)
+		return ward_err_sys(err, errno, "open parent of %s", path);
+	_cleanup_close_ int f = openat(pdir, base, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (f < 0 && errno != EEXIST)
+		return ward_err_sys(err, errno, "create %s", path);
+	return ward_open_in_root(rootfd, path, O_PATH, 0, err);
+}
+
+int ward_read_file_at(int dirfd, const char *path, char **out, size_t *len, ward_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ward_err_sys(err, errno, "open %s", path);
+	size_t cap = 4096, n = 0;
+	_cleanup_free_ char *buf = malloc(cap);
+	if (!buf)
+		return ward_err_sys(err, ENOMEM, "read %s", path);
+	for (;;) {
+		if (n + 1 >= cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				return ward_err_sys(err, ENOMEM, "read %s", path);
+			buf = nb;
+		}
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return ward_err_sys(err, errno, "read %s", path);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	*out = steal_ptr(&buf);
+	return 0;
+}
+
+int ward_write_file_at(int dirfd, const char *path, const char *data, size_t len, ward_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ward_err_sys(err, errno, "open %s", path);
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return ward_err_sys(err, errno, "write %s", path);
+		data += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int ward_write_atomic_at(int dirfd, const char *name, const char *data, size_t len, ward_err *err)
+{
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	_cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ward_err_sys(err, errno, "create %s", tmp);
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+			unlinkat(dirfd, tmp, 0);
+			return ward_err_sys(err, e, "write %s", tmp);
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return ward_err_sys(err, e, "rename %s", name);
+	}
+	return 0;
+}
+
+static int rm_children(int dfd, dev_t dev, ward_err *err)
+{
+	int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0)
+		return ward_err_sys(err, errno, "dup");
+	_cleanup_dir_ DIR *d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return ward_err_sys(err, errno, "opendir");
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_type == DT_DIR) {
+			_cleanup_close_ int sub =
+				openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			struct stat st;
+			if (sub >= 0 && fstat(sub, &st) == 0 && st.st_dev == dev &&
+			    rm_children(sub, dev, err) < 0)
+				return -1;
+		}
+		if (unlinkat(dfd, de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0) < 0 &&
+		    errno != ENOENT)
+			return ward_err_sys(err, errno, "remove %s", de->d_name);
+	}
+	return 0;
+}
+
+int ward_rm_rf_at(int dirfd, const char *name, ward_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ward_err_sys(err, errno, "open %s", name);
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return ward_err_sys(err, errno, "stat %s", name);
+	if (rm_children(fd, st.st_dev, err) < 0)
+		return ward_err_wrap(err, "remove %s", name);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return ward_err_sys(err, errno, "remove %s", name);
+	return 0;
+}
