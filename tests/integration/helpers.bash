@@ -1,0 +1,128 @@
+# Shared helpers for ward's bats tests. Each test gets its own bundle and its
+# own state root under $BATS_TEST_TMPDIR, and teardown removes whatever the
+# test left (containers, then the directories).
+
+WARD_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WARD=${WARD:-$WARD_SRC/build/ward}
+ROOTFS_CACHE=${ROOTFS_CACHE:-$WARD_SRC/tests/fixtures/cache/rootfs}
+
+# Build the busybox rootfs once per machine (scripts/mkrootfs.sh).
+ensure_rootfs_cache() {
+	if [ ! -x "$ROOTFS_CACHE/bin/busybox" ]; then
+		mkdir -p "$(dirname "$ROOTFS_CACHE")"
+		local tmp="$ROOTFS_CACHE.tmp.$$"
+		"$WARD_SRC/scripts/mkrootfs.sh" "$tmp" >/dev/null
+		mv -T "$tmp" "$ROOTFS_CACHE" 2>/dev/null || rm -rf "$tmp"
+	fi
+}
+
+# Fresh bundle in $BUNDLE with a non-terminal `ward spec` config.
+setup_bundle() {
+	ensure_rootfs_cache
+	BUNDLE="$BATS_TEST_TMPDIR/bundle"
+	STATE_ROOT="$BATS_TEST_TMPDIR/state"
+	mkdir -p "$BUNDLE"
+	cp -a "$ROOTFS_CACHE" "$BUNDLE/rootfs"
+	"$WARD" spec --bundle "$BUNDLE"
+	update_config '.process.terminal = false'
+}
+
+# Apply a jq filter to $BUNDLE/config.json.
+update_config() {
+	local tmp="$BUNDLE/config.json.tmp"
+	jq "$@" "$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# Set process.args from the arguments.
+set_args() {
+	local json
+	json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	update_config --argjson a "$json" '.process.args = $a'
+}
+
+# ward with the test's state root.
+ward() {
+	"$WARD" --root "$STATE_ROOT" "$@"
+}
+
+# Run a container in the foreground and capture output/status (bats `run`).
+run_ward() {
+	run "$WARD" --root "$STATE_ROOT" "$@"
+}
+
+# For commands that leave a container process behind (create, run -d, exec -d):
+# the container inherits stdio, so capture into a file instead of a pipe that
+# bats would wait on. Sets $status and $output like `run`.
+run_detached() {
+	local log="$BATS_TEST_TMPDIR/detached.log"
+	status=0
+	"$WARD" --root "$STATE_ROOT" "$@" </dev/null >"$log" 2>&1 || status=$?
+	output=$(cat "$log")
+}
+
+teardown_bundle() {
+	if [ -n "${STATE_ROOT:-}" ] && [ -d "$STATE_ROOT" ]; then
+		local id
+		for id in $("$WARD" --root "$STATE_ROOT" list -q 2>/dev/null); do
+			"$WARD" --root "$STATE_ROOT" delete -f "$id" >/dev/null 2>&1 || true
+		done
+	fi
+}
+
+# Wait until a container reaches a status (default 5 s).
+wait_status() {
+	local id=$1 want=$2 i
+	for i in $(seq 1 100); do
+		[ "$(ward state "$id" 2>/dev/null | jq -r .status)" = "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "container $id did not reach $want (now: $(ward state "$id" 2>&1))" >&2
+	return 1
+}
+
+# Assertions with useful failure output.
+assert_success() {
+	if [ "$status" -ne 0 ]; then
+		echo "expected success, got status $status; output:" >&2
+		echo "$output" >&2
+		return 1
+	fi
+}
+assert_failure() {
+	if [ "$status" -eq 0 ]; then
+		echo "expected failure, got success; output:" >&2
+		echo "$output" >&2
+		return 1
+	fi
+}
+assert_output_contains() {
+	if [[ "$output" != *"$1"* ]]; then
+		echo "expected output to contain: $1" >&2
+		echo "actual output:" >&2
+		echo "$output" >&2
+		return 1
+	fi
+}
+assert_output_not_contains() {
+	if [[ "$output" == *"$1"* ]]; then
+		echo "expected output NOT to contain: $1" >&2
+		echo "actual output:" >&2
+		echo "$output" >&2
+		return 1
+	fi
+}
+
+# Nothing of container $1 may remain: state dir, cgroups, processes.
+assert_no_leftovers() {
+	local id=$1
+	if [ -e "$STATE_ROOT/$id" ]; then
+		echo "state dir $STATE_ROOT/$id left behind" >&2
+		return 1
+	fi
+	local left
+	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/ward/$id" 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "cgroups left behind: $left" >&2
+		return 1
+	fi
+}
