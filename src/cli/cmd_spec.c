@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../confine/seccomp.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "cli.h"
@@ -92,11 +93,21 @@ int ward_cmd_features(struct ward_cli *g, int argc, char **argv)
 	for (int i = 0; i <= ward_cap_last(); i++)
 		json_array_append_new(caps, json_string(ward_cap_name(i)));
 	enum ward_cgroup_layout layout = ward_cgroup_layout();
+	json_t *seccomp = json_pack("{s:b}", "enabled", 1);
+	const char *const *tables[] = {ward_seccomp_actions, ward_seccomp_operators,
+				       ward_seccomp_archs, ward_seccomp_flags, ward_seccomp_flags};
+	const char *keys[] = {"actions", "operators", "archs", "knownFlags", "supportedFlags"};
+	for (size_t t = 0; t < 5; t++) {
+		json_t *a = json_array();
+		for (const char *const *v = tables[t]; *v; v++)
+			json_array_append_new(a, json_string(*v));
+		json_object_set_new(seccomp, keys[t], a);
+	}
 	json_t *lxj = json_pack(
-		"{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:b}, "
+		"{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, s:{s:b}, "
 		"s:{s:{s:b}}}",
 		"namespaces", ns, "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0,
-		"systemdUser", 0, "rdma", 0, "seccomp", "enabled", 0, "apparmor", "enabled", 0,
+		"systemdUser", 0, "rdma", 0, "seccomp", seccomp, "apparmor", "enabled", 0,
 		"selinux", "enabled", 0, "intelRdt", "enabled", 0, "mountExtensions", "idmap",
 		"enabled", 0);
 	json_t *annotations = json_pack("{s:s, s:s}", "io.github.ward.version", WARD_VERSION,

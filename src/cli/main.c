@@ -63,6 +63,7 @@ static const struct {
 	{"exec", ward_cmd_exec, true, "run a process inside a running container"},
 	{"spec", ward_cmd_spec, false, "write a new (hardened) config.json"},
 	{"features", ward_cmd_features, false, "print what this runtime implements (JSON)"},
+	{"seccomp", ward_cmd_seccomp, false, "print ward's seccomp profile, convert Docker's"},
 };
 
 static void usage(FILE *f)

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
+#include <sys/types.h>
 
 #include "../oci/spec.h"
 #include "../util/err.h"
@@ -25,3 +27,17 @@ int ward_privs_apply(const struct ward_process *p, const struct ward_privs_opts 
 int ward_nnp_apply(const struct ward_process *p, ward_err *err);
 
 #endif
+
+struct ward_seccomp;
+struct ward_confine_final {
+	const struct ward_process *p;
+	struct ward_privs_opts privs;
+	const struct ward_seccomp *seccomp; /* may be NULL */
+	int listener;			    /* connected listener socket, or -1 */
+	json_t *listener_state;		    /* container state for the listener */
+	pid_t host_pid;
+};
+/* The last steps before execve, in order: user and capabilities,
+ * no_new_privs, then seccomp. Without no_new_privs, loading a filter needs
+ * CAP_SYS_ADMIN, so (as runc) it is then loaded before the capabilities go. */
+int ward_confine_final(const struct ward_confine_final *f, ward_err *err);

@@ -89,6 +89,10 @@ json_t *ward_spec_default(bool rootless)
 	json_t *lxj = json_pack("{s:o, s:o, s:o}", "namespaces", ns, "maskedPaths",
 				  strarr(masked_paths, ARRAY_SIZE(masked_paths)), "readonlyPaths",
 				  strarr(readonly_paths, ARRAY_SIZE(readonly_paths)));
+	uint64_t bounding = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
+		bounding |= 1ULL << ward_cap_from_name(default_caps[i]);
+	json_object_set_new(lxj, "seccomp", ward_seccomp_default(bounding));
 	if (rootless) {
 		json_object_set_new(lxj, "uidMappings",
 				    json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID",

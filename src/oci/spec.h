@@ -209,5 +209,14 @@ extern const size_t ward_n_mount_options;
 
 /* The config `ward spec` writes: hardened defaults. */
 json_t *ward_spec_default(bool rootless);
+/* ward's default seccomp profile (linux.seccomp form) for a bounding set. */
+json_t *ward_seccomp_default(uint64_t bounding);
+/* SCMP_ARCH_* names of this machine's native and compat ABIs. */
+const char *const *ward_native_archs(void);
+/* Convert a Docker/podman seccomp profile (defaultAction, archMap, syscalls
+ * with includes/excludes) into linux.seccomp for a container with these
+ * capabilities, on this architecture and kernel (major, minor). */
+json_t *ward_seccomp_from_docker(json_t *profile, const char *name, uint64_t bounding,
+				 int kernel_major, int kernel_minor, ward_err *err);
 
 #endif

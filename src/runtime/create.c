@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../confine/seccomp.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -42,6 +43,7 @@ struct creation {
 	pid_t pid;
 	int pidfd;
 	int pty_master;
+	struct ward_seccomp seccomp;
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -129,6 +131,7 @@ __attribute__((noreturn)) static void run_init(struct creation *c)
 		.preserve_fds = c->o->preserve_fds,
 		.has_pre_hooks = c->spec->hooks.n[WARD_HOOK_PRESTART] ||
 				 c->spec->hooks.n[WARD_HOOK_CREATE_RUNTIME],
+		.seccomp = c->seccomp.bpf ? &c->seccomp : NULL,
 	};
 	ward_init_main(&a);
 }
@@ -315,6 +318,10 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		goto out;
 	if (!(c.spec = ward_spec_parse(text, len, "config.json", err)) || check_spec(&c, err) < 0)
 		goto out;
+	char cache[PATH_MAX];
+	ward_seccomp_cache_dir(ctx, cache, sizeof(cache));
+	if (ward_seccomp_compile(c.spec->lx.seccomp, cache, &c.seccomp, err) < 0)
+		goto out;
 	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0)
 		goto out;
 	if (make_state_dir(&c, err) < 0)
@@ -355,6 +362,7 @@ out:
 	if (c.pty_master >= 0)
 		close(c.pty_master);
 	ward_spec_free(c.spec);
+	ward_seccomp_release(&c.seccomp);
 	if (r < 0)
 		ward_err_wrap(err, "create %s", o->id);
 	return r;

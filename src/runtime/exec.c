@@ -18,6 +18,7 @@
 
 #include "../cgroup/cgroup.h"
 #include "../confine/confine.h"
+#include "../confine/seccomp.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -132,6 +133,10 @@ struct exec_child {
 	int preserve_fds;
 	bool userns;
 	bool setgroups_denied;
+	const struct ward_seccomp *seccomp;
+	int listener;
+	json_t *listener_state;
+	pid_t init_pid;
 };
 
 static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exelen,
@@ -178,8 +183,15 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (c->p->user.has_umask)
 		umask(c->p->user.umask);
-	struct ward_privs_opts po = {.setgroups_allowed = !c->setgroups_denied};
-	if (ward_privs_apply(c->p, &po, &err) < 0 || ward_nnp_apply(c->p, &err) < 0)
+	struct ward_confine_final f = {
+		.p = c->p,
+		.privs.setgroups_allowed = !c->setgroups_denied,
+		.seccomp = c->seccomp,
+		.listener = c->listener,
+		.listener_state = c->listener_state,
+		.host_pid = c->init_pid,
+	};
+	if (ward_confine_final(&f, &err) < 0)
 		goto fail;
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	execve(exe, c->p->args, env);
@@ -222,7 +234,6 @@ static int enter_pidns(pid_t pid, int pidfd, ward_err *err)
 static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		    struct ward_state *st, struct ward_spec *spec, int *exit_code, ward_err *err)
 {
-	(void)ctx;
 	_cleanup_close_ int pidfd = pidfd_open(st->pid, 0);
 	if (pidfd < 0)
 		return ward_err_sys(err, errno, "pidfd_open %d", st->pid);
@@ -246,6 +257,23 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	if (!c.p)
 		return -1;
 	int r = -1;
+	char cache[4200];
+	struct ward_seccomp sc;
+	ward_seccomp_cache_dir(ctx, cache, sizeof(cache));
+	if (ward_seccomp_compile(spec->lx.seccomp, cache, &sc, err) < 0) {
+		ward_process_free(c.p);
+		return -1;
+	}
+	c.seccomp = sc.bpf ? &sc : NULL;
+	c.listener = -1;
+	c.init_pid = st->pid;
+	c.listener_state = ward_state_to_json(st, true);
+	if (sc.notify && sc.listener_path && (c.listener = ward_seccomp_listener_connect(&sc, err)) < 0) {
+		ward_seccomp_release(&sc);
+		json_decref(c.listener_state);
+		ward_process_free(c.p);
+		return -1;
+	}
 	int sync[2] = {-1, -1};
 	_cleanup_close_ int child_pidfd = -1;
 	_cleanup_close_ int master = -1;
@@ -315,6 +343,10 @@ out:
 		if (sync[i] >= 0)
 			close(sync[i]);
 	ward_process_free(c.p);
+	ward_seccomp_release(&sc);
+	json_decref(c.listener_state);
+	if (c.listener >= 0)
+		close(c.listener);
 	return r;
 }
 

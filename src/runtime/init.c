@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../confine/confine.h"
+#include "../confine/seccomp.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -80,6 +81,7 @@ int ward_env_complete(char ***env, uid_t uid, ward_err *err)
 
 struct init_state {
 	const struct ward_init_args *a;
+	int listener; /* seccomp listener socket, connected before pivot_root */
 	pid_t host_pid; /* our pid as the host sees it, for hooks */
 	struct ward_rootfs_ctx rootfs;
 	char exe[4096];
@@ -194,6 +196,9 @@ static int prepare(struct init_state *st, ward_err *err)
 					      .devnull_fd = -1, .console_fd = -1};
 	if (ward_rootfs_prepare(&st->rootfs, err) < 0)
 		return -1;
+	if (a->seccomp && a->seccomp->notify && a->seccomp->listener_path &&
+	    (st->listener = ward_seccomp_listener_connect(a->seccomp, err)) < 0)
+		return -1;
 	if (run_pre_hooks(st, err) < 0)
 		return -1;
 	if (ward_rootfs_pivot(&st->rootfs, err) < 0)
@@ -258,10 +263,19 @@ static int launch(struct init_state *st, ward_err *err)
 		umask(p->user.umask);
 	else
 		umask(022);
-	struct ward_privs_opts po = {
-		.setgroups_allowed = !(a->userns_new && ward_userns_setgroups_denied(&s->lx)),
+	struct ward_state ws = {.id = (char *)a->id, .pid = st->host_pid,
+				.bundle = (char *)a->bundle, .status = WARD_RUNNING, .dirfd = -1,
+				.config = s->json};
+	json_t *state = st->listener >= 0 ? ward_state_to_json(&ws, true) : NULL;
+	struct ward_confine_final f = {
+		.p = p,
+		.privs.setgroups_allowed = !(a->userns_new && ward_userns_setgroups_denied(&s->lx)),
+		.seccomp = a->seccomp,
+		.listener = st->listener,
+		.listener_state = state,
+		.host_pid = st->host_pid,
 	};
-	if (ward_privs_apply(p, &po, err) < 0 || ward_nnp_apply(p, err) < 0)
+	if (ward_confine_final(&f, err) < 0)
 		return -1;
 	execve(st->exe, p->args, st->env);
 	return ward_err_sys(err, errno, "exec %s", st->exe);
@@ -270,7 +284,7 @@ static int launch(struct init_state *st, ward_err *err)
 void ward_init_main(const struct ward_init_args *a)
 {
 	ward_err err = {0};
-	struct init_state st = {.a = a};
+	struct init_state st = {.a = a, .listener = -1};
 
 	/* Die with the runtime during setup; stay invisible to the container's
 	 * other processes (no ptrace, no /proc/PID/fd) while holding host fds. */

@@ -32,6 +32,9 @@ struct ward_state {
 	int dirfd; /* the container's state dir, locked when loaded with lock=true */
 };
 
+/* Where compiled seccomp filters are cached (below the state root). */
+void ward_seccomp_cache_dir(const struct ward_ctx *ctx, char *buf, size_t len);
+
 /* ---- state.c ---- */
 int ward_state_root_open(const struct ward_ctx *ctx, bool create, ward_err *err);
 int ward_id_validate(const char *id, ward_err *err);
@@ -115,6 +118,7 @@ int ward_wait_foreground(pid_t pid, int pidfd, int pty_master, ward_err *err);
 int ward_write_pid_file(const char *path, pid_t pid, ward_err *err);
 
 /* ---- init.c (runs in the container's first process) ---- */
+struct ward_seccomp;
 struct ward_init_args {
 	const struct ward_spec *spec;
 	const char *id;
@@ -127,6 +131,7 @@ struct ward_init_args {
 	bool no_new_keyring;
 	int preserve_fds;
 	bool has_pre_hooks; /* prestart/createRuntime: ask the parent */
+	const struct ward_seccomp *seccomp; /* compiled by the parent, or NULL */
 };
 __attribute__((noreturn)) void ward_init_main(const struct ward_init_args *a);
 

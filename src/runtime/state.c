@@ -40,6 +40,11 @@ void ward_now_rfc3339(char *buf, size_t len)
 	snprintf(buf + n, len - n, "%s%sZ", frac[0] ? "." : "", frac);
 }
 
+void ward_seccomp_cache_dir(const struct ward_ctx *ctx, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/.seccomp-cache", ctx->root);
+}
+
 int ward_id_validate(const char *id, ward_err *err)
 {
 	/* runc's rule: [A-Za-z0-9_+.-]+, and never "." or "..". */

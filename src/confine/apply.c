@@ -1,0 +1,33 @@
+#include <unistd.h>
+
+#include "confine.h"
+#include "seccomp.h"
+
+static int load_seccomp(const struct ward_confine_final *f, ward_err *err)
+{
+	if (!f->seccomp || !f->seccomp->bpf)
+		return 0;
+	int notify = -1;
+	if (ward_seccomp_load(f->seccomp, &notify, err) < 0)
+		return -1;
+	if (notify < 0)
+		return 0;
+	int r = 0;
+	if (f->listener >= 0)
+		r = ward_seccomp_listener_send(f->listener, notify, f->seccomp, f->listener_state,
+					       f->host_pid, err);
+	close(notify);
+	return r;
+}
+
+int ward_confine_final(const struct ward_confine_final *f, ward_err *err)
+{
+	bool early = !f->p->no_new_privileges;
+	if (early && load_seccomp(f, err) < 0)
+		return -1;
+	if (ward_privs_apply(f->p, &f->privs, err) < 0 || ward_nnp_apply(f->p, err) < 0)
+		return -1;
+	if (!early && load_seccomp(f, err) < 0)
+		return -1;
+	return 0;
+}
