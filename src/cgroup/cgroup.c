@@ -185,6 +185,56 @@ static int mkdir_cgroup(const char *dir, bool cpuset, ward_err *err)
 	return 0;
 }
 
+/* cgroup v2: a controller works in a cgroup only if every ancestor enables
+ * it for its children (cgroup.subtree_control). Enable what the root offers,
+ * top down, and report what our cgroup ends up with (comma-separated). */
+static void enable_v2_controllers(const char *mount, const char *dir, char *out, size_t len)
+{
+	ward_err e;
+	_cleanup_free_ char *avail = NULL;
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", mount);
+	if (ward_read_file_at(AT_FDCWD, path, &avail, NULL, &e) < 0)
+		return;
+	char cmd[512] = "";
+	size_t o = 0;
+	char *save = NULL;
+	for (char *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
+		o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "%s+%s", o ? " " : "", c);
+	char cur[4300];
+	snprintf(cur, sizeof(cur), "%s", dir);
+	/* Walk from the mount point down to dir's parent. */
+	size_t mlen = strlen(mount);
+	for (char *p = cur + mlen; p && *p;) {
+		char saved = *p;
+		*p = '\0';
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cur);
+		if (o && ward_write_file_at(AT_FDCWD, path, cmd, o, &e) < 0) {
+			/* One at a time: a controller the kernel refuses must not block the rest. */
+			char *s2 = NULL;
+			_cleanup_free_ char *copy = strdup(cmd);
+			for (char *c = strtok_r(copy, " ", &s2); c; c = strtok_r(NULL, " ", &s2))
+				ward_write_file_at(AT_FDCWD, path, c, strlen(c), &e);
+		}
+		*p = saved;
+		p = strchr(p + 1, '/');
+	}
+	/* What our parent enabled is what we have. */
+	snprintf(cur, sizeof(cur), "%s", dir);
+	char *slash = strrchr(cur, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cur);
+	_cleanup_free_ char *have = NULL;
+	out[0] = '\0';
+	if (ward_read_file_at(AT_FDCWD, path, &have, NULL, &e) < 0)
+		return;
+	size_t w = 0;
+	save = NULL;
+	for (char *c = strtok_r(have, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
+		w += (size_t)snprintf(out + w, len - w, "%s%s", w ? "," : "", c);
+}
+
 int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err)
 {
 	enum ward_cgroup_layout layout = ward_cgroup_layout();
@@ -215,8 +265,11 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 			ward_cgroup_destroy(extra, &(ward_err){0});
 			return ward_err_wrap(err, "linux.cgroupsPath");
 		}
+		char enabled[256] = "";
+		if (h[i].v2)
+			enable_v2_controllers(h[i].mountpoint, dir, enabled, sizeof(enabled));
 		json_t *d = json_pack("{s:s, s:s, s:b}", "path", dir, "controllers",
-				      h[i].controllers, "v2", h[i].v2);
+				      h[i].v2 ? enabled : h[i].controllers, "v2", h[i].v2);
 		json_array_append_new(dirs, d);
 	}
 	return 0;
@@ -246,22 +299,52 @@ int ward_cgroup_enter(json_t *extra, pid_t pid, ward_err *err)
 	return 0;
 }
 
-static const char *pick_dir(json_t *extra, const char *want)
+static bool list_has(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+		if (l == wl && strncmp(p, word, wl) == 0)
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+const char *ward_cgroup_dir_for(json_t *extra, const char *controller, bool *v2)
 {
 	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
 	size_t i;
 	json_t *d;
 	const char *any = NULL;
+	bool any_v2 = false;
 	json_array_foreach(dirs, i, d)
 	{
 		const char *ctrl = json_string_value(json_object_get(d, "controllers"));
 		const char *path = json_string_value(json_object_get(d, "path"));
-		if (want && ctrl && strcmp(ctrl, want) == 0)
+		bool is_v2 = json_is_true(json_object_get(d, "v2"));
+		if (controller && list_has(ctrl, controller)) {
+			/* v1 wins on a hybrid host only if v2 does not have it. */
+			if (v2)
+				*v2 = is_v2;
 			return path;
-		if (!any || json_is_true(json_object_get(d, "v2")))
+		}
+		if (!any || (is_v2 && !any_v2)) {
 			any = path;
+			any_v2 = is_v2;
+		}
 	}
-	return want ? NULL : any;
+	if (controller)
+		return NULL;
+	if (v2)
+		*v2 = any_v2;
+	return any;
+}
+
+static const char *pick_dir(json_t *extra, const char *want)
+{
+	return ward_cgroup_dir_for(extra, want, NULL);
 }
 
 int ward_cgroup_pids(json_t *extra, pid_t **pids, size_t *n, ward_err *err)

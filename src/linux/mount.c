@@ -171,8 +171,11 @@ static int fs_create(const char *type, const char *source, const char *data, con
 	return mnt;
 }
 
-/* cgroup v1/hybrid: a tmpfs holding a bind of each hierarchy's own cgroup. */
-static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, ward_err *err);
+/* cgroup v1/hybrid: a tmpfs holding each hierarchy's view of our cgroup. */
+static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns, ward_err *err);
+
+static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2, bool cgroupns,
+			    ward_err *err);
 
 static bool host_cgroup2_unified(void)
 {
@@ -180,12 +183,26 @@ static bool host_cgroup2_unified(void)
 	return stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 }
 
-static int do_fs(int rootfd, const struct ward_mount *m, bool userns, ward_err *err)
+static int do_fs(int rootfd, const struct ward_mount *m, bool userns, bool cgroupns,
+		 ward_err *err)
 {
 	const char *type = m->type;
 	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
 		if (!host_cgroup2_unified())
-			return mount_cgroup_v1(rootfd, m, err);
+			return mount_cgroup_v1(rootfd, m, cgroupns, err);
+		if (!cgroupns) {
+			/* Without a cgroup namespace a fresh mount would show the host's
+			 * whole tree: bind our own cgroup instead. */
+			_cleanup_close_ int d = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
+			if (d < 0 || cgroup_hierarchy(d, "/sys/fs/cgroup", "", true, false, err) < 0)
+				return -1;
+			if (m->flags & MS_RDONLY) {
+				_cleanup_close_ int t = ward_open_in_root(rootfd, m->destination, O_PATH, 0, err);
+				if (t < 0 || set_attr(t, false, MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
+					return -1;
+			}
+			return 0;
+		}
 		type = "cgroup2";
 	}
 	(void)userns;
@@ -204,7 +221,8 @@ static int do_fs(int rootfd, const struct ward_mount *m, bool userns, ward_err *
 	return set_propagation_at(rootfd, m->destination, m->propagation, err);
 }
 
-/* Read this process's cgroup path in a v1 hierarchy named by its controllers. */
+/* This process's cgroup path in a v1 hierarchy named by its controllers
+ * (controllers "" means the v2 line "0::/path"). */
 static int own_cgroup_path(const char *controllers, char *out, size_t len)
 {
 	_cleanup_file_ FILE *f = fopen("/proc/self/cgroup", "re");
@@ -212,18 +230,14 @@ static int own_cgroup_path(const char *controllers, char *out, size_t len)
 		return -1;
 	char line[4096];
 	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
 		char *c1 = strchr(line, ':');
 		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
 			continue;
 		*c2 = '\0';
-		line[strcspn(line, "\n")] = '\0';
-		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
-		const char *ctrl = c1 + 1;
-		bool match = strcmp(ctrl, controllers) == 0 ||
-			     (strncmp(controllers, "name=", 5) != 0 && strcmp(ctrl, controllers) == 0);
-		if (*controllers == '\0' && *ctrl == '\0')
-			match = true; /* the v2 line "0::/path" */
+		bool match = *controllers ? strcmp(c1 + 1, controllers) == 0
+					  : (strcmp(line, "0") == 0 && c1[1] == '\0');
 		if (match) {
 			snprintf(out, len, "%s", c2 + 1);
 			return 0;
@@ -232,7 +246,52 @@ static int own_cgroup_path(const char *controllers, char *out, size_t len)
 	return -1;
 }
 
-static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, ward_err *err)
+/* One hierarchy's view at dst: inside a private cgroup namespace a fresh
+ * mount (the kernel roots it at the namespace root); without one, a bind of
+ * the host directory of our own cgroup. */
+static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2, bool cgroupns,
+			    ward_err *err)
+{
+	_cleanup_close_ int tree = -1;
+	if (cgroupns) {
+		_cleanup_close_ int fs = fsopen(v2 ? "cgroup2" : "cgroup", FSOPEN_CLOEXEC);
+		if (fs < 0)
+			return ward_err_sys(err, errno, "fsopen cgroup");
+		fsconfig(fs, FSCONFIG_SET_STRING, "source", "cgroup", 0);
+		_cleanup_free_ char *copy = strdup(ctrls);
+		char *save = NULL;
+		for (char *o = strtok_r(copy, ",", &save); !v2 && o; o = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(o, '=');
+			int r;
+			if (eq) {
+				*eq = '\0';
+				r = fsconfig(fs, FSCONFIG_SET_STRING, o, eq + 1, 0);
+			} else {
+				r = fsconfig(fs, FSCONFIG_SET_FLAG, o, NULL, 0);
+			}
+			if (r < 0)
+				return ward_err_sys(err, errno, "cgroup option %s", o);
+		}
+		if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			return ward_err_sys(err, errno, "create cgroup filesystem %s", ctrls);
+		tree = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+		if (tree < 0)
+			return ward_err_sys(err, errno, "fsmount cgroup %s", ctrls);
+	} else {
+		char own[2048] = "/", src[4200];
+		own_cgroup_path(v2 ? "" : ctrls, own, sizeof(own));
+		snprintf(src, sizeof(src), "%s%s", mp, own);
+		tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (tree < 0)
+			return ward_err_sys(err, errno, "bind %s", src);
+	}
+	if (set_attr(tree, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, 0,
+		     err) < 0)
+		return -1;
+	return attach(tree, dst, err);
+}
+
+static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns, ward_err *err)
 {
 	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
 	if (dst < 0)
@@ -245,7 +304,6 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, ward_err *err
 	if (set_attr(tmp, false, set, clr, 0, err) < 0 || attach(tmp, dst, err) < 0)
 		return -1;
 
-	/* Each host hierarchy under /sys/fs/cgroup, bound at its own cgroup. */
 	_cleanup_file_ FILE *mi = fopen("/proc/self/mountinfo", "re");
 	if (!mi)
 		return ward_err_sys(err, errno, "open mountinfo");
@@ -261,8 +319,6 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, ward_err *err
 		bool v2 = strcmp(fstype, "cgroup2") == 0;
 		if (!v2 && strcmp(fstype, "cgroup") != 0)
 			continue;
-		const char *name = mp + 15;
-		/* Find the controllers of this hierarchy among its super options. */
 		char ctrls[256] = "";
 		if (!v2) {
 			char *save = NULL;
@@ -276,25 +332,21 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, ward_err *err
 				snprintf(ctrls + l, sizeof(ctrls) - l, "%s%s", l ? "," : "", o);
 			}
 		}
-		char own[2048];
-		if (own_cgroup_path(v2 ? "" : ctrls, own, sizeof(own)) < 0)
-			snprintf(own, sizeof(own), "/");
-		char src[4096];
-		snprintf(src, sizeof(src), "%s%s", mp, own);
 		char rel[1100];
-		snprintf(rel, sizeof(rel), "%s/%s", m->destination, name);
+		snprintf(rel, sizeof(rel), "%s/%s", m->destination, mp + 15);
 		_cleanup_close_ int sub = ward_mkdir_p_in_root(rootfd, rel, 0755, err);
 		if (sub < 0)
 			return -1;
-		_cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		if (tree < 0) {
-			ward_debug("cgroup mount: skip %s: %s", src, strerror(errno));
+		if (cgroup_hierarchy(sub, mp, ctrls, v2, cgroupns, err) < 0) {
+			ward_debug("cgroup mount: skip %s: %s", mp, err->msg);
+			ward_err_clear(err);
 			continue;
 		}
-		uint64_t s2 = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, c2 = 0;
-		flags_to_attr(m->flags, m->clear_flags, &s2, &c2);
-		if (set_attr(tree, false, s2, c2, 0, err) < 0 || attach(tree, sub, err) < 0)
-			return ward_err_wrap(err, "cgroup hierarchy %s", name);
+		if (m->flags & MS_RDONLY) {
+			_cleanup_close_ int h = ward_open_in_root(rootfd, rel, O_PATH, 0, err);
+			if (h < 0 || set_attr(h, false, MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
+				return -1;
+		}
 	}
 	if (m->flags & MS_RDONLY) {
 		_cleanup_close_ int top = ward_open_in_root(rootfd, m->destination, O_PATH, 0, err);
@@ -304,9 +356,10 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, ward_err *err
 	return 0;
 }
 
-int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, bool userns, ward_err *err)
+int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, bool userns,
+		   bool cgroupns, ward_err *err)
 {
-	int r = m->bind ? do_bind(rootfd, m, err) : do_fs(rootfd, m, userns, err);
+	int r = m->bind ? do_bind(rootfd, m, err) : do_fs(rootfd, m, userns, cgroupns, err);
 	if (r < 0)
 		return ward_err_wrap(err, "mounts[%zu] %s", index, m->destination);
 	return 0;

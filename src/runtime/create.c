@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../cgroup/resources.h"
 #include "../confine/seccomp.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
@@ -44,6 +45,7 @@ struct creation {
 	int pidfd;
 	int pty_master;
 	struct ward_seccomp seccomp;
+	struct ward_resources res;
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -71,6 +73,26 @@ static int check_spec(struct creation *c, ward_err *err)
 	if (geteuid() != 0 && !s->lx.ns[WARD_NS_USER].present)
 		return ward_err_set(err, "config.json: linux.namespaces: running as an unprivileged "
 					 "user needs a user namespace (try `ward spec --rootless`)");
+	if (ward_resources_parse(s->lx.resources, "config.json: linux.resources", &c->res, err) < 0)
+		return -1;
+	/* Devices are denied unless allowed: deny-all, the config's rules, then
+	 * linux.devices and the standard devices (a rootless user cannot set these). */
+	if (geteuid() == 0) {
+		struct ward_dev_rule deny_all = {false, 'a', -1, -1, "rwm"};
+		struct ward_dev_rule *nv = calloc(c->res.n_devices + 1, sizeof(*nv));
+		if (!nv)
+			return ward_err_sys(err, ENOMEM, "devices");
+		nv[0] = deny_all;
+		if (c->res.n_devices)
+			memcpy(nv + 1, c->res.devices, c->res.n_devices * sizeof(*nv));
+		free(c->res.devices);
+		c->res.devices = nv;
+		c->res.n_devices++;
+		if (ward_resources_add_default_devices(&c->res, s, err) < 0)
+			return -1;
+	} else {
+		c->res.has_devices = false;
+	}
 	return 0;
 }
 
@@ -178,8 +200,11 @@ static int spawn_via_intermediate(struct creation *c, uint64_t flags, ward_err *
 
 static int spawn(struct creation *c, ward_err *err)
 {
-	/* A time namespace is made by the init itself, so offsets can be set. */
-	uint64_t flags = (uint64_t)ward_ns_new_flags(&c->spec->lx) & ~(uint64_t)CLONE_NEWTIME;
+	/* The init makes two namespaces itself: time (so offsets can be set before
+	 * anyone lives in it) and cgroup (after we moved it into its cgroup, so
+	 * that cgroup is the namespace's root). */
+	uint64_t flags = (uint64_t)ward_ns_new_flags(&c->spec->lx) &
+			 ~(uint64_t)(CLONE_NEWTIME | CLONE_NEWCGROUP);
 	if (ward_sync_pair(c->sync, err) < 0)
 		return -1;
 	if (has_joins(c))
@@ -329,7 +354,8 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	c.st.id = strdup(o->id);
 	c.st.extra = json_object();
 	c.st.bundle = c.bundle;
-	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0)
+	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0 ||
+	    ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
 		goto fail;
 	if (spawn(&c, err) < 0 || supervise(&c, err) < 0)
 		goto fail;
@@ -363,6 +389,7 @@ out:
 		close(c.pty_master);
 	ward_spec_free(c.spec);
 	ward_seccomp_release(&c.seccomp);
+	ward_resources_free(&c.res);
 	if (r < 0)
 		ward_err_wrap(err, "create %s", o->id);
 	return r;

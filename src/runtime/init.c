@@ -183,6 +183,9 @@ static int prepare(struct init_state *st, ward_err *err)
 	st->host_pid = (pid_t)m.value;
 	if (become_root_in_userns(a, err) < 0)
 		return -1;
+	if (s->lx.ns[WARD_NS_CGROUP].present && !s->lx.ns[WARD_NS_CGROUP].path &&
+	    unshare(CLONE_NEWCGROUP) < 0)
+		return ward_err_sys(err, errno, "create cgroup namespace");
 	if (s->lx.ns[WARD_NS_TIME].present && !s->lx.ns[WARD_NS_TIME].path &&
 	    ward_ns_setup_time(&s->lx, err) < 0)
 		return -1;
