@@ -31,4 +31,12 @@ bool ward_cgroup_is_frozen(json_t *extra);
 const char *ward_cgroup_dir_for(json_t *extra, const char *controller, bool *v2);
 bool ward_cgroup_present(json_t *extra);
 
+/* stats.c: runc's stats object (events --stats) */
+json_t *ward_cgroup_stats(json_t *extra);
+/* Freeze or thaw, waiting until the kernel says it is done. */
+int ward_cgroup_freeze(json_t *extra, bool freeze, ward_err *err);
+/* An fd that becomes readable on OOM (v1 eventfd, v2 inotify on memory.events). */
+int ward_cgroup_oom_fd(json_t *extra, int *kind, ward_err *err);
+uint64_t ward_cgroup_oom_count(json_t *extra);
+
 #endif

@@ -63,6 +63,11 @@ static const struct {
 	{"exec", ward_cmd_exec, true, "run a process inside a running container"},
 	{"spec", ward_cmd_spec, false, "write a new (hardened) config.json"},
 	{"features", ward_cmd_features, false, "print what this runtime implements (JSON)"},
+	{"ps", ward_cmd_ps, false, "list the processes of a container"},
+	{"pause", ward_cmd_pause, false, "freeze every process of a container"},
+	{"resume", ward_cmd_pause, false, "thaw a paused container"},
+	{"update", ward_cmd_update, false, "change a container's resource limits"},
+	{"events", ward_cmd_events, false, "stream stats and OOM events (JSON)"},
 	{"seccomp", ward_cmd_seccomp, false, "print ward's seccomp profile, convert Docker's"},
 };
 

@@ -85,6 +85,16 @@ int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, boo
 			ward_err *err);
 int ward_container_delete(const struct ward_ctx *ctx, const char *id, bool force, ward_err *err);
 
+/* ---- manage.c (through the cgroups) ---- */
+int ward_container_pause(const struct ward_ctx *ctx, const char *id, bool pause, ward_err *err);
+/* resources: a linux.resources object (runc update's -r form). */
+int ward_container_update(const struct ward_ctx *ctx, const char *id, json_t *resources,
+			  ward_err *err);
+int ward_container_events(const struct ward_ctx *ctx, const char *id, bool stats_once,
+			  int interval_ms, ward_err *err);
+int ward_container_pids(const struct ward_ctx *ctx, const char *id, pid_t **pids, size_t *n,
+			ward_err *err);
+
 /* ---- exec.c ---- */
 struct ward_exec_opts {
 	const char *id;
