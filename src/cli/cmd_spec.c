@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../confine/landlock.h"
 #include "../confine/seccomp.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -20,11 +21,12 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 	static const struct option opts[] = {
 		{"bundle", required_argument, NULL, 'b'},
 		{"rootless", no_argument, NULL, 'r'},
+		{"landlock", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *bundle = ".";
-	bool rootless = false;
+	bool rootless = false, landlock = false;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -32,9 +34,12 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 		switch (c) {
 		case 'b': bundle = optarg; break;
 		case 'r': rootless = true; break;
+		case 'l': landlock = true; break;
 		case 'h':
-			printf("usage: ward spec [--bundle DIR] [--rootless]\n"
-			       "Writes a hardened config.json into the bundle.\n");
+			printf("usage: ward spec [--bundle DIR] [--rootless] [--landlock]\n"
+			       "Writes a hardened config.json into the bundle. --landlock adds a\n"
+			       "Landlock policy: execute only beneath read-only mounts, write only\n"
+			       "beneath writable ones, no abstract-unix or signal escape.\n");
 			return 0;
 		default: return ward_cli_usage("spec", "unknown option %s", argv[optind - 1]);
 		}
@@ -52,6 +57,9 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 		return ward_cli_fail(&err);
 	}
 	json_t *j = ward_spec_default(rootless);
+	if (landlock)
+		json_object_set_new(json_object_get(j, "process"), "landlock",
+				    ward_landlock_default_policy());
 	char *text = json_dumps(j, JSON_INDENT(2));
 	json_decref(j);
 	if (!text) {

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "landlock.h"
 #include "seccomp.h"
 
 static int load_seccomp(const struct ward_confine_final *f, ward_err *err)
@@ -23,9 +24,13 @@ static int load_seccomp(const struct ward_confine_final *f, ward_err *err)
 int ward_confine_final(const struct ward_confine_final *f, ward_err *err)
 {
 	bool early = !f->p->no_new_privileges;
+	if (early && f->landlock && ward_landlock_enforce(f->landlock_fd, f->landlock, err) < 0)
+		return -1;
 	if (early && load_seccomp(f, err) < 0)
 		return -1;
 	if (ward_privs_apply(f->p, &f->privs, err) < 0 || ward_nnp_apply(f->p, err) < 0)
+		return -1;
+	if (!early && f->landlock && ward_landlock_enforce(f->landlock_fd, f->landlock, err) < 0)
 		return -1;
 	if (!early && load_seccomp(f, err) < 0)
 		return -1;

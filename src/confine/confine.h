@@ -29,15 +29,19 @@ int ward_nnp_apply(const struct ward_process *p, ward_err *err);
 #endif
 
 struct ward_seccomp;
+struct ward_landlock;
 struct ward_confine_final {
 	const struct ward_process *p;
 	struct ward_privs_opts privs;
+	const struct ward_landlock *landlock; /* may be NULL */
+	int landlock_fd;		      /* prepared ruleset, or -1 */
 	const struct ward_seccomp *seccomp; /* may be NULL */
 	int listener;			    /* connected listener socket, or -1 */
 	json_t *listener_state;		    /* container state for the listener */
 	pid_t host_pid;
 };
 /* The last steps before execve, in order: user and capabilities,
- * no_new_privs, then seccomp. Without no_new_privs, loading a filter needs
- * CAP_SYS_ADMIN, so (as runc) it is then loaded before the capabilities go. */
+ * no_new_privs, Landlock, then seccomp. Without no_new_privs, restricting
+ * with Landlock or loading a filter needs CAP_SYS_ADMIN, so (as runc does for
+ * seccomp) both then happen before the capabilities go. */
 int ward_confine_final(const struct ward_confine_final *f, ward_err *err);

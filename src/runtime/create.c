@@ -18,6 +18,7 @@
 
 #include "../cgroup/cgroup.h"
 #include "../cgroup/resources.h"
+#include "../confine/landlock.h"
 #include "../confine/seccomp.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
@@ -46,6 +47,7 @@ struct creation {
 	int pty_master;
 	struct ward_seccomp seccomp;
 	struct ward_resources res;
+	struct ward_landlock landlock;
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -75,6 +77,15 @@ static int check_spec(struct creation *c, ward_err *err)
 					 "user needs a user namespace (try `ward spec --rootless`)");
 	if (ward_resources_parse(s->lx.resources, "config.json: linux.resources", &c->res, err) < 0)
 		return -1;
+	if (s->process->landlock) {
+		if (ward_landlock_parse(s->process->landlock, "config.json: process.landlock",
+					ward_landlock_abi(), &c->landlock, err) < 0)
+			return -1;
+		if (c->landlock.preset && !s->root_readonly)
+			return ward_err_set(err, "config.json: process.landlock.preset: \"wx\" allows "
+						 "execution only beneath read-only mounts; it needs "
+						 "root.readonly true");
+	}
 	/* Devices are denied unless allowed: deny-all, the config's rules, then
 	 * linux.devices and the standard devices (a rootless user cannot set these). */
 	if (geteuid() == 0) {
@@ -154,6 +165,7 @@ __attribute__((noreturn)) static void run_init(struct creation *c)
 		.has_pre_hooks = c->spec->hooks.n[WARD_HOOK_PRESTART] ||
 				 c->spec->hooks.n[WARD_HOOK_CREATE_RUNTIME],
 		.seccomp = c->seccomp.bpf ? &c->seccomp : NULL,
+		.landlock = c->landlock.present ? &c->landlock : NULL,
 	};
 	ward_init_main(&a);
 }
@@ -353,6 +365,8 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		goto out;
 	c.st.id = strdup(o->id);
 	c.st.extra = json_object();
+	if (c.landlock.present)
+		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
 	c.st.bundle = c.bundle;
 	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0 ||
 	    ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
@@ -390,6 +404,7 @@ out:
 	ward_spec_free(c.spec);
 	ward_seccomp_release(&c.seccomp);
 	ward_resources_free(&c.res);
+	ward_landlock_release(&c.landlock);
 	if (r < 0)
 		ward_err_wrap(err, "create %s", o->id);
 	return r;

@@ -18,6 +18,7 @@
 
 #include "../cgroup/cgroup.h"
 #include "../confine/confine.h"
+#include "../confine/landlock.h"
 #include "../confine/seccomp.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
@@ -137,6 +138,7 @@ struct exec_child {
 	int listener;
 	json_t *listener_state;
 	pid_t init_pid;
+	const struct ward_landlock *landlock;
 };
 
 static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exelen,
@@ -170,6 +172,20 @@ static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exel
 	return 0;
 }
 
+/* An exec'd process joins the container's Landlock domain: the container's
+ * policy, whatever process.json says (it must not be a way out). */
+static int exec_landlock(struct exec_child *c, int *fd, ward_err *err)
+{
+	*fd = -1;
+	if (!c->landlock)
+		return 0;
+	int r = ward_landlock_prepare(c->landlock, err);
+	if (r == -1)
+		return -1;
+	*fd = r;
+	return 0;
+}
+
 __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 {
 	ward_err err = {0};
@@ -180,12 +196,17 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	if (exec_prepare(c, env, exe, sizeof(exe), &err) < 0 ||
 	    ward_env_complete(&env, c->p->user.uid, &err) < 0)
 		goto fail;
+	int llfd = -1;
+	if (exec_landlock(c, &llfd, &err) < 0)
+		goto fail;
 	syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (c->p->user.has_umask)
 		umask(c->p->user.umask);
 	struct ward_confine_final f = {
 		.p = c->p,
 		.privs.setgroups_allowed = !c->setgroups_denied,
+		.landlock = c->landlock,
+		.landlock_fd = llfd,
 		.seccomp = c->seccomp,
 		.listener = c->listener,
 		.listener_state = c->listener_state,
@@ -266,6 +287,16 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	}
 	c.seccomp = sc.bpf ? &sc : NULL;
 	c.listener = -1;
+	struct ward_landlock ll;
+	memset(&ll, 0, sizeof(ll));
+	if (spec->process && spec->process->landlock &&
+	    ward_landlock_parse(spec->process->landlock, "config.json: process.landlock",
+				ward_landlock_abi(), &ll, err) < 0) {
+		ward_seccomp_release(&sc);
+		ward_process_free(c.p);
+		return -1;
+	}
+	c.landlock = ll.present ? &ll : NULL;
 	c.init_pid = st->pid;
 	c.listener_state = ward_state_to_json(st, true);
 	if (sc.notify && sc.listener_path && (c.listener = ward_seccomp_listener_connect(&sc, err)) < 0) {
@@ -344,6 +375,7 @@ out:
 			close(sync[i]);
 	ward_process_free(c.p);
 	ward_seccomp_release(&sc);
+	ward_landlock_release(&ll);
 	json_decref(c.listener_state);
 	if (c.listener >= 0)
 		close(c.listener);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../confine/confine.h"
+#include "../confine/landlock.h"
 #include "../confine/seccomp.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
@@ -82,6 +83,7 @@ int ward_env_complete(char ***env, uid_t uid, ward_err *err)
 struct init_state {
 	const struct ward_init_args *a;
 	int listener; /* seccomp listener socket, connected before pivot_root */
+	int landlock_fd; /* ruleset built inside the root, enforced last but one */
 	pid_t host_pid; /* our pid as the host sees it, for hooks */
 	struct ward_rootfs_ctx rootfs;
 	char exe[4096];
@@ -226,6 +228,9 @@ static int prepare(struct init_state *st, ward_err *err)
 		return ward_err_sys(err, errno, "process.cwd: chdir to \"%s\"", s->process->cwd);
 	if (ward_find_executable(s->process->args[0], st->env, st->exe, sizeof(st->exe), err) < 0)
 		return ward_err_wrap(err, "process.args[0]");
+	/* Rule paths are opened now, as root, inside the final root. */
+	if (a->landlock && (st->landlock_fd = ward_landlock_prepare(a->landlock, err)) == -1)
+		return -1;
 	return 0;
 }
 
@@ -273,6 +278,8 @@ static int launch(struct init_state *st, ward_err *err)
 	struct ward_confine_final f = {
 		.p = p,
 		.privs.setgroups_allowed = !(a->userns_new && ward_userns_setgroups_denied(&s->lx)),
+		.landlock = a->landlock,
+		.landlock_fd = st->landlock_fd,
 		.seccomp = a->seccomp,
 		.listener = st->listener,
 		.listener_state = state,
@@ -287,7 +294,7 @@ static int launch(struct init_state *st, ward_err *err)
 void ward_init_main(const struct ward_init_args *a)
 {
 	ward_err err = {0};
-	struct init_state st = {.a = a, .listener = -1};
+	struct init_state st = {.a = a, .listener = -1, .landlock_fd = -1};
 
 	/* Die with the runtime during setup; stay invisible to the container's
 	 * other processes (no ptrace, no /proc/PID/fd) while holding host fds. */

@@ -129,6 +129,7 @@ int ward_write_pid_file(const char *path, pid_t pid, ward_err *err);
 
 /* ---- init.c (runs in the container's first process) ---- */
 struct ward_seccomp;
+struct ward_landlock;
 struct ward_init_args {
 	const struct ward_spec *spec;
 	const char *id;
@@ -142,6 +143,7 @@ struct ward_init_args {
 	int preserve_fds;
 	bool has_pre_hooks; /* prestart/createRuntime: ask the parent */
 	const struct ward_seccomp *seccomp; /* compiled by the parent, or NULL */
+	const struct ward_landlock *landlock; /* negotiated by the parent, or NULL */
 };
 __attribute__((noreturn)) void ward_init_main(const struct ward_init_args *a);
 

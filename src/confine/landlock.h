@@ -1,0 +1,66 @@
+/* process.landlock: a container's own access-control policy, enforced by the
+ * kernel's Landlock LSM whatever else the host runs. Shape of runtime-spec
+ * PR #1111 (ruleset.handledAccessFS, rules.pathBeneath, disableBestEffort)
+ * plus ward's handledAccessNet/netPort, scoped, restrictSelf log flags and a
+ * "preset" computed from the container's own mounts. */
+#ifndef WARD_CONFINE_LANDLOCK_H
+#define WARD_CONFINE_LANDLOCK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/err.h"
+
+struct ward_landlock_path {
+	char *path;
+	uint64_t access;
+};
+
+struct ward_landlock_port {
+	uint64_t port;
+	uint64_t access;
+};
+
+struct ward_landlock {
+	bool present;
+	int abi;	     /* the kernel's, at negotiation */
+	bool strict;	     /* disableBestEffort */
+	uint64_t handled_fs; /* effective (after best effort) */
+	uint64_t handled_net;
+	uint64_t scoped;
+	uint32_t restrict_flags;
+	char *preset; /* "wx" or NULL */
+	struct ward_landlock_path *paths;
+	size_t n_paths;
+	struct ward_landlock_port *ports;
+	size_t n_ports;
+	char dropped[512]; /* rights the kernel lacks, dropped under best effort */
+};
+
+struct ward_landlock_right {
+	const char *name;
+	uint64_t bit;
+	int abi; /* first ABI with it */
+};
+extern const struct ward_landlock_right ward_landlock_fs_rights[];
+extern const struct ward_landlock_right ward_landlock_net_rights[];
+extern const struct ward_landlock_right ward_landlock_scopes[];
+extern const struct ward_landlock_right ward_landlock_restrict_flags[];
+
+/* The running kernel's Landlock ABI (0: not available). */
+int ward_landlock_abi(void);
+/* Parse and negotiate against abi. field: "config.json: process.landlock". */
+int ward_landlock_parse(json_t *obj, const char *field, int abi, struct ward_landlock *out,
+			ward_err *err);
+void ward_landlock_release(struct ward_landlock *ll);
+/* What was enforced, for the state and `ward inspect`. */
+json_t *ward_landlock_describe(const struct ward_landlock *ll);
+/* Build the ruleset (paths resolved in our current root). Returns an fd. */
+int ward_landlock_prepare(const struct ward_landlock *ll, ward_err *err);
+int ward_landlock_enforce(int ruleset_fd, const struct ward_landlock *ll, ward_err *err);
+/* `ward spec --landlock`: the policy object ward writes. */
+json_t *ward_landlock_default_policy(void);
+
+#endif
