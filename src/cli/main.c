@@ -68,6 +68,7 @@ static const struct {
 	{"resume", ward_cmd_pause, false, "thaw a paused container"},
 	{"update", ward_cmd_update, false, "change a container's resource limits"},
 	{"events", ward_cmd_events, false, "stream stats and OOM events (JSON)"},
+	{"inspect", ward_cmd_inspect, false, "report what confines a running container"},
 	{"seccomp", ward_cmd_seccomp, false, "print ward's seccomp profile, convert Docker's"},
 };
 

@@ -26,6 +26,15 @@ struct ward_privs_opts {
 int ward_privs_apply(const struct ward_process *p, const struct ward_privs_opts *o, ward_err *err);
 int ward_nnp_apply(const struct ward_process *p, ward_err *err);
 
+/* lsm.c */
+bool ward_apparmor_enabled(void);
+bool ward_selinux_enabled(void);
+/* Refuse labels for an LSM the host does not run. file: "config.json". */
+int ward_lsm_check(const struct ward_process *p, const char *mount_label, const char *file,
+		   ward_err *err);
+/* Set the exec labels (AppArmor profile, SELinux label) for the next execve. */
+int ward_lsm_apply(const struct ward_process *p, ward_err *err);
+
 #endif
 
 struct ward_seccomp;

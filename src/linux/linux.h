@@ -71,7 +71,7 @@ int ward_rootfs_prepare(struct ward_rootfs_ctx *c, ward_err *err);
 int ward_rootfs_pivot(struct ward_rootfs_ctx *c, ward_err *err);
 /* After pivot_root: /dev/console, root.readonly, propagation. */
 int ward_rootfs_finalize(struct ward_rootfs_ctx *c, ward_err *err);
-int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, bool userns,
+int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, const char *mount_label,
 		   bool cgroupns, ward_err *err);
 int ward_devices_create(int rootfd, const struct ward_spec *s, bool userns, ward_err *err);
 int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *err);

@@ -183,7 +183,7 @@ static bool host_cgroup2_unified(void)
 	return stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 }
 
-static int do_fs(int rootfd, const struct ward_mount *m, bool userns, bool cgroupns,
+static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label, bool cgroupns,
 		 ward_err *err)
 {
 	const char *type = m->type;
@@ -205,11 +205,13 @@ static int do_fs(int rootfd, const struct ward_mount *m, bool userns, bool cgrou
 		}
 		type = "cgroup2";
 	}
-	(void)userns;
 	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
 	if (dst < 0)
 		return -1;
-	_cleanup_close_ int mnt = fs_create(type, m->source, m->data, NULL, err);
+	/* linux.mountLabel goes on the filesystems that take an SELinux context. */
+	bool labelled = !strcmp(type, "tmpfs") || !strcmp(type, "devpts") || !strcmp(type, "mqueue");
+	_cleanup_close_ int mnt =
+		fs_create(type, m->source, m->data, labelled ? mount_label : NULL, err);
 	if (mnt < 0)
 		return -1;
 	uint64_t set = 0, clr = 0;
@@ -356,10 +358,10 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns
 	return 0;
 }
 
-int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, bool userns,
+int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, const char *mount_label,
 		   bool cgroupns, ward_err *err)
 {
-	int r = m->bind ? do_bind(rootfd, m, err) : do_fs(rootfd, m, userns, cgroupns, err);
+	int r = m->bind ? do_bind(rootfd, m, err) : do_fs(rootfd, m, mount_label, cgroupns, err);
 	if (r < 0)
 		return ward_err_wrap(err, "mounts[%zu] %s", index, m->destination);
 	return 0;

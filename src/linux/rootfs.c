@@ -44,7 +44,7 @@ int ward_rootfs_prepare(struct ward_rootfs_ctx *c, ward_err *err)
 		return ward_err_sys(err, errno, "open /dev/null");
 
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (ward_mount_one(c->rootfd, &s->mounts[i], i, c->userns,
+		if (ward_mount_one(c->rootfd, &s->mounts[i], i, s->lx.mount_label,
 				   s->lx.ns[WARD_NS_CGROUP].present, err) < 0)
 			return -1;
 	if (!dev_is_bound(s) && ward_devices_create(c->rootfd, s, c->userns, err) < 0)

@@ -18,6 +18,7 @@
 
 #include "../cgroup/cgroup.h"
 #include "../cgroup/resources.h"
+#include "../confine/confine.h"
 #include "../confine/landlock.h"
 #include "../confine/seccomp.h"
 #include "../linux/linux.h"
@@ -75,6 +76,8 @@ static int check_spec(struct creation *c, ward_err *err)
 	if (geteuid() != 0 && !s->lx.ns[WARD_NS_USER].present)
 		return ward_err_set(err, "config.json: linux.namespaces: running as an unprivileged "
 					 "user needs a user namespace (try `ward spec --rootless`)");
+	if (ward_lsm_check(s->process, s->lx.mount_label, "config.json", err) < 0)
+		return -1;
 	if (ward_resources_parse(s->lx.resources, "config.json: linux.resources", &c->res, err) < 0)
 		return -1;
 	if (s->process->landlock) {

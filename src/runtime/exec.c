@@ -277,6 +277,10 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	};
 	if (!c.p)
 		return -1;
+	if (ward_lsm_check(c.p, NULL, o->process_file ? o->process_file : "exec", err) < 0) {
+		ward_process_free(c.p);
+		return -1;
+	}
 	int r = -1;
 	char cache[4200];
 	struct ward_seccomp sc;

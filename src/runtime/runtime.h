@@ -95,6 +95,9 @@ int ward_container_events(const struct ward_ctx *ctx, const char *id, bool stats
 int ward_container_pids(const struct ward_ctx *ctx, const char *id, pid_t **pids, size_t *n,
 			ward_err *err);
 
+/* ---- inspect.c ---- */
+json_t *ward_container_inspect(const struct ward_ctx *ctx, const char *id, ward_err *err);
+
 /* ---- exec.c ---- */
 struct ward_exec_opts {
 	const char *id;

@@ -1,0 +1,131 @@
+/* inspect: the confinement report of a running container. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void print_list(const char *label, json_t *arr)
+{
+	printf("%-16s", label);
+	size_t i;
+	json_t *v;
+	if (!json_array_size(arr))
+		printf(" (none)");
+	json_array_foreach(arr, i, v) printf("%s%s", i ? ", " : " ", json_string_value(v));
+	printf("\n");
+}
+
+static void print_human(json_t *j)
+{
+	printf("container %s (%s), init pid %lld\n", json_string_value(json_object_get(j, "id")),
+	       json_string_value(json_object_get(j, "status")),
+	       (long long)json_integer_value(json_object_get(j, "pid")));
+	printf("\nnamespaces:\n");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(j, "namespaces"), i, v)
+		printf("  %-8s %-10s inode %lld\n", json_string_value(json_object_get(v, "type")),
+		       json_is_true(json_object_get(v, "private")) ? "private" : "HOST's",
+		       (long long)json_integer_value(json_object_get(v, "inode")));
+	printf("\nidentity:\n");
+	printf("  uid %s / gid %s\n", json_string_value(json_object_get(j, "uid")),
+	       json_string_value(json_object_get(j, "gid")));
+	print_list("  uid_map", json_object_get(j, "uidMap"));
+	print_list("  gid_map", json_object_get(j, "gidMap"));
+	printf("\ncapabilities:\n");
+	const char *sets[] = {"bounding", "permitted", "effective", "inheritable", "ambient"};
+	json_t *caps = json_object_get(j, "capabilities");
+	for (size_t s = 0; s < 5; s++) {
+		json_t *set = json_object_get(caps, sets[s]);
+		char label[32];
+		snprintf(label, sizeof(label), "  %s", sets[s]);
+		print_list(label, json_object_get(set, "names"));
+	}
+	printf("\nsyscalls and privileges:\n");
+	printf("  no_new_privs   %s\n", json_is_true(json_object_get(j, "noNewPrivs")) ? "yes" : "NO");
+	long long mode = json_integer_value(json_object_get(j, "seccompMode"));
+	printf("  seccomp        %s (%lld filter%s)\n",
+	       mode == 2 ? "filter" : mode == 1 ? "strict" : "DISABLED",
+	       (long long)json_integer_value(json_object_get(j, "seccompFilters")),
+	       json_integer_value(json_object_get(j, "seccompFilters")) == 1 ? "" : "s");
+	printf("\nLSM:\n");
+	const char *k;
+	json_object_foreach(json_object_get(j, "lsm"), k, v) printf("  %-14s %s\n", k,
+								     json_string_value(v));
+	json_t *ll = json_object_get(j, "landlock");
+	if (json_is_object(ll)) {
+		json_t *p = json_object_get(ll, "policy");
+		printf("  landlock       ABI %lld, %s%s%s\n",
+		       (long long)json_integer_value(json_object_get(p, "abi")),
+		       json_is_true(json_object_get(p, "disableBestEffort")) ? "strict" : "best effort",
+		       *json_string_value(json_object_get(p, "dropped")) ? ", dropped: " : "",
+		       json_string_value(json_object_get(p, "dropped")));
+		print_list("    handled fs", json_object_get(p, "handledAccessFS"));
+		print_list("    handled net", json_object_get(p, "handledAccessNet"));
+		print_list("    scoped", json_object_get(p, "scoped"));
+	} else {
+		printf("  landlock       none\n");
+	}
+	printf("\nmasked paths:\n");
+	json_array_foreach(json_object_get(j, "maskedPaths"), i, v)
+		printf("  %-32s %s\n", json_string_value(json_object_get(v, "path")),
+		       json_is_true(json_object_get(v, "masked"))   ? "masked"
+		       : json_is_true(json_object_get(v, "absent")) ? "absent"
+								    : "NOT MASKED");
+	printf("read-only paths:\n");
+	json_array_foreach(json_object_get(j, "readonlyPaths"), i, v)
+		printf("  %-32s %s\n", json_string_value(json_object_get(v, "path")),
+		       json_is_true(json_object_get(v, "readonly")) ? "read-only"
+		       : json_is_true(json_object_get(v, "absent")) ? "absent"
+								    : "WRITABLE");
+	json_t *cg = json_object_get(j, "cgroup");
+	printf("\ncgroup (%s):\n", json_string_value(json_object_get(cg, "layout")));
+	json_array_foreach(json_object_get(cg, "paths"), i, v) printf("  %s\n", json_string_value(v));
+	json_object_foreach(json_object_get(cg, "limits"), k, v)
+	{
+		if (json_is_integer(v))
+			printf("  limit %-8s %lld\n", k, (long long)json_integer_value(v));
+		else
+			printf("  limit %-8s %s\n", k, json_string_value(v));
+	}
+	printf("\nrlimits:\n");
+	json_array_foreach(json_object_get(j, "rlimits"), i, v)
+		printf("  %-26s %-12s %s\n", json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "soft")),
+		       json_string_value(json_object_get(v, "hard")));
+}
+
+int ward_cmd_inspect(struct ward_cli *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *format = "text";
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'h': printf("usage: ward inspect [--format text|json] <container-id>\n"); return 0;
+		default: return ward_cli_usage("inspect", "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "table"))
+		return ward_cli_usage("inspect", "--format: unknown format \"%s\"", format);
+	if (argc - optind != 1)
+		return ward_cli_usage("inspect", "expects exactly one container id");
+	ward_err err = {0};
+	json_t *j = ward_container_inspect(&g->ctx, argv[optind], &err);
+	if (!j)
+		return ward_cli_fail(&err);
+	if (!strcmp(format, "json"))
+		ward_cli_print_json(j);
+	else
+		print_human(j);
+	json_decref(j);
+	return 0;
+}
