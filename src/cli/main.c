@@ -217,7 +217,9 @@ int main(int argc, char **argv)
 			continue;
 		if (commands[c].enters_container)
 			self_protect(argv);
-		return commands[c].fn(&g, argc - i, argv + i);
+		int rc = commands[c].fn(&g, argc - i, argv + i);
+		free(g.ctx.root);
+		return rc;
 	}
 	ward_error("unknown command \"%s\" (see `ward --help`)", argv[i]);
 	return 1;

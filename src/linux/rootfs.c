@@ -28,8 +28,8 @@ int ward_rootfs_prepare(struct ward_rootfs_ctx *c, ward_err *err)
 	 * (host mounts still reach us), or what linux.rootfsPropagation asks. */
 	unsigned long prop = s->lx.rootfs_propagation ? s->lx.rootfs_propagation
 							 : (MS_SLAVE | MS_REC);
-	if (prop & (MS_SHARED))
-		prop = MS_SLAVE | MS_REC; /* shared is applied after pivot_root */
+	if (prop & (MS_SHARED | MS_UNBINDABLE))
+		prop = MS_SLAVE | MS_REC; /* applied after pivot_root (ward_rootfs_finalize) */
 	if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
 		return ward_err_sys(err, errno, "make / %s", "private to the container");
 
@@ -75,10 +75,12 @@ int ward_rootfs_pivot(struct ward_rootfs_ctx *c, ward_err *err)
 	} else {
 		/* pivot_root(".", ".") stacks the old root on the new one; detaching
 		 * the top of "." then removes the host's tree from our view. */
+		/* The old root is already a slave tree (ward_rootfs_prepare), so its
+		 * detach cannot propagate to the host. A mount(".") here would name
+		 * the new root, not the stacked old one, and undo the container's
+		 * own propagation settings. */
 		if (syscall(SYS_pivot_root, ".", ".") < 0)
 			return ward_err_sys(err, errno, "pivot_root");
-		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-			return ward_err_sys(err, errno, "make old root a slave");
 		if (umount2(".", MNT_DETACH) < 0)
 			return ward_err_sys(err, errno, "detach old root");
 	}

@@ -169,8 +169,11 @@ static int get_strv(struct pctx *c, json_t *o, const char *key, const char *fiel
 	json_t *e;
 	json_array_foreach(arr, i, e)
 	{
-		if (!json_is_string(e))
-			return fail(c, field, "[%zu] must be a string, not %s", i, json_type_name(e));
+		if (!json_is_string(e)) {
+			char fi[200];
+			snprintf(fi, sizeof(fi), "%s[%zu]", field, i);
+			return fail(c, fi, "must be a string, not %s", json_type_name(e));
+		}
 		if (!(v[i] = strdup(json_string_value(e))))
 			return ward_err_sys(c->err, ENOMEM, "%s", field);
 	}
@@ -218,7 +221,10 @@ static int parse_user(struct pctx *c, json_t *obj, const char *field, struct war
 	if (get_int(c, obj, "gid", FIELD(f, "%s.gid", field), true, 0, UINT32_MAX - 1, &n) < 0)
 		return -1;
 	u->gid = (gid_t)n;
-	if (get_int(c, obj, "umask", FIELD(f, "%s.umask", field), false, 0, 0777, &n) > 0) {
+	int r = get_int(c, obj, "umask", FIELD(f, "%s.umask", field), false, 0, 0777, &n);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
 		u->has_umask = true;
 		u->umask = (mode_t)n;
 	}
@@ -385,6 +391,7 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 {
 	char f[160];
 	size_t datalen = 0;
+	long first_unknown = -1;
 	for (size_t i = 0; m->options && m->options[i]; i++) {
 		const char *opt = m->options[i];
 		const struct ward_mount_option *mo = NULL;
@@ -422,6 +429,8 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 		}
 		/* Not a generic flag: filesystem data ("size=64m", "newinstance"), handed
 		 * to the filesystem, which validates it. */
+		if (first_unknown < 0)
+			first_unknown = (long)i;
 		size_t ol = strlen(opt);
 		if (ol == 0)
 			return fail(c, FIELD(f, "%s.options[%zu]", field, i), "empty mount option");
@@ -438,17 +447,12 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 	if (m->type && strcmp(m->type, "bind") == 0)
 		m->bind = true;
 	m->flags &= ~(unsigned long)(MS_BIND | MS_REC);
-	if (m->bind && m->data) {
+	if (m->bind && first_unknown >= 0) {
 		/* A bind mount has no filesystem to take data; a word here is a typo or
 		 * an option ward does not know. */
-		for (size_t i = 0; m->options[i]; i++)
-			if (strstr(m->data, m->options[i]) == m->data ||
-			    strcmp(m->options[i], m->data) == 0)
-				return fail(c, FIELD(f, "%s.options[%zu]", field, i),
-					    "unknown mount option \"%s\" for a bind mount",
-					    m->options[i]);
-		return fail(c, FIELD(f, "%s.options", field),
-			    "unknown mount options \"%s\" for a bind mount", m->data);
+		return fail(c, FIELD(f, "%s.options[%ld]", field, first_unknown),
+			    "unknown mount option \"%s\" for a bind mount",
+			    m->options[first_unknown]);
 	}
 	return 0;
 }
@@ -619,15 +623,16 @@ static int parse_devices(struct pctx *c, json_t *arr, struct ward_linux *l)
 		d->type = type[0];
 		long long n;
 		bool need_num = d->type != 'p';
-		if (get_int(c, e, "major", FIELD(f2, "%s.major", f), need_num, 0, 0xfff, &n) > 0)
+		int r = get_int(c, e, "major", FIELD(f2, "%s.major", f), need_num, 0, 0xfff, &n);
+		if (r < 0)
+			return -1;
+		if (r > 0)
 			d->major = n;
-		else if (need_num)
+		if ((r = get_int(c, e, "minor", FIELD(f2, "%s.minor", f), need_num, 0, 0xfffff, &n)) < 0)
 			return -1;
-		if (get_int(c, e, "minor", FIELD(f2, "%s.minor", f), need_num, 0, 0xfffff, &n) > 0)
+		if (r > 0)
 			d->minor = n;
-		else if (need_num)
-			return -1;
-		int r = get_int(c, e, "fileMode", FIELD(f2, "%s.fileMode", f), false, 0, 07777, &n);
+		r = get_int(c, e, "fileMode", FIELD(f2, "%s.fileMode", f), false, 0, 07777, &n);
 		if (r < 0)
 			return -1;
 		if ((d->has_mode = r > 0))

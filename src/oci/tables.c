@@ -119,9 +119,10 @@ static const struct {
 int ward_signal_from_name(const char *name)
 {
 	char *end;
-	long n = strtol(name, &end, 10);
-	if (*name && *end == '\0')
-		return (n > 0 && n < NSIG) ? (int)n : -1;
+	if (*name >= '0' && *name <= '9') {
+		long n = strtol(name, &end, 10);
+		return (*end == '\0' && n > 0 && n < NSIG) ? (int)n : -1;
+	}
 	const char *bare = strncasecmp(name, "SIG", 3) == 0 ? name + 3 : name;
 	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
 		if (strcasecmp(signal_names[i].name, bare) == 0)
@@ -130,8 +131,11 @@ int ward_signal_from_name(const char *name)
 		bool min = strncasecmp(bare, "RTMIN", 5) == 0;
 		long off = 0;
 		if (bare[5]) {
+			/* RTMIN+n / RTMAX-n only, n small: no overflow, no "RTMIN3". */
+			if ((bare[5] != '+' && bare[5] != '-') || bare[6] < '0' || bare[6] > '9')
+				return -1;
 			off = strtol(bare + 5, &end, 10);
-			if (*end != '\0')
+			if (*end != '\0' || off < -64 || off > 64)
 				return -1;
 		}
 		long sig = min ? SIGRTMIN + off : SIGRTMAX + off;

@@ -354,6 +354,7 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	for (int i = 0; i < WARD_NS_COUNT; i++)
 		c.ns_fds[i] = -1;
 	int r = -1;
+	_cleanup_free_ char *text = NULL;
 
 	if (ward_id_validate(o->id, err) < 0)
 		goto out;
@@ -363,7 +364,6 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	}
 	char cfg[PATH_MAX + 16];
 	snprintf(cfg, sizeof(cfg), "%s/config.json", c.bundle);
-	_cleanup_free_ char *text = NULL;
 	size_t len;
 	if (ward_read_file_at(AT_FDCWD, cfg, &text, &len, err) < 0)
 		goto out;

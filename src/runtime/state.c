@@ -184,11 +184,11 @@ int ward_state_load(const struct ward_ctx *ctx, const char *id, bool lock, struc
 
 int ward_state_save(const struct ward_state *st, ward_err *err)
 {
-	json_t *j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:O, s:O}", "id", st->id, "pid",
+	json_t *j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:O, s:o}", "id", st->id, "pid",
 			      st->pid, "pidStart", (json_int_t)st->pid_start, "bundle", st->bundle,
 			      "rootfs", st->rootfs, "created", st->created, "config",
 			      st->config ? st->config : json_null(), "extra",
-			      st->extra ? st->extra : json_object());
+			      st->extra ? json_incref(st->extra) : json_object());
 	if (!j)
 		return ward_err_set(err, "state of %s: cannot encode", st->id);
 	char *text = json_dumps(j, JSON_COMPACT);

@@ -1,0 +1,284 @@
+/* The container state as `ward state` prints it and as hooks receive it
+ * (ward_state_to_json), and the state.json round trip (save/load/refresh). */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "linux/linux.h"
+#include "runtime/runtime.h"
+#include "util/fs.h"
+
+static char *dump(json_t *j)
+{
+	assert_non_null(j);
+	char *s = json_dumps(j, JSON_COMPACT);
+	assert_non_null(s);
+	json_decref(j);
+	return s;
+}
+
+static json_t *load(const char *tmpl)
+{
+	char *js = unit_json(tmpl);
+	json_error_t jerr;
+	json_t *j = json_loads(js, 0, &jerr);
+	if (!j)
+		fail_msg("bad test JSON %s: %s", js, jerr.text);
+	free(js);
+	return j;
+}
+
+static void expect_json(json_t *got, const char *want_tmpl)
+{
+	char *s = dump(got);
+	char *want = unit_json(want_tmpl);
+	assert_string_equal(s, want);
+	free(s);
+	free(want);
+}
+
+static struct ward_state make_state(enum ward_status status, json_t *config)
+{
+	struct ward_state st = {
+		.id = "c1",
+		.pid = 4242,
+		.pid_start = 99,
+		.bundle = "/srv/bundle",
+		.rootfs = "/srv/bundle/rootfs",
+		.created = "2024-05-06T07:08:09.123456789Z",
+		.config = config,
+		.status = status,
+		.dirfd = -1,
+	};
+	return st;
+}
+
+static void test_state_json_runc_order(void **state)
+{
+	(void)state;
+	json_t *cfg = load("{'ociVersion':'1.0.2','annotations':{'org.a':'1','b':'two'}}");
+	struct ward_state st = make_state(WARD_RUNNING, cfg);
+	/* runc's order: ociVersion id pid status bundle rootfs created annotations owner */
+	expect_json(ward_state_to_json(&st, false),
+		    "{'ociVersion':'1.0.2','id':'c1','pid':4242,'status':'running',"
+		    "'bundle':'/srv/bundle','rootfs':'/srv/bundle/rootfs',"
+		    "'created':'2024-05-06T07:08:09.123456789Z','annotations':{'org.a':'1','b':'two'},"
+		    "'owner':''}");
+	st.status = WARD_CREATED;
+	expect_json(ward_state_to_json(&st, false),
+		    "{'ociVersion':'1.0.2','id':'c1','pid':4242,'status':'created',"
+		    "'bundle':'/srv/bundle','rootfs':'/srv/bundle/rootfs',"
+		    "'created':'2024-05-06T07:08:09.123456789Z','annotations':{'org.a':'1','b':'two'},"
+		    "'owner':''}");
+	/* A stopped container has no pid to report. */
+	st.status = WARD_STOPPED;
+	expect_json(ward_state_to_json(&st, false),
+		    "{'ociVersion':'1.0.2','id':'c1','pid':0,'status':'stopped',"
+		    "'bundle':'/srv/bundle','rootfs':'/srv/bundle/rootfs',"
+		    "'created':'2024-05-06T07:08:09.123456789Z','annotations':{'org.a':'1','b':'two'},"
+		    "'owner':''}");
+	/* The config is not modified by it. */
+	expect_json(cfg, "{'ociVersion':'1.0.2','annotations':{'org.a':'1','b':'two'}}");
+}
+
+static void test_state_json_hooks(void **state)
+{
+	(void)state;
+	json_t *cfg = load("{'ociVersion':'1.1.0','annotations':{'k':'v'},'process':{}}");
+	struct ward_state st = make_state(WARD_CREATED, cfg);
+	/* The OCI state for hooks: ociVersion id status pid bundle annotations. */
+	expect_json(ward_state_to_json(&st, true),
+		    "{'ociVersion':'1.1.0','id':'c1','status':'created','pid':4242,"
+		    "'bundle':'/srv/bundle','annotations':{'k':'v'}}");
+	st.status = WARD_RUNNING;
+	expect_json(ward_state_to_json(&st, true),
+		    "{'ociVersion':'1.1.0','id':'c1','status':'running','pid':4242,"
+		    "'bundle':'/srv/bundle','annotations':{'k':'v'}}");
+	st.status = WARD_STOPPED; /* poststop: no pid at all */
+	expect_json(ward_state_to_json(&st, true),
+		    "{'ociVersion':'1.1.0','id':'c1','status':'stopped','bundle':'/srv/bundle',"
+		    "'annotations':{'k':'v'}}");
+	st.status = WARD_CREATING;
+	expect_json(ward_state_to_json(&st, true),
+		    "{'ociVersion':'1.1.0','id':'c1','status':'creating','pid':4242,"
+		    "'bundle':'/srv/bundle','annotations':{'k':'v'}}");
+	json_decref(cfg);
+}
+
+static void test_state_json_without_annotations(void **state)
+{
+	(void)state;
+	/* No config at all: ward's own OCI version, no annotations. */
+	struct ward_state st = make_state(WARD_PAUSED, NULL);
+	expect_json(ward_state_to_json(&st, false),
+		    "{'ociVersion':'" WARD_OCI_VERSION "','id':'c1','pid':4242,'status':'paused',"
+		    "'bundle':'/srv/bundle','rootfs':'/srv/bundle/rootfs',"
+		    "'created':'2024-05-06T07:08:09.123456789Z','owner':''}");
+	expect_json(ward_state_to_json(&st, true),
+		    "{'ociVersion':'" WARD_OCI_VERSION "','id':'c1','status':'paused','pid':4242,"
+		    "'bundle':'/srv/bundle'}");
+	/* Empty or non-object annotations are left out; a non-string version too. */
+	json_t *cfg = load("{'ociVersion':7,'annotations':{}}");
+	st.config = cfg;
+	expect_json(ward_state_to_json(&st, true),
+		    "{'ociVersion':'" WARD_OCI_VERSION "','id':'c1','status':'paused','pid':4242,"
+		    "'bundle':'/srv/bundle'}");
+	json_decref(cfg);
+	cfg = load("{'annotations':['x']}");
+	st.config = cfg;
+	expect_json(ward_state_to_json(&st, false),
+		    "{'ociVersion':'" WARD_OCI_VERSION "','id':'c1','pid':4242,'status':'paused',"
+		    "'bundle':'/srv/bundle','rootfs':'/srv/bundle/rootfs',"
+		    "'created':'2024-05-06T07:08:09.123456789Z','owner':''}");
+	json_decref(cfg);
+}
+
+static void test_status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(ward_status_name(WARD_CREATING), "creating");
+	assert_string_equal(ward_status_name(WARD_CREATED), "created");
+	assert_string_equal(ward_status_name(WARD_RUNNING), "running");
+	assert_string_equal(ward_status_name(WARD_PAUSED), "paused");
+	assert_string_equal(ward_status_name(WARD_STOPPED), "stopped");
+}
+
+/* save -> load through a private state root; the status comes from /proc. */
+static void test_state_save_load(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/ward-unit-state-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct ward_ctx ctx = {.root = root};
+	ward_err e = {0};
+	int rootfd = ward_state_root_open(&ctx, false, &e);
+	assert_true(rootfd >= 0);
+	assert_int_equal(mkdirat(rootfd, "c1", 0700), 0);
+
+	char self_start = 0;
+	unsigned long long start = ward_proc_start_time(getpid(), &self_start);
+	assert_true(start > 0);
+	json_t *cfg = load("{'ociVersion':'1.0.0','annotations':{'a':'b'}}");
+	struct ward_state st = make_state(WARD_CREATED, cfg);
+	st.pid = getpid();
+	st.pid_start = start;
+	st.extra = load("{'cgroup':{'dirs':[]}}");
+	st.dirfd = openat(rootfd, "c1", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(ward_state_save(&st, &e), 0);
+	close(st.dirfd);
+	json_decref(st.extra);
+
+	/* Our own pid with its real start time, no exec.fifo: running. */
+	struct ward_state got;
+	assert_int_equal(ward_state_load(&ctx, "c1", true, &got, &e), 0);
+	assert_string_equal(got.id, "c1");
+	assert_int_equal(got.pid, getpid());
+	assert_true(got.pid_start == start);
+	assert_string_equal(got.bundle, "/srv/bundle");
+	assert_string_equal(got.rootfs, "/srv/bundle/rootfs");
+	assert_string_equal(got.created, "2024-05-06T07:08:09.123456789Z");
+	assert_true(json_equal(got.config, cfg));
+	assert_int_equal(json_object_size(got.extra), 1);
+	assert_non_null(json_object_get(got.extra, "cgroup"));
+	assert_int_equal(got.status, WARD_RUNNING);
+	/* exec.fifo present: created. */
+	assert_int_equal(mkfifoat(got.dirfd, "exec.fifo", 0600), 0);
+	assert_int_equal(ward_state_refresh(&got), WARD_CREATED);
+	assert_int_equal(unlinkat(got.dirfd, "exec.fifo", 0), 0);
+	/* Same pid, other start time: the pid was reused, the container is gone. */
+	got.pid_start = start + 1;
+	assert_int_equal(ward_state_refresh(&got), WARD_STOPPED);
+	got.pid = 0;
+	assert_int_equal(ward_state_refresh(&got), WARD_CREATING);
+	ward_state_release(&got);
+	assert_int_equal(got.dirfd, -1);
+	assert_null(got.id);
+
+	/* Missing containers and bad ids. */
+	assert_int_equal(ward_state_load(&ctx, "nope", false, &got, &e), -1);
+	assert_int_equal(e.errnum, ENOENT);
+	assert_string_equal(e.msg, "container \"nope\" does not exist");
+	ward_state_release(&got);
+	assert_int_equal(ward_state_load(&ctx, "../c1", false, &got, &e), -1);
+	assert_string_equal(e.msg,
+			    "invalid container id \"../c1\": only letters, digits and _ + - . are allowed");
+	ward_state_release(&got);
+
+	/* A directory without state.json is a create that has not finished. */
+	assert_int_equal(mkdirat(rootfd, "c2", 0700), 0);
+	assert_int_equal(ward_state_load(&ctx, "c2", false, &got, &e), 0);
+	assert_int_equal(got.status, WARD_CREATING);
+	assert_string_equal(got.bundle, "");
+	ward_state_release(&got);
+
+	/* Corrupt state.json is an error naming the container. */
+	int d = openat(rootfd, "c2", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(ward_write_atomic_at(d, "state.json", "{oops", 5, &e), 0);
+	close(d);
+	assert_int_equal(ward_state_load(&ctx, "c2", false, &got, &e), -1);
+	assert_string_equal(e.msg, "state of c2: corrupt state.json: string or '}' expected near "
+				   "'oops'");
+	ward_state_release(&got);
+
+	assert_int_equal(ward_state_remove(&ctx, "c1", &e), 0);
+	assert_int_equal(ward_state_remove(&ctx, "c2", &e), 0);
+	assert_int_equal(ward_state_remove(&ctx, "c1", &e), 0); /* already gone */
+	assert_int_equal(faccessat(rootfd, "c1", F_OK, 0), -1);
+	close(rootfd);
+	json_decref(cfg);
+	assert_int_equal(rmdir(root), 0);
+}
+
+/* Saving a state that has no runtime extras yet stores an empty object. */
+static void test_state_save_without_extra(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/ward-unit-state-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct ward_ctx ctx = {.root = root};
+	ward_err e = {0};
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(mkdirat(rootfd, "c3", 0700), 0);
+	struct ward_state st = make_state(WARD_CREATED, NULL);
+	st.id = "c3";
+	st.pid = 0;
+	st.dirfd = openat(rootfd, "c3", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(ward_state_save(&st, &e), 0);
+	close(st.dirfd);
+	char *text = NULL;
+	int d = openat(rootfd, "c3", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(ward_read_file_at(d, "state.json", &text, NULL, &e), 0);
+	close(d);
+	char *want = unit_json("{'id':'c3','pid':0,'pidStart':99,'bundle':'/srv/bundle',"
+			       "'rootfs':'/srv/bundle/rootfs','created':'2024-05-06T07:08:09.123456789Z',"
+			       "'config':null,'extra':{}}");
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+	struct ward_state got;
+	assert_int_equal(ward_state_load(&ctx, "c3", false, &got, &e), 0);
+	assert_true(json_is_null(got.config)); /* saved as null */
+	assert_true(json_is_object(got.extra));
+	assert_int_equal(got.status, WARD_CREATING);
+	ward_state_release(&got);
+	assert_int_equal(ward_state_remove(&ctx, "c3", &e), 0);
+	close(rootfd);
+	assert_int_equal(rmdir(root), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_json_runc_order),
+		cmocka_unit_test(test_state_json_hooks),
+		cmocka_unit_test(test_state_json_without_annotations),
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_state_save_load),
+		cmocka_unit_test(test_state_save_without_extra),
+	};
+	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
+}
