@@ -77,6 +77,9 @@ int ward_devices_create(int rootfd, const struct ward_spec *s, bool userns, ward
 int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *err);
 int ward_readonly_paths(int rootfd, char *const *paths, ward_err *err);
 
+/* ---- net.c ---- */
+int ward_net_loopback_up(ward_err *err);
+
 /* ---- sysctl.c ---- */
 int ward_sysctl_apply(int rootfd, const struct ward_linux *l, ward_err *err);
 
@@ -93,5 +96,10 @@ int ward_terminal_proxy(int master, int pidfd, ward_err *err);
 /* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat), 0 if gone. */
 unsigned long long ward_proc_start_time(pid_t pid, char *state);
 long ward_clone3(uint64_t flags, int *pidfd, int cgroup_fd);
+/* Close every fd >= from except those listed (and -1 entries). */
+void ward_close_fds_except(int from, const int *keep, size_t n);
+/* chdir to a path resolved inside the current root, refusing magic links
+ * (/proc/self/fd/N would lead out of the container: CVE-2024-21626). */
+int ward_chdir_in_root(const char *path, ward_err *err);
 
 #endif

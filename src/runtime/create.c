@@ -49,6 +49,7 @@ struct creation {
 	struct ward_seccomp seccomp;
 	struct ward_resources res;
 	struct ward_landlock landlock;
+	bool setgroups_denied; /* computed before clone: the child's ids differ */
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -178,6 +179,7 @@ __attribute__((noreturn)) static void run_init(struct creation *c)
 		.preserve_fds = c->o->preserve_fds,
 		.has_pre_hooks = c->spec->hooks.n[WARD_HOOK_PRESTART] ||
 				 c->spec->hooks.n[WARD_HOOK_CREATE_RUNTIME],
+		.setgroups_denied = c->setgroups_denied,
 		.seccomp = c->seccomp.bpf ? &c->seccomp : NULL,
 		.landlock = c->landlock.present ? &c->landlock : NULL,
 	};
@@ -336,8 +338,14 @@ static void undo(struct creation *c)
 	ward_err ignored = {0};
 	if (c->pidfd >= 0) {
 		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
-		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+		while (waitpid(c->pid, NULL, __WALL) < 0 && errno == EINTR)
 			;
+		/* Spec: a failed create continues at delete, which runs poststop. */
+		if (c->spec && c->spec->hooks.n[WARD_HOOK_POSTSTOP]) {
+			json_t *j = hook_state(c, WARD_STOPPED);
+			ward_hooks_run(c->spec, WARD_HOOK_POSTSTOP, j, &ignored);
+			json_decref(j);
+		}
 	}
 	if (c->st.extra)
 		ward_cgroup_destroy(c->st.extra, &ignored);
@@ -375,6 +383,9 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		goto out;
 	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0)
 		goto out;
+	c.setgroups_denied = c.spec->lx.ns[WARD_NS_USER].present &&
+			     !c.spec->lx.ns[WARD_NS_USER].path &&
+			     ward_userns_setgroups_denied(&c.spec->lx);
 	if (make_state_dir(&c, err) < 0)
 		goto out;
 	c.st.id = strdup(o->id);

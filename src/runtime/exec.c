@@ -152,6 +152,11 @@ static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exel
 		return ward_err_sys(err, errno, "join the container's namespaces");
 	if (fchdir(c->rootfd) < 0 || chroot(".") < 0)
 		return ward_err_sys(err, errno, "enter the container's root");
+	/* Nothing of the runtime's stays open in here: a path like
+	 * /proc/self/fd/N must not lead back to the host (CVE-2024-21626). */
+	int keep[] = {c->sync, c->listener};
+	ward_close_fds_except(3 + c->preserve_fds, keep, 2);
+	c->rootfd = c->pidfd = -1;
 	if (c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return ward_err_sys(err, errno, "become root in the user namespace");
 	if (c->p->terminal) {
@@ -165,8 +170,8 @@ static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exel
 	}
 	if (ward_rlimits_apply(c->p, err) < 0)
 		return -1;
-	if (chdir(c->p->cwd) < 0)
-		return ward_err_sys(err, errno, "cwd: chdir to \"%s\"", c->p->cwd);
+	if (ward_chdir_in_root(c->p->cwd, err) < 0)
+		return -1;
 	if (ward_find_executable(c->p->args[0], env, exe, exelen, err) < 0)
 		return -1;
 	return 0;
@@ -372,7 +377,7 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	goto out;
 kill:
 	pidfd_send_signal(child_pidfd, SIGKILL, NULL, 0);
-	waitpid((pid_t)pid, NULL, 0);
+	waitpid((pid_t)pid, NULL, __WALL);
 out:
 	for (int i = 0; i < 2; i++)
 		if (sync[i] >= 0)

@@ -143,11 +143,20 @@ int ward_hooks_run(const struct ward_spec *spec, enum ward_hook_kind kind, json_
 	_cleanup_free_ char *text = json_dumps(state, JSON_COMPACT);
 	if (!text)
 		return ward_err_sys(err, ENOMEM, "hooks");
+	/* Spec: a failing poststart or poststop hook is a warning, and the
+	 * remaining hooks still run; any other kind stops at the first failure. */
+	bool warn_only = kind == WARD_HOOK_POSTSTART || kind == WARD_HOOK_POSTSTOP;
 	for (size_t i = 0; i < spec->hooks.n[kind]; i++) {
 		ward_debug("running hook %s[%zu] %s", ward_hook_names[kind], i,
 			   spec->hooks.list[kind][i].path);
-		if (run_one(&spec->hooks.list[kind][i], text, err) < 0)
-			return ward_err_wrap(err, "hooks.%s[%zu]", ward_hook_names[kind], i);
+		if (run_one(&spec->hooks.list[kind][i], text, err) < 0) {
+			ward_err_wrap(err, "hooks.%s[%zu]", ward_hook_names[kind], i);
+			if (!warn_only)
+				return -1;
+			char line[WARD_ERR_MSG_MAX + 64];
+			ward_warn("%s", ward_err_str(err, line, sizeof(line)));
+			ward_err_clear(err);
+		}
 	}
 	return 0;
 }

@@ -183,6 +183,11 @@ static int prepare(struct init_state *st, ward_err *err)
 	if (ward_sync_expect(a->sync, WARD_SYNC_MAPS_DONE, &m, NULL, err) < 0)
 		return -1;
 	st->host_pid = (pid_t)m.value;
+	/* Stay invisible to the container's other processes (no ptrace, no
+	 * /proc/PID/fd) while holding host fds. Not earlier: a non-dumpable
+	 * process's /proc files belong to root, and an unprivileged runtime must
+	 * write our uid_map first. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (become_root_in_userns(a, err) < 0)
 		return -1;
 	if (s->lx.ns[WARD_NS_CGROUP].present && !s->lx.ns[WARD_NS_CGROUP].path &&
@@ -192,6 +197,9 @@ static int prepare(struct init_state *st, ward_err *err)
 	    ward_ns_setup_time(&s->lx, err) < 0)
 		return -1;
 	join_session_keyring(a);
+	if (s->lx.ns[WARD_NS_NET].present && !s->lx.ns[WARD_NS_NET].path &&
+	    ward_net_loopback_up(err) < 0)
+		return -1;
 	if (chdir(a->bundle) < 0)
 		return ward_err_sys(err, errno, "chdir to bundle %s", a->bundle);
 
@@ -224,8 +232,8 @@ static int prepare(struct init_state *st, ward_err *err)
 			return ward_err_sys(err, ENOMEM, "env");
 	if (ward_env_complete(&st->env, s->process->user.uid, err) < 0)
 		return -1;
-	if (chdir(s->process->cwd) < 0)
-		return ward_err_sys(err, errno, "process.cwd: chdir to \"%s\"", s->process->cwd);
+	if (ward_chdir_in_root(s->process->cwd, err) < 0)
+		return ward_err_wrap(err, "process");
 	if (ward_find_executable(s->process->args[0], st->env, st->exe, sizeof(st->exe), err) < 0)
 		return ward_err_wrap(err, "process.args[0]");
 	/* Rule paths are opened now, as root, inside the final root. */
@@ -277,7 +285,7 @@ static int launch(struct init_state *st, ward_err *err)
 	json_t *state = st->listener >= 0 ? ward_state_to_json(&ws, true) : NULL;
 	struct ward_confine_final f = {
 		.p = p,
-		.privs.setgroups_allowed = !(a->userns_new && ward_userns_setgroups_denied(&s->lx)),
+		.privs.setgroups_allowed = !a->setgroups_denied,
 		.landlock = a->landlock,
 		.landlock_fd = st->landlock_fd,
 		.seccomp = a->seccomp,
@@ -296,10 +304,8 @@ void ward_init_main(const struct ward_init_args *a)
 	ward_err err = {0};
 	struct init_state st = {.a = a, .listener = -1, .landlock_fd = -1};
 
-	/* Die with the runtime during setup; stay invisible to the container's
-	 * other processes (no ptrace, no /proc/PID/fd) while holding host fds. */
+	/* Die with the runtime during setup. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	signal(SIGPIPE, SIG_DFL);
 
 	if (prepare(&st, &err) < 0)

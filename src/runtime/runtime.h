@@ -145,6 +145,7 @@ struct ward_init_args {
 	bool no_new_keyring;
 	int preserve_fds;
 	bool has_pre_hooks; /* prestart/createRuntime: ask the parent */
+	bool setgroups_denied; /* decided by the parent, which knows who it is */
 	const struct ward_seccomp *seccomp; /* compiled by the parent, or NULL */
 	const struct ward_landlock *landlock; /* negotiated by the parent, or NULL */
 };

@@ -141,7 +141,7 @@ int ward_wait_foreground(pid_t pid, int pidfd, int pty, ward_err *err)
 		if (p[1].revents & POLLIN) {
 			int status;
 			pid_t w;
-			while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+			while ((w = waitpid(pid, &status, __WALL)) < 0 && errno == EINTR)
 				;
 			if (w < 0)
 				return ward_err_sys(err, errno, "wait for %d", pid);

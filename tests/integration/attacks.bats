@@ -1,0 +1,350 @@
+#!/usr/bin/env bats
+# Hostile root filesystems and hostile container processes. Each test makes
+# the attack and asserts it had no effect on the host.
+
+load helpers
+load helpers_inside
+
+# Names a successful attack would create on the host (teardown removes them).
+PROBE=ward-attack-probe
+
+setup() {
+	setup_bundle
+	isolate_cgroup
+	VICTIM="$BATS_TEST_TMPDIR/victim"
+	mkdir -p "$VICTIM"
+	echo "victim content" >"$VICTIM/file"
+	SECRET="$BATS_TEST_TMPDIR/secret"
+	echo s3cret-host-data >"$SECRET"
+	HOST_PIDS=()
+}
+
+teardown() {
+	teardown_bundle
+	local p
+	for p in "${HOST_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	# Evidence of a successful attack must not stay on the host.
+	rmdir "/etc/$PROBE" 2>/dev/null || true
+	rm -f "/etc/$PROBE" "/dev/$PROBE" 2>/dev/null || true
+	umount -l "/etc/$PROBE" 2>/dev/null || true
+}
+
+host_mounts() {
+	awk '{print $5, $6, $9}' /proc/$$/mountinfo | sort
+}
+
+etc_fingerprint() {
+	ls -la --time-style=+%s /etc | sha256sum
+}
+
+# Start the container detached (its process sleeps) and check while it runs
+# that the host mount table and /etc did not change. $1: expected "ok" or
+# "any" (the runtime may also refuse the hostile rootfs).
+run_hostile() {
+	local before_m before_e
+	before_m=$(host_mounts)
+	before_e=$(etc_fingerprint)
+	update_config '.process.args = ["sh", "-c", "cat /proc/self/mountinfo > /dev/shm/mi; sleep 100"]'
+	run_detached run -d -b "$BUNDLE" hostile
+	HOSTILE_STATUS=$status
+	HOSTILE_OUTPUT=$output
+	[ "$(host_mounts)" = "$before_m" ] || { echo "host mount table changed" >&2; diff <(echo "$before_m") <(host_mounts) >&2; return 1; }
+	[ "$(etc_fingerprint)" = "$before_e" ] || { echo "host /etc changed" >&2; return 1; }
+	[ ! -e "/etc/$PROBE" ] || { echo "/etc/$PROBE created on the host" >&2; return 1; }
+}
+
+@test "mount destination that is a symlink to /etc does not mount over the host's /etc" {
+	ln -s /etc "$BUNDLE/rootfs/mnt"
+	add_mount '{"destination": "/mnt", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	run_hostile
+	if [ "$HOSTILE_STATUS" -eq 0 ]; then
+		# Resolved inside the root: the tmpfs is the container's /etc.
+		run ward exec hostile sh -c 'stat -f -c %T /etc; ls -A /etc | wc -l'
+		assert_success
+		[ "${lines[0]}" = tmpfs ]
+		[ "${lines[1]}" = 0 ]
+	fi
+	[ -s /etc/passwd ]
+}
+
+@test "mount destination under a symlink to /etc does not create directories in the host's /etc" {
+	ln -s /etc "$BUNDLE/rootfs/mnt"
+	add_mount "{\"destination\": \"/mnt/$PROBE\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"size=1m\"]}"
+	run_hostile
+	[ ! -e "/etc/$PROBE" ]
+	if [ "$HOSTILE_STATUS" -eq 0 ]; then
+		[ -d "$BUNDLE/rootfs/etc/$PROBE" ]
+	fi
+}
+
+@test "a ../../.. symlink chain cannot take a mount destination out of the root" {
+	local rel
+	rel=$(printf '../%.0s' $(seq 1 30))
+	ln -s "${rel}${VICTIM#/}" "$BUNDLE/rootfs/l1"
+	ln -s l1 "$BUNDLE/rootfs/l2"
+	ln -s ./l2 "$BUNDLE/rootfs/l3"
+	# The same path exists inside the rootfs: resolved in the root, the chain
+	# leads there.
+	mkdir -p "$BUNDLE/rootfs$VICTIM"
+	add_mount "{\"destination\": \"/l3/$PROBE\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"size=1m\"]}"
+	run_hostile
+	[ ! -e "$VICTIM/$PROBE" ]
+	[ "$(ls -A "$VICTIM")" = file ]
+	if [ "$HOSTILE_STATUS" -eq 0 ]; then
+		[ -d "$BUNDLE/rootfs$VICTIM/$PROBE" ]
+		run ward exec hostile stat -f -c %T "$VICTIM/$PROBE"
+		[ "$output" = tmpfs ]
+	fi
+}
+
+@test "a ../../.. symlink chain cannot redirect a bind mount over a host directory" {
+	local rel
+	rel=$(printf '../%.0s' $(seq 1 30))
+	ln -s "${rel}${VICTIM#/}" "$BUNDLE/rootfs/l1"
+	ln -s l1 "$BUNDLE/rootfs/l2"
+	mkdir -p "$BUNDLE/rootfs$VICTIM"
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	echo "attacker data" >"$BATS_TEST_TMPDIR/src/file"
+	add_mount "{\"destination\": \"/l2\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/src\", \"options\": [\"rbind\"]}"
+	run_hostile
+	[ "$(cat "$VICTIM/file")" = "victim content" ]
+	if [ "$HOSTILE_STATUS" -eq 0 ]; then
+		# In the container the bind landed on the in-root target of the chain.
+		run ward exec hostile sh -c "cat /l2/file"
+		assert_success
+		[ "$output" = "attacker data" ]
+	fi
+}
+
+@test "a mount destination through /proc/self/root cannot reach the host" {
+	# Once /proc is mounted in the rootfs, /proc/self/root is a magic link to
+	# the runtime's root: following it would leave the container's root.
+	ln -s "/proc/self/root$VICTIM" "$BUNDLE/rootfs/evil"
+	add_mount "{\"destination\": \"/evil/$PROBE\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"size=1m\"]}"
+	run_hostile
+	[ ! -e "$VICTIM/$PROBE" ]
+	[ "$(ls -A "$VICTIM")" = file ]
+}
+
+@test "a bind mount destination that is a symlink to /proc/self/cwd does not land outside the root" {
+	ln -s /proc/self/cwd "$BUNDLE/rootfs/evil"
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	echo "attacker data" >"$BATS_TEST_TMPDIR/src/file"
+	add_mount "{\"destination\": \"/evil/$PROBE\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/src\", \"options\": [\"rbind\"]}"
+	run_hostile
+	# The runtime's cwd (bundle, state dir, test dir) got no new entry.
+	[ ! -e "$BUNDLE/$PROBE" ]
+	[ ! -e "$STATE_ROOT/$PROBE" ]
+	[ ! -e "$STATE_ROOT/hostile/$PROBE" ]
+	[ ! -e "$BATS_TEST_TMPDIR/$PROBE" ]
+	[ ! -e "$PWD/$PROBE" ]
+	[ ! -e "/$PROBE" ]
+}
+
+@test "a rootfs whose /dev is a symlink to the host's /dev is not populated on the host" {
+	rmdir "$BUNDLE/rootfs/dev"
+	ln -s /dev "$BUNDLE/rootfs/dev"
+	local null_before
+	null_before=$(stat -c '%a %u %g %t:%T' /dev/null)
+	update_config --arg p "/dev/$PROBE" '.linux.devices = [{path: $p, type: "c", major: 1, minor: 3, fileMode: 438}]'
+	run_hostile
+	[ ! -e "/dev/$PROBE" ]
+	[ "$(stat -c '%a %u %g %t:%T' /dev/null)" = "$null_before" ]
+	[ ! -L /dev/fd ] || [ "$(readlink /dev/fd)" = /proc/self/fd ]
+}
+
+@test "a rootfs /dev symlink to the host's /dev without a /dev mount does not create nodes on the host" {
+	rmdir "$BUNDLE/rootfs/dev"
+	ln -s /dev "$BUNDLE/rootfs/dev"
+	# No tmpfs on /dev: the runtime creates the default devices in the rootfs.
+	update_config '.mounts = [.mounts[] | select(.destination | startswith("/dev") | not)]'
+	update_config --arg p "/dev/$PROBE" '.linux.devices = [{path: $p, type: "c", major: 1, minor: 3, fileMode: 438}]'
+	local dev_before
+	dev_before=$(ls -la --time-style=+%s /dev | sha256sum)
+	run_hostile
+	[ ! -e "/dev/$PROBE" ]
+	[ "$(ls -la --time-style=+%s /dev | sha256sum)" = "$dev_before" ]
+}
+
+@test "a masked path that is a symlink out of the root does not touch the host file" {
+	ln -s "$SECRET" "$BUNDLE/rootfs/etc/secretlink"
+	ln -s "$VICTIM" "$BUNDLE/rootfs/etc/dirlink"
+	update_config '.linux.maskedPaths += ["/etc/secretlink", "/etc/dirlink"] | .linux.readonlyPaths += ["/etc/dirlink"]'
+	local before
+	before=$(stat -c '%a %u %g %s %Y' "$SECRET" "$VICTIM")
+	run_hostile
+	[ "$(stat -c '%a %u %g %s %Y' "$SECRET" "$VICTIM")" = "$before" ]
+	[ "$(cat "$SECRET")" = s3cret-host-data ]
+	# The host's file is still writable (not remounted read-only on the host).
+	echo more >>"$VICTIM/file"
+	if [ "$HOSTILE_STATUS" -eq 0 ]; then
+		run ward exec hostile sh -c 'cat /etc/secretlink; ls /etc/dirlink'
+		assert_output_not_contains s3cret-host-data
+		assert_output_not_contains "victim content"
+	fi
+}
+
+@test "the container cannot see host processes" {
+	sleep 1000 &
+	HOST_PIDS+=($!)
+	local hostpid=$!
+	run_sh "ps -o pid,args; echo ---; ls -d /proc/$hostpid 2>&1; ls /proc | grep -c '^[0-9]'"
+	assert_success
+	assert_output_not_contains "sleep 1000"
+	assert_output_contains "No such file or directory"
+	local n
+	n=$(tail -n 1 <<<"$output")
+	[ "$n" -le 4 ]
+}
+
+@test "the container cannot write to host files through escape paths" {
+	update_config '.root.readonly = false'
+	local target="$VICTIM/file"
+	run_sh "for p in '$target' '/..$target' '/../../../..$target' '/proc/1/root$target' '/proc/self/root/../..$target' '/proc/1/cwd/../../../..$target'; do echo pwned >> \"\$p\" 2>/dev/null && echo \"wrote \$p\"; done; true"
+	assert_success
+	[ "$(cat "$target")" = "victim content" ]
+	# Whatever was written landed in the rootfs.
+	[[ "$output" != *"wrote"* ]] || [ -e "$BUNDLE/rootfs$target" ]
+}
+
+@test "the container cannot set the cgroup release_agent (CVE-2022-0492)" {
+	local ra=/sys/fs/cgroup/memory/release_agent
+	[ -e "$ra" ] || ra=$(ls /sys/fs/cgroup/*/release_agent 2>/dev/null | head -n 1)
+	[ -n "$ra" ] || skip "no cgroup v1 hierarchy with release_agent"
+	local before
+	before=$(cat "$ra")
+	run_sh 'for f in /sys/fs/cgroup/*/release_agent /sys/fs/cgroup/release_agent; do [ -e "$f" ] && echo /pwn > "$f" && echo "wrote $f"; done; mkdir -p /tmp/x; mount -t cgroup -o memory cgroup /tmp/x && echo mounted; echo done'
+	assert_output_not_contains "wrote"
+	assert_output_not_contains "mounted"
+	[ "$(cat "$ra")" = "$before" ]
+}
+
+@test "the container cannot read the host's disk through a device node it makes" {
+	local disk
+	disk=$(awk '$5 == "/" {print $3}' /proc/$$/mountinfo | head -n 1)
+	local maj=${disk%%:*} min=${disk##*:}
+	[ "$maj" != 0 ] || skip "the root filesystem has no block device"
+	update_config '.root.readonly = false'
+	run_sh "mknod /tmp/disk b $maj $min && echo made; head -c 512 /tmp/disk | wc -c"
+	# The device cgroup (deny all) forbids the open even if mknod worked.
+	assert_output_contains "Operation not permitted"
+	[ "$(tail -n 1 <<<"$output")" = 0 ]
+}
+
+@test "ward exec into a container cannot overwrite the ward binary via /proc/self/exe (CVE-2019-5736)" {
+	# The attack runs against a copy of ward so a vulnerable build cannot
+	# destroy build/ward; build/ward's checksum is checked too.
+	local copy="$BATS_TEST_TMPDIR/ward-copy"
+	cp "$WARD" "$copy"
+	local sum_copy sum_ward
+	sum_copy=$(sha256sum <"$copy")
+	sum_ward=$(sha256sum <"$WARD")
+	update_config '.root.readonly = false'
+	printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/evil"
+	chmod 755 "$BUNDLE/rootfs/evil"
+	# The attacker: opens every other process's exe read-only, then tries to
+	# reopen it for writing through /proc/self/fd and overwrite it.
+	cat >"$BUNDLE/rootfs/attack.sh" <<'EOF'
+#!/bin/sh
+while [ ! -e /tmp/stop ]; do
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = $$ ] && continue
+		readlink $p/exe >> /tmp/seen 2>/dev/null
+		if exec 9< $p/exe 2>/dev/null; then
+			for i in 1 2 3 4 5 6 7 8 9 10; do
+				if (echo PWNED > /proc/self/fd/9) 2>/dev/null; then
+					echo "overwrote $(readlink /proc/self/fd/9)" >> /tmp/pwned
+				fi
+			done
+			exec 9<&-
+		fi
+	done
+done
+EOF
+	chmod 755 "$BUNDLE/rootfs/attack.sh"
+	set_args /attack.sh
+	"$copy" --root "$STATE_ROOT" run -d -b "$BUNDLE" victimctr </dev/null >"$BATS_TEST_TMPDIR/run.log" 2>&1
+	wait_status victimctr running
+	local i
+	for i in $(seq 1 15); do
+		"$copy" --root "$STATE_ROOT" exec victimctr /evil </dev/null >/dev/null 2>&1 || true
+	done
+	# And a process that execs /proc/self/exe directly.
+	"$copy" --root "$STATE_ROOT" exec victimctr sh -c 'exec /proc/self/exe' </dev/null >/dev/null 2>&1 || true
+	touch "$BUNDLE/rootfs/tmp/stop"
+	sleep 0.2
+	[ "$(sha256sum <"$copy")" = "$sum_copy" ]
+	[ "$(sha256sum <"$WARD")" = "$sum_ward" ]
+	[ ! -s "$BUNDLE/rootfs/tmp/pwned" ] || { cat "$BUNDLE/rootfs/tmp/pwned" >&2; false; }
+	# No process in the container ever showed the on-disk binary as its exe.
+	! grep -qxF "$copy" "$BUNDLE/rootfs/tmp/seen" 2>/dev/null
+}
+
+@test "the runtime's process inside a created container runs from a sealed memfd, not the binary on disk" {
+	set_args true
+	run_detached create -b "$BUNDLE" ctr
+	assert_success
+	local pid exe
+	pid=$(ctr_pid ctr)
+	exe=$(readlink "/proc/$pid/exe")
+	[[ "$exe" == /memfd:* ]] || { echo "init exe is $exe" >&2; false; }
+	[ "$(stat -L -c %d:%i "/proc/$pid/exe")" != "$(stat -L -c %d:%i "$WARD")" ]
+	# Writing through the link fails (sealed / not the host file).
+	! (echo PWNED >"/proc/$pid/exe") 2>/dev/null
+	[ "$(head -c 4 "$WARD" | od -An -c | tr -d ' ')" = '177ELF' ]
+}
+
+@test "no file descriptor of the runtime is visible to the container process" {
+	run_sh 'ls /proc/self/fd | sort -n | xargs'
+	assert_success
+	# ls's own listing fd (3) and nothing else beyond stdio.
+	[ "$output" = "0 1 2 3" ]
+	# A running init (sleep): stdio only, seen from the host.
+	set_args sleep 100
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	local pid
+	pid=$(ctr_pid ctr)
+	[ "$(ls "/proc/$pid/fd" | sort -n | xargs)" = "0 1 2" ]
+	! ls -l "/proc/$pid/fd" | grep -qE "$STATE_ROOT|exec.fifo|memfd|socket:"
+}
+
+@test "no file descriptor of the runtime is visible to a ward exec process" {
+	set_args sleep 100
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	run ward exec ctr sh -c 'ls /proc/self/fd | sort -n | xargs; ls /proc/1/fd | sort -n | xargs'
+	assert_success
+	[ "${lines[0]}" = "0 1 2 3" ]
+	[ "${lines[1]}" = "0 1 2" ]
+}
+
+@test "process.cwd through /proc/self/fd/N cannot escape to the host (CVE-2024-21626)" {
+	local n
+	for n in $(seq 3 20); do
+		update_config --arg c "/proc/self/fd/$n" '.process.cwd = $c'
+		set_args sh -c 'cd ../../../../../../../../.. 2>/dev/null; ls -a'
+		run_ward run -b "$BUNDLE" "cwd$n"
+		# Either refused, or the top is the container's root (no /work there).
+		if [ "$status" -eq 0 ]; then
+			assert_output_not_contains "work"
+			assert_output_contains "linuxrc"
+		fi
+		ward delete -f "cwd$n" >/dev/null 2>&1 || true
+	done
+}
+
+@test "ward exec --cwd through /proc/self/fd/N cannot escape to the host" {
+	set_args sleep 100
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	local n
+	for n in $(seq 3 20); do
+		run ward exec --cwd "/proc/self/fd/$n" ctr sh -c 'cd ../../../../../../../../.. 2>/dev/null; ls -a'
+		if [ "$status" -eq 0 ]; then
+			assert_output_not_contains "work"
+			assert_output_contains "linuxrc"
+		fi
+	done
+}
