@@ -254,6 +254,19 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 		size_t dl = strlen(dir);
 		while (dl > 1 && dir[dl - 1] == '/')
 			dir[--dl] = '\0';
+		/* Another container's cgroup (same id under another --root, or a
+		 * cgroupsPath collision) must not be shared: kill --all and delete
+		 * would reach its processes. */
+		char procs[4300];
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+		_cleanup_free_ char *cur = NULL;
+		ward_err e2;
+		if (ward_read_file_at(AT_FDCWD, procs, &cur, NULL, &e2) == 0 && cur[0]) {
+			ward_cgroup_destroy(extra, &(ward_err){0});
+			return ward_err_set(err, "linux.cgroupsPath: cgroup %s is in use by other "
+						 "processes",
+					    dir);
+		}
 		if (mkdir_cgroup(dir, strstr(h[i].controllers, "cpuset") != NULL, err) < 0) {
 			if (geteuid() != 0 && (err->errnum == EACCES || err->errnum == EPERM ||
 					       err->errnum == EROFS)) {

@@ -78,7 +78,10 @@ int ward_cmd_list(struct ward_cli *g, int argc, char **argv)
 	}
 	struct dirent *de;
 	while (d && ids && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+		/* Every directory named like a container id; ids may start with a dot
+		 * (runc accepts ".x"), ward's own entries use a character ids cannot. */
+		ward_err ignored;
+		if (de->d_type != DT_DIR || ward_id_validate(de->d_name, &ignored) < 0)
 			continue;
 		if (n == cap) {
 			char **nv = realloc(ids, (cap *= 2) * sizeof(char *));

@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -21,8 +22,22 @@ static int load_seccomp(const struct ward_confine_final *f, ward_err *err)
 	return r;
 }
 
+/* The program starts with every signal at its default and none blocked,
+ * whatever the caller of ward ignored (a background job ignores SIGINT and
+ * SIGQUIT, and sh cannot trap a signal ignored at its start). */
+static void reset_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int ward_confine_final(const struct ward_confine_final *f, ward_err *err)
 {
+	reset_signals();
 	bool early = !f->p->no_new_privileges;
 	/* The exec label first, while the transition is still unconstrained by
 	 * no_new_privs (as runc). */

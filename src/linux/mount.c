@@ -120,6 +120,8 @@ static void fs_context_reason(int fsfd, char *buf, size_t len)
 	size_t o = 0;
 	while ((n = read(fsfd, line, sizeof(line) - 1)) > 0) {
 		line[n] = '\0';
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
+			line[--n] = '\0';
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "; " : "", line + 2);
 		if (o >= len)
 			break;

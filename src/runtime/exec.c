@@ -107,8 +107,10 @@ static struct ward_process *build_process(const struct ward_exec_opts *o,
 		static const char *const sets[] = {"bounding", "effective", "permitted",
 						   "inheritable", "ambient"};
 		for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
-			/* --cap adds to every set but ambient, as runc does. */
-			if (strcmp(sets[s], "ambient") == 0)
+			/* --cap adds to bounding, effective and permitted only: granting it
+			 * inheritable too let an exec'd program keep it across execve of a
+			 * file with inheritable file caps (CVE-2022-29162, runc 1.1.2). */
+			if (strcmp(sets[s], "ambient") == 0 || strcmp(sets[s], "inheritable") == 0)
 				continue;
 			json_t *arr = json_object_get(caps, sets[s]);
 			if (!arr) {

@@ -42,7 +42,7 @@ void ward_now_rfc3339(char *buf, size_t len)
 
 void ward_seccomp_cache_dir(const struct ward_ctx *ctx, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/.seccomp-cache", ctx->root);
+	snprintf(buf, len, "%s/@seccomp-cache", ctx->root); /* "@" is not valid in an id */
 }
 
 int ward_id_validate(const char *id, ward_err *err)
