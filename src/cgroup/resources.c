@@ -605,9 +605,21 @@ static int cpu_apply(json_t *extra, const struct ward_resources *r, ward_err *er
 			      ward_cpu_shares_to_weight((uint64_t)r->cpu.shares)) < 0)
 			return -1;
 		if (r->cpu.quota != WARD_UNSET || r->cpu.period > 0) {
-			int64_t period = r->cpu.period > 0 ? r->cpu.period : 100000;
-			char q[32];
-			if (r->cpu.quota == WARD_UNSET || r->cpu.quota <= 0)
+			/* cpu.max holds both values: keep the one not being set. */
+			char cur[64] = "max 100000", q[32];
+			_cleanup_free_ char *t = NULL;
+			char path[4300];
+			ward_err e;
+			snprintf(path, sizeof(path), "%s/cpu.max", d);
+			if (ward_read_file_at(AT_FDCWD, path, &t, NULL, &e) == 0)
+				snprintf(cur, sizeof(cur), "%s", t);
+			char curq[32] = "max";
+			long long curp = 100000;
+			sscanf(cur, "%31s %lld", curq, &curp);
+			int64_t period = r->cpu.period > 0 ? r->cpu.period : curp;
+			if (r->cpu.quota == WARD_UNSET)
+				snprintf(q, sizeof(q), "%s", curq);
+			else if (r->cpu.quota <= 0)
 				snprintf(q, sizeof(q), "max");
 			else
 				snprintf(q, sizeof(q), "%" PRId64, r->cpu.quota);

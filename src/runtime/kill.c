@@ -74,19 +74,20 @@ int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, boo
 	if (all) {
 		r = ward_cgroup_present(st.extra) ? ward_cgroup_kill_all(st.extra, sig, err)
 						  : kill_pidns(&st, sig, err);
-		if (r == 0 && st.status == WARD_PAUSED && sig == SIGKILL)
-			r = 0;
-		goto out;
+	} else {
+		pidfd = init_pidfd(&st);
+		if (pidfd < 0 || pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
+			if (errno == ESRCH)
+				ward_err_set(err, "container not running");
+			else
+				ward_err_sys(err, errno, "kill %d", st.pid);
+			goto out;
+		}
+		r = 0;
 	}
-	pidfd = init_pidfd(&st);
-	if (pidfd < 0 || pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
-		if (errno == ESRCH)
-			ward_err_set(err, "container not running");
-		else
-			ward_err_sys(err, errno, "kill %d", st.pid);
-		goto out;
-	}
-	r = 0;
+	/* A frozen task gets SIGKILL only once thawed (as runc, thaw after). */
+	if (r == 0 && st.status == WARD_PAUSED && sig == SIGKILL)
+		r = ward_cgroup_freeze(st.extra, false, err);
 out:
 	ward_state_release(&st);
 	if (r < 0)
@@ -144,12 +145,16 @@ int ward_container_delete(const struct ward_ctx *ctx, const char *id, bool force
 		_cleanup_close_ int pidfd = init_pidfd(&st);
 		if (ward_cgroup_present(st.extra)) {
 			ward_err ignored = {0};
-			if (st.status == WARD_PAUSED)
-				ward_debug("delete: killing a paused container");
 			ward_cgroup_kill_all(st.extra, SIGKILL, &ignored);
 		}
-		if (pidfd >= 0) {
+		if (pidfd >= 0)
 			pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		if (st.status == WARD_PAUSED) {
+			/* Frozen tasks die only once thawed. */
+			ward_err ignored = {0};
+			ward_cgroup_freeze(st.extra, false, &ignored);
+		}
+		if (pidfd >= 0) {
 			if (wait_gone(pidfd, 10000) < 0) {
 				ward_err_set(err, "container init %d did not die after SIGKILL", st.pid);
 				goto out;

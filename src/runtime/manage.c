@@ -141,8 +141,10 @@ int ward_container_events(const struct ward_ctx *ctx, const char *id, bool stats
 			char buf[4096];
 			(void)!read(oomfd, buf, sizeof(buf));
 			uint64_t now = ward_cgroup_oom_count(st.extra);
-			/* v1's eventfd fires on OOM itself; v2 on any memory.events change. */
-			if (kind == 1 || now > ooms)
+			/* The oom_kill counter decides (v1's eventfd can fire more than once
+			 * per OOM, v2's inotify on any memory.events change); a v1 kernel
+			 * without the counter relies on the eventfd alone. */
+			if (now > ooms || (kind == 1 && now == 0))
 				print_event("oom", id, NULL);
 			ooms = now;
 		}
