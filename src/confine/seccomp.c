@@ -56,6 +56,10 @@ static int fail(ward_err *err, const char *field, const char *fmt, const char *v
 static int parse_action(const char *name, json_t *errno_ret, uint32_t deflt_errno,
 			uint32_t *out, bool *notify)
 {
+	/* An errno only means something to ERRNO (and TRACE, as its message). */
+	if (errno_ret && !json_is_null(errno_ret) && strcmp(name, "SCMP_ACT_ERRNO") != 0 &&
+	    strcmp(name, "SCMP_ACT_TRACE") != 0)
+		return -2;
 	uint32_t e = json_is_integer(errno_ret) ? (uint32_t)json_integer_value(errno_ret)
 						: deflt_errno;
 	if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD"))
@@ -133,8 +137,8 @@ static int parse_flags(json_t *flags, unsigned int *out, ward_err *err)
 /* One syscalls[] entry. runc's rule: comparisons on distinct arguments go in
  * one rule (AND); repeated comparisons of the same argument become separate
  * rules (OR), since libseccomp cannot AND two tests of one argument. */
-static int add_entry(scmp_filter_ctx ctx, json_t *e, size_t idx, uint32_t deflt,
-		     uint32_t deflt_errno, bool *notify, ward_err *err)
+static int add_entry(scmp_filter_ctx ctx, json_t *e, size_t idx, uint32_t deflt, bool *notify,
+		     ward_err *err)
 {
 	char field[96];
 	snprintf(field, sizeof(field), ".syscalls[%zu]", idx);
@@ -144,7 +148,15 @@ static int add_entry(scmp_filter_ctx ctx, json_t *e, size_t idx, uint32_t deflt,
 	if (!an)
 		return fail(err, field, "action: missing or not a string%s", "");
 	uint32_t action;
-	if (parse_action(an, json_object_get(e, "errnoRet"), deflt_errno, &action, notify) < 0) {
+	/* Spec: a rule's errnoRet defaults to EPERM, not to defaultErrnoRet. */
+	int pa = parse_action(an, json_object_get(e, "errnoRet"), EPERM, &action, notify);
+	if (pa == -2) {
+		char f2[128];
+		snprintf(f2, sizeof(f2), "%s.errnoRet", field);
+		return fail(err, f2, "only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not %s",
+			    an);
+	}
+	if (pa < 0) {
 		char f2[128];
 		snprintf(f2, sizeof(f2), "%s.action", field);
 		return fail(err, f2, "unknown action \"%s\"", an);
@@ -236,9 +248,12 @@ static int build(json_t *obj, struct ward_seccomp *out, ward_err *err)
 	if (!dn)
 		return fail(err, ".defaultAction", "missing or not a string%s", "");
 	json_t *jerrno = json_object_get(obj, "defaultErrnoRet");
-	uint32_t deflt_errno = json_is_integer(jerrno) ? (uint32_t)json_integer_value(jerrno) : EPERM;
 	uint32_t deflt;
-	if (parse_action(dn, jerrno, EPERM, &deflt, &out->notify) < 0)
+	int pa = parse_action(dn, jerrno, EPERM, &deflt, &out->notify);
+	if (pa == -2)
+		return fail(err, ".defaultErrnoRet",
+			    "only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not %s", dn);
+	if (pa < 0)
 		return fail(err, ".defaultAction", "unknown action \"%s\"", dn);
 	if (deflt == SCMP_ACT_NOTIFY)
 		return fail(err, ".defaultAction", "SCMP_ACT_NOTIFY cannot be the default%s", "");
@@ -275,8 +290,11 @@ static int build(json_t *obj, struct ward_seccomp *out, ward_err *err)
 		fail(err, ".syscalls", "must be an array%s", "");
 		goto out;
 	}
-	json_array_foreach(calls, i, a) if (add_entry(ctx, a, i, deflt, deflt_errno, &out->notify,
-						      err) < 0) goto out;
+	json_array_foreach(calls, i, a) if (add_entry(ctx, a, i, deflt, &out->notify, err) < 0) goto out;
+	if (out->notify && !out->listener_path) {
+		fail(err, ".listenerPath", "is required when a rule uses SCMP_ACT_NOTIFY%s", "");
+		goto out;
+	}
 	r = export_bpf(ctx, out, err);
 out:
 	seccomp_release(ctx);
@@ -349,6 +367,13 @@ int ward_seccomp_compile(json_t *obj, const char *cache_dir, struct ward_seccomp
 			memcpy(data + 4, &nt, 4);
 			memcpy(data + 8, canon, clen + 1);
 			memcpy(data + 9 + clen, out->bpf, blen);
+			/* The state root may not exist yet on a first run. */
+			_cleanup_free_ char *parent = strdup(cache_dir);
+			char *slash = parent ? strrchr(parent, '/') : NULL;
+			if (slash && slash != parent) {
+				*slash = '\0';
+				mkdir(parent, 0700);
+			}
 			mkdir(cache_dir, 0700);
 			_cleanup_close_ int dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			ward_err e;

@@ -78,6 +78,10 @@ static int applies(json_t *rule, size_t idx, const char *name, uint64_t bounding
 			return 0;
 		if (str_in(json_object_get(exc, "arches"), native))
 			return 0;
+		/* moby: a rule excluded from a kernel version on is dropped there. */
+		const char *mk = json_string_value(json_object_get(exc, "minKernel"));
+		if (mk && kernel_at_least(mk, kmaj, kmin))
+			return 0;
 	}
 	*yes = true;
 	return 0;

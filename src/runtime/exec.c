@@ -140,6 +140,7 @@ struct exec_child {
 	int listener;
 	json_t *listener_state;
 	pid_t init_pid;
+	pid_t self_pid;
 	const struct ward_landlock *landlock;
 };
 
@@ -148,8 +149,10 @@ static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exel
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (ward_sync_expect(c->sync, WARD_SYNC_MAPS_DONE, NULL, NULL, err) < 0)
+	struct ward_sync_msg m;
+	if (ward_sync_expect(c->sync, WARD_SYNC_MAPS_DONE, &m, NULL, err) < 0)
 		return -1;
+	c->self_pid = (pid_t)m.value; /* as the host sees us, for the seccomp agent */
 	if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0)
 		return ward_err_sys(err, errno, "join the container's namespaces");
 	if (fchdir(c->rootfd) < 0 || chroot(".") < 0)
@@ -217,7 +220,7 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 		.seccomp = c->seccomp,
 		.listener = c->listener,
 		.listener_state = c->listener_state,
-		.host_pid = c->init_pid,
+		.host_pid = c->self_pid,
 	};
 	if (ward_confine_final(&f, &err) < 0)
 		goto fail;
@@ -337,6 +340,12 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	}
 	close(sync[1]);
 	sync[1] = -1;
+	/* The child has its own copy; the agent must see the connection close
+	 * once the state is sent, not when the process ends. */
+	if (c.listener >= 0) {
+		close(c.listener);
+		c.listener = -1;
+	}
 	if (ward_cgroup_enter(st->extra, (pid_t)pid, err) < 0 ||
 	    ward_sync_send(sync[0], WARD_SYNC_MAPS_DONE, pid, -1, err) < 0)
 		goto kill;

@@ -280,7 +280,7 @@ static int launch(struct init_state *st, ward_err *err)
 	else
 		umask(022);
 	struct ward_state ws = {.id = (char *)a->id, .pid = st->host_pid,
-				.bundle = (char *)a->bundle, .status = WARD_RUNNING, .dirfd = -1,
+				.bundle = (char *)a->bundle, .status = WARD_CREATING, .dirfd = -1,
 				.config = s->json};
 	json_t *state = st->listener >= 0 ? ward_state_to_json(&ws, true) : NULL;
 	struct ward_confine_final f = {

@@ -314,7 +314,8 @@ rootfs_propagation_test() {
 }
 
 @test "cgroup filesystem is mounted read-only under /sys/fs/cgroup" {
-	run_sh 'grep " /sys/fs/cgroup" /proc/self/mountinfo; mkdir /sys/fs/cgroup/pids/wardtest || mkdir /sys/fs/cgroup/wardtest'
+	local probe="ro-probe-$$-$BATS_TEST_NUMBER"
+	run_sh "grep ' /sys/fs/cgroup' /proc/self/mountinfo; mkdir /sys/fs/cgroup/pids/$probe || mkdir /sys/fs/cgroup/$probe"
 	assert_failure
 	assert_output_contains "Read-only file system"
 	local l n=0
@@ -326,7 +327,8 @@ rootfs_propagation_test() {
 	[ "$n" -ge 1 ]
 	# And it is a cgroup filesystem, not just an empty directory.
 	[[ "$output" == *" - cgroup"* ]]
-	[ ! -e /sys/fs/cgroup/pids/wardtest ]
+	[ ! -e "/sys/fs/cgroup/pids/$probe" ]
+	[ ! -e "/sys/fs/cgroup/$probe" ]
 }
 
 @test "default devices exist with the right type, major:minor and mode" {
