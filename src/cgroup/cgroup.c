@@ -95,8 +95,7 @@ enum ward_cgroup_layout ward_cgroup_layout(void)
 	return v1 ? WARD_CG_V1 : v2 ? WARD_CG_V2 : WARD_CG_NONE;
 }
 
-/* The cgroup path of this process in a hierarchy (from /proc/self/cgroup). */
-static int own_path(const struct hierarchy *h, char *out, size_t len)
+int ward_cgroup_own_path(const char *controllers, char *out, size_t len)
 {
 	_cleanup_file_ FILE *f = fopen("/proc/self/cgroup", "re");
 	if (!f)
@@ -109,14 +108,19 @@ static int own_path(const struct hierarchy *h, char *out, size_t len)
 		if (!c2)
 			continue;
 		*c2 = '\0';
-		bool match = h->v2 ? (strcmp(line, "0") == 0 && c1[1] == '\0')
-				   : strcmp(c1 + 1, h->controllers) == 0;
+		bool match = *controllers ? strcmp(c1 + 1, controllers) == 0
+					  : (strcmp(line, "0") == 0 && c1[1] == '\0');
 		if (match) {
 			snprintf(out, len, "%s", c2 + 1);
 			return 0;
 		}
 	}
 	return -1;
+}
+
+static int own_path(const struct hierarchy *h, char *out, size_t len)
+{
+	return ward_cgroup_own_path(h->v2 ? "" : h->controllers, out, len);
 }
 
 /* cgroupsPath: absolute is below the hierarchy root; relative is below our

@@ -13,6 +13,9 @@
 enum ward_cgroup_layout { WARD_CG_V1, WARD_CG_V2, WARD_CG_HYBRID, WARD_CG_NONE };
 enum ward_cgroup_layout ward_cgroup_layout(void);
 const char *ward_cgroup_layout_name(enum ward_cgroup_layout l);
+/* This process's cgroup in the v1 hierarchy of these controllers ("cpu",
+ * "name=systemd"), or in the v2 tree with controllers "". */
+int ward_cgroup_own_path(const char *controllers, char *out, size_t len);
 
 /* Create the container's cgroup(s) and record them in extra["cgroup"]. A
  * rootless caller without delegation gets no cgroup (and a debug line). */

@@ -19,6 +19,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
+#include "../util/unix.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -411,20 +412,9 @@ int ward_seccomp_listener_connect(const struct ward_seccomp *s, ward_err *err)
 {
 	if (!s->notify || !s->listener_path)
 		return -1;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = ward_unix_connect(s->listener_path, err);
 	if (fd < 0)
-		return ward_err_sys(err, errno, "linux.seccomp.listenerPath: socket");
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(s->listener_path) >= sizeof(addr.sun_path)) {
-		close(fd);
-		return ward_err_set(err, "linux.seccomp.listenerPath: path too long");
-	}
-	strcpy(addr.sun_path, s->listener_path);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int e = errno;
-		close(fd);
-		return ward_err_sys(err, e, "linux.seccomp.listenerPath: connect %s", s->listener_path);
-	}
+		return ward_err_wrap(err, "linux.seccomp.listenerPath");
 	return fd;
 }
 
@@ -439,19 +429,7 @@ int ward_seccomp_listener_send(int sock, int notify_fd, const struct ward_seccom
 	json_decref(j);
 	if (!text)
 		return ward_err_sys(err, ENOMEM, "seccomp listener");
-	struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		return ward_err_sys(err, errno, "linux.seccomp.listenerPath: send");
+	if (ward_unix_send_fd(sock, text, strlen(text), notify_fd, err) < 0)
+		return ward_err_wrap(err, "linux.seccomp.listenerPath");
 	return 0;
 }

@@ -89,8 +89,6 @@ int ward_sysctl_apply(int rootfd, const struct ward_linux *l, ward_err *err);
 int ward_terminal_setup(const struct ward_process *p, int *slave_fd, ward_err *err);
 /* Send a pty master over a console socket as runc does (SCM_RIGHTS). */
 int ward_terminal_send(const char *socket_path, int master, ward_err *err);
-/* Proxy a pty master to our stdio until the master hangs up. */
-int ward_terminal_proxy(int master, int pidfd, ward_err *err);
 
 /* ---- proc.c ---- */
 /* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat), 0 if gone. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../cgroup/cgroup.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
@@ -225,31 +226,6 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 	return set_propagation_at(rootfd, m->destination, m->propagation, err);
 }
 
-/* This process's cgroup path in a v1 hierarchy named by its controllers
- * (controllers "" means the v2 line "0::/path"). */
-static int own_cgroup_path(const char *controllers, char *out, size_t len)
-{
-	_cleanup_file_ FILE *f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -1;
-	char line[4096];
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		char *c1 = strchr(line, ':');
-		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = '\0';
-		bool match = *controllers ? strcmp(c1 + 1, controllers) == 0
-					  : (strcmp(line, "0") == 0 && c1[1] == '\0');
-		if (match) {
-			snprintf(out, len, "%s", c2 + 1);
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* One hierarchy's view at dst: inside a private cgroup namespace a fresh
  * mount (the kernel roots it at the namespace root); without one, a bind of
  * the host directory of our own cgroup. */
@@ -283,7 +259,7 @@ static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2,
 			return ward_err_sys(err, errno, "fsmount cgroup %s", ctrls);
 	} else {
 		char own[2048] = "/", src[4200];
-		own_cgroup_path(v2 ? "" : ctrls, own, sizeof(own));
+		ward_cgroup_own_path(v2 ? "" : ctrls, own, sizeof(own));
 		snprintf(src, sizeof(src), "%s%s", mp, own);
 		tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (tree < 0)
