@@ -35,6 +35,16 @@ count_tap() {
 	failed=$((failed + f))
 }
 
+# Print a TAP stream indented: results, and the diagnostics ("# ...") of
+# failed tests only, so that a CI log says why something failed.
+show_tap() {
+	awk '/^not ok /{diag=1; print "  " $0; next}
+	     /^ok /{diag=0; print "  " $0; next}
+	     /^#/{if (diag) print "    " $0; next}
+	     /^1\.\./{next}
+	     {print "  " $0}'
+}
+
 echo "== unit tests"
 for t in "$build"/tests/unit/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
@@ -51,7 +61,7 @@ done
 echo "== integration tests"
 bats_args=(--tap)
 [ -n "${WARD_TEST_FILTER:-}" ] && bats_args+=(--filter "$WARD_TEST_FILTER")
-bats "${bats_args[@]}" tests/integration/*.bats 2>&1 | tee "$results/bats.tap" | grep -vE '^#|^1\.\.' | sed 's/^/  /'
+bats "${bats_args[@]}" tests/integration/*.bats 2>&1 | tee "$results/bats.tap" | show_tap
 count_tap "$results/bats.tap"
 
 if [ -z "${WARD_SKIP_FUZZ:-}" ] && [ -x tests/fuzz/run.sh ]; then
@@ -65,7 +75,7 @@ for lane in tests/lanes/*.sh; do
 	[ -x "$lane" ] || continue
 	echo "== lane $(basename "$lane" .sh)"
 	"$lane" >"$results/lane.tap" 2>&1
-	sed 's/^/  /' "$results/lane.tap" | grep -vE '^  #' | tail -n 200 || true
+	show_tap <"$results/lane.tap" | tail -n 300 || true
 	count_tap "$results/lane.tap"
 done
 
