@@ -10,6 +10,10 @@ build_pkgs=(
 test_pkgs=(
   libcmocka-dev bats jq busybox-static uidmap util-linux iproute2 procps
   clang libclang-rt-14-dev strace
+  qemu-system-x86 cpio
+  podman conmon catatonit netavark aardvark-dns containernetworking-plugins
+  iptables slirp4netns fuse-overlayfs containerd runc
+  crun hyperfine time
 )
 
 mode=${1:---all}
