@@ -59,6 +59,23 @@ static int kill_pidns(const struct ward_state *st, int sig, ward_err *err)
 	return 0;
 }
 
+/* kill --all once the init has exited: what is left in the container's cgroup
+ * (children of an init that shared a pid namespace, as the runc shim's KillAll
+ * expects after the init of a hostPID pod exits). The recorded pid may belong
+ * to someone else by now, so the pid namespace fallback is not used; without
+ * a cgroup there is nothing left that ward could find, as with runc. */
+static int kill_leftovers(const struct ward_state *st, int sig, ward_err *err)
+{
+	if (!ward_cgroup_present(st->extra))
+		return 0;
+	if (ward_cgroup_kill_all(st->extra, sig, err) < 0)
+		return -1;
+	/* A frozen cgroup's processes die only once thawed. */
+	if (sig == SIGKILL && ward_cgroup_is_frozen(st->extra))
+		return ward_cgroup_freeze(st->extra, false, err);
+	return 0;
+}
+
 int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, bool all,
 			ward_err *err)
 {
@@ -67,6 +84,10 @@ int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, boo
 	_cleanup_close_ int pidfd = -1;
 	if (ward_state_load(ctx, id, true, &st, err) < 0)
 		goto out;
+	if (all && st.status == WARD_STOPPED) {
+		r = kill_leftovers(&st, sig, err);
+		goto out;
+	}
 	if (st.status == WARD_STOPPED || st.status == WARD_CREATING) {
 		ward_err_set(err, "container not running");
 		goto out;
@@ -101,16 +122,14 @@ static int wait_gone(int pidfd, int ms)
 	return poll(&p, 1, ms) > 0 ? 0 : -1;
 }
 
-static void run_poststop(const struct ward_state *st)
+static void run_poststop(struct ward_state *st)
 {
-	if (!st->config)
+	if (!st->has_poststop)
 		return;
 	ward_err e = {0};
-	char *text = json_dumps(st->config, JSON_COMPACT);
-	if (!text)
-		return;
-	struct ward_spec *spec = ward_spec_parse(text, strlen(text), "config.json", &e);
-	free(text);
+	struct ward_spec *spec = ward_state_spec(st, &e);
+	if (!spec)
+		ward_warn("delete %s: poststop hooks not run: %s", st->id, e.msg);
 	if (!spec || !spec->hooks.n[WARD_HOOK_POSTSTOP]) {
 		ward_spec_free(spec);
 		return;
