@@ -90,8 +90,8 @@ int ward_cmd_features(struct ward_cli *g, int argc, char **argv)
 	json_t *mopts = json_array();
 	for (size_t i = 0; i < ward_n_mount_options; i++) {
 		const char *n = ward_mount_options[i].name;
-		/* idmap mounts and tmpcopyup are parsed but not implemented yet. */
-		if (strcmp(n, "idmap") && strcmp(n, "ridmap") && strcmp(n, "tmpcopyup"))
+		/* idmap mounts are parsed but not implemented yet. */
+		if (strcmp(n, "idmap") && strcmp(n, "ridmap"))
 			json_array_append_new(mopts, json_string(n));
 	}
 	json_t *ns = json_array();

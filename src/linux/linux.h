@@ -74,6 +74,9 @@ int ward_rootfs_finalize(struct ward_rootfs_ctx *c, ward_err *err);
 int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, const char *mount_label,
 		   bool cgroupns, ward_err *err);
 int ward_devices_create(int rootfd, const struct ward_spec *s, bool userns, ward_err *err);
+/* copyup.c: fill a detached tmpfs (mnt) with a copy of m->destination's
+ * contents below rootfd, for the tmpcopyup option. */
+int ward_tmpfs_copyup(int rootfd, const struct ward_mount *m, int mnt, ward_err *err);
 int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *err);
 int ward_readonly_paths(int rootfd, char *const *paths, ward_err *err);
 

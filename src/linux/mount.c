@@ -217,6 +217,9 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 		fs_create(type, m->source, m->data, labelled ? mount_label : NULL, err);
 	if (mnt < 0)
 		return -1;
+	/* Filled while detached, before "ro" or any other attribute applies. */
+	if (m->tmpcopyup && ward_tmpfs_copyup(rootfd, m, mnt, err) < 0)
+		return -1;
 	uint64_t set = 0, clr = 0;
 	flags_to_attr(m->flags, m->clear_flags, &set, &clr);
 	if (set_attr(mnt, false, set, clr, 0, err) < 0)

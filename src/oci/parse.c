@@ -425,6 +425,8 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 				m->idmap = true;
 			if (strcmp(opt, "ridmap") == 0)
 				m->idmap = m->ridmap = true;
+			if (strcmp(opt, "tmpcopyup") == 0)
+				m->tmpcopyup = true;
 			continue;
 		}
 		/* Not a generic flag: filesystem data ("size=64m", "newinstance"), handed
@@ -498,6 +500,9 @@ static int parse_mounts(struct pctx *c, json_t *arr, struct ward_spec *s)
 		if (m->idmap && !m->bind)
 			return fail(c, FIELD(f2, "%s.options", f),
 				    "idmap is only supported on bind mounts");
+		if (m->tmpcopyup && (m->bind || strcmp(m->type, "tmpfs") != 0))
+			return fail(c, FIELD(f2, "%s.options", f),
+				    "tmpcopyup applies only to mounts of type tmpfs");
 	}
 	return 0;
 }

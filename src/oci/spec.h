@@ -53,6 +53,7 @@ struct ward_mount {
 	uint64_t rec_attr_clr;
 	bool bind, rbind;
 	bool idmap, ridmap;
+	bool tmpcopyup; /* tmpfs: start with a copy of the directory underneath */
 	char *data; /* remaining fs options joined with ',' */
 };
 

@@ -84,11 +84,6 @@ static int check_spec(struct creation *c, ward_err *err)
 			return ward_err_set(err, "config.json: mounts[%zu].options: idmapped mounts "
 						 "(idmap/ridmap) are not supported by ward yet",
 					    i);
-		for (size_t k = 0; s->mounts[i].options && s->mounts[i].options[k]; k++)
-			if (!strcmp(s->mounts[i].options[k], "tmpcopyup"))
-				return ward_err_set(err, "config.json: mounts[%zu].options[%zu]: "
-							 "tmpcopyup is not supported by ward yet",
-						    i, k);
 	}
 	if (ward_resources_parse(s->lx.resources, "config.json: linux.resources", &c->res, err) < 0)
 		return -1;

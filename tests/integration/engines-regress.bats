@@ -6,6 +6,7 @@
 # runs never share a cgroup.
 
 load helpers
+load helpers_inside
 
 setup() {
 	setup_bundle
@@ -97,4 +98,132 @@ start_orphan_maker() {
 	# With nothing left in the cgroup, --all has nothing to do and succeeds.
 	run_ward kill --all "$ID" KILL
 	assert_success
+}
+
+# ------------------------------------------------------------- tmpcopyup ----
+# podman mounts /tmp, /run and /var/tmp of a --read-only container, and every
+# --tmpfs, as tmpfs with "tmpcopyup": the tmpfs starts with a copy of the
+# image's directory. runc and crun implement it.
+
+# An image directory /data with what a copy must preserve.
+make_copyup_source() {
+	local d="$BUNDLE/rootfs/data"
+	mkdir -p "$d/sub/deeper"
+	echo "image content" >"$d/file"
+	chown 1000:1001 "$d/file"
+	chmod 0640 "$d/file"
+	chown 2:3 "$d/sub"
+	chmod 0711 "$d/sub"
+	echo deep >"$d/sub/deeper/f"
+	chmod 4755 "$d/sub/deeper/f"
+	ln -s ../file "$d/sub/rel-link"
+	ln -s /etc/hostname "$d/abs-link"
+	mkfifo -m 0620 "$d/fifo"
+	chmod 0750 "$d"
+	chown 5:6 "$d"
+	touch -d '2001-02-03 04:05:06' "$d/file"
+}
+
+@test "tmpcopyup: the tmpfs starts with a copy of the directory (content, modes, owners, symlinks, fifos, times)" {
+	make_copyup_source
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "tmpcopyup"]}'
+	# (one line: set_args splits its arguments at newlines)
+	local script='grep " /data " /proc/mounts; cat /data/file; cat /data/sub/deeper/f;'
+	script+=' stat -c "%n %a %u %g %F" /data /data/file /data/sub /data/sub/deeper/f /data/fifo;'
+	script+=' readlink /data/sub/rel-link; readlink /data/abs-link; cat /data/sub/rel-link;'
+	script+=' date -u -r /data/file +%Y-%m-%dT%H:%M:%S; echo written > /data/new && cat /data/new'
+	run_sh "$script" "$ID"
+	assert_success
+	assert_output_contains "tmpfs /data tmpfs rw,nosuid,nodev"
+	assert_output_contains $'image content
+deep'
+	assert_output_contains "/data 750 5 6 directory"
+	assert_output_contains "/data/file 640 1000 1001 regular file"
+	assert_output_contains "/data/sub 711 2 3 directory"
+	assert_output_contains "/data/sub/deeper/f 4755 0 0 regular file"
+	assert_output_contains "/data/fifo 620 0 0 fifo"
+	assert_output_contains $'../file
+/etc/hostname
+image content'
+	assert_output_contains "2001-02-03T"
+	assert_output_contains written
+	# The writes went to the tmpfs, not to the image.
+	[ ! -e "$BUNDLE/rootfs/data/new" ]
+}
+
+@test "tmpcopyup: a read-only root keeps the copied directory writable (podman --read-only)" {
+	echo keep >"$BUNDLE/rootfs/tmp/from-image"
+	update_config '.root.readonly = true'
+	add_mount '{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]}'
+	run_sh 'touch /x 2>/dev/null || echo root-ro; cat /tmp/from-image; touch /tmp/new && echo tmp-rw' "$ID"
+	assert_success
+	assert_output_contains $'root-ro
+keep
+tmp-rw'
+}
+
+@test "tmpcopyup with ro: the copy is there and the tmpfs is read-only" {
+	make_copyup_source
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "tmpcopyup"]}'
+	run_sh 'cat /data/file; touch /data/x' "$ID"
+	assert_failure
+	assert_output_contains "image content"
+	assert_output_contains "Read-only file system"
+}
+
+@test "tmpcopyup with mode=: the option's mode wins over the directory's" {
+	make_copyup_source
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777", "tmpcopyup"]}'
+	run_sh 'stat -c "%a %u %g" /data; cat /data/file' "$ID"
+	assert_success
+	assert_output_contains $'1777 5 6
+image content'
+}
+
+@test "tmpcopyup in a user namespace: mapped owners are kept" {
+	make_copyup_source
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	chown 101000:101001 "$BUNDLE/rootfs/data/file"
+	enable_userns 100000 65536
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}'
+	run_sh 'stat -c "%n %a %u %g" /data/file /data/sub; cat /data/file' "$ID"
+	assert_success
+	assert_output_contains "/data/file 640 1000 1001"
+	assert_output_contains "/data/sub 711 0 0"
+	assert_output_contains "image content"
+}
+
+@test "tmpcopyup never reads outside the root: a symlinked destination resolves inside it" {
+	local secret="$BATS_TEST_TMPDIR/host-secret"
+	mkdir -p "$secret"
+	echo "host secret" >"$secret/s"
+	# /data -> an absolute path that names the secret on the host and, inside
+	# the root, a directory of the image.
+	rm -rf "$BUNDLE/rootfs/data"
+	ln -s "$secret" "$BUNDLE/rootfs/data"
+	mkdir -p "$BUNDLE/rootfs/$secret"
+	echo "image side" >"$BUNDLE/rootfs/$secret/i"
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}'
+	run_sh 'ls -A /data; cat /data/i; cat /data/s 2>&1; grep " '"$secret"' " /proc/mounts' "$ID"
+	assert_output_not_contains "host secret"
+	assert_output_contains "image side"
+	assert_output_contains "tmpfs $secret tmpfs"
+	# Nothing was created on the host either.
+	[ "$(ls -A "$secret")" = s ]
+}
+
+@test "tmpcopyup on a bind mount is refused, naming the field" {
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	add_mount '{"destination": "/data", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src"'", "options": ["rbind", "tmpcopyup"]}'
+	run_ward create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "mounts[$(jq '.mounts | length - 1' "$BUNDLE/config.json")].options"
+	assert_output_contains "tmpcopyup applies only to mounts of type tmpfs"
+	assert_no_leftovers "$ID"
+}
+
+@test "features lists tmpcopyup among the mount options" {
+	run_ward features
+	assert_success
+	jq -e '.mountOptions | index("tmpcopyup")' <<<"$output" >/dev/null
 }
