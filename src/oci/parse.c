@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -601,6 +602,21 @@ static int parse_namespaces(struct pctx *c, json_t *arr, struct ward_linux *l)
 	return 0;
 }
 
+/* podman passes the host node's whole st_mode as fileMode (8576 is
+ * S_IFCHR|0600), runc and crun accept it: file-type bits may be there, but
+ * they must be the device's own type. */
+static int device_mode_type(struct pctx *c, char type, mode_t mode, const char *field)
+{
+	mode_t fmt = mode & S_IFMT;
+	mode_t want = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+	if (!fmt || fmt == want)
+		return 0;
+	const char *what = fmt == S_IFCHR ? "a character device" : fmt == S_IFBLK ? "a block device"
+			 : fmt == S_IFIFO ? "a fifo" : "not a device";
+	return fail(c, field, "%#o has the file type bits of %s (%#o), but type is \"%c\"",
+		    (unsigned)mode, what, (unsigned)fmt, type);
+}
+
 static int parse_devices(struct pctx *c, json_t *arr, struct ward_linux *l)
 {
 	char f[128], f2[160];
@@ -637,11 +653,14 @@ static int parse_devices(struct pctx *c, json_t *arr, struct ward_linux *l)
 			return -1;
 		if (r > 0)
 			d->minor = n;
-		r = get_int(c, e, "fileMode", FIELD(f2, "%s.fileMode", f), false, 0, 07777, &n);
+		r = get_int(c, e, "fileMode", FIELD(f2, "%s.fileMode", f), false, 0,
+			    S_IFMT | 07777, &n);
 		if (r < 0)
 			return -1;
+		if (r > 0 && device_mode_type(c, d->type, (mode_t)n, f2) < 0)
+			return -1;
 		if ((d->has_mode = r > 0))
-			d->file_mode = (mode_t)n;
+			d->file_mode = (mode_t)n & 07777;
 		if ((r = get_int(c, e, "uid", FIELD(f2, "%s.uid", f), false, 0, UINT32_MAX - 1, &n)) < 0)
 			return -1;
 		if ((d->has_uid = r > 0))

@@ -227,3 +227,27 @@ image content'
 	assert_success
 	jq -e '.mountOptions | index("tmpcopyup")' <<<"$output" >/dev/null
 }
+
+# -------------------------------------------------- linux.devices fileMode ----
+# podman passes the host node's whole st_mode as linux.devices[].fileMode
+# (`--device /dev/fuse`: 8576 = S_IFCHR|0600; `--privileged`: every host
+# device); runc and crun accept it.
+
+@test "linux.devices fileMode with S_IFCHR bits (podman's st_mode) creates the node with the permission bits" {
+	update_config '.linux.devices = [{"path": "/dev/er-null", "type": "c", "major": 1, "minor": 3, "fileMode": 8576, "uid": 0, "gid": 0},
+		{"path": "/dev/er-zero", "type": "c", "major": 1, "minor": 5, "fileMode": 8630}]'
+	run_sh 'stat -c "%n %A %t:%T" /dev/er-null /dev/er-zero; echo hi > /dev/er-null && echo write-ok; head -c 3 /dev/er-zero | od -An -tx1' "$ID"
+	assert_success
+	assert_output_contains "/dev/er-null crw------- 1:3"
+	assert_output_contains "/dev/er-zero crw-rw-rw- 1:5"
+	assert_output_contains "write-ok"
+	assert_output_contains " 00 00 00"
+}
+
+@test "linux.devices fileMode whose type bits contradict the type is refused, naming the field" {
+	update_config '.linux.devices = [{"path": "/dev/er-x", "type": "c", "major": 1, "minor": 3, "fileMode": 25008}]'
+	run_ward create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains 'linux.devices[0].fileMode: 060660 has the file type bits of a block device (060000), but type is "c"'
+	assert_no_leftovers "$ID"
+}

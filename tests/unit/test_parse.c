@@ -685,8 +685,18 @@ static void test_devices(void **state)
 		   "config.json: linux.devices[0].major: 4096 out of range [0, 4095]");
 	expect_err(LINUX("'devices':[{'path':'/dev/x','type':'c','major':1,'minor':1048576}]"),
 		   "config.json: linux.devices[0].minor: 1048576 out of range [0, 1048575]");
+	/* File-type bits must be the device's own type (4096 is S_IFIFO). */
 	expect_err(LINUX("'devices':[{'path':'/dev/x','type':'c','major':1,'minor':1,'fileMode':4096}]"),
-		   "config.json: linux.devices[0].fileMode: 4096 out of range [0, 4095]");
+		   "config.json: linux.devices[0].fileMode: 010000 has the file type bits of a fifo "
+		   "(010000), but type is \"c\"");
+	expect_err(LINUX("'devices':[{'path':'/dev/x','type':'c','major':1,'minor':1,'fileMode':25008}]"),
+		   "config.json: linux.devices[0].fileMode: 060660 has the file type bits of a block "
+		   "device (060000), but type is \"c\"");
+	expect_err(LINUX("'devices':[{'path':'/dev/x','type':'b','major':1,'minor':1,'fileMode':33188}]"),
+		   "config.json: linux.devices[0].fileMode: 0100644 has the file type bits of not a "
+		   "device (0100000), but type is \"b\"");
+	expect_err(LINUX("'devices':[{'path':'/dev/x','type':'c','major':1,'minor':1,'fileMode':65536}]"),
+		   "config.json: linux.devices[0].fileMode: 65536 out of range [0, 65535]");
 	expect_err(LINUX("'devices':[{'path':'/dev/x','type':'c','major':1,'minor':1,'uid':'0'}]"),
 		   "config.json: linux.devices[0].uid: must be an integer, not a string");
 	expect_err(LINUX("'devices':['/dev/null']"), "config.json: linux.devices[0]: must be an object");
@@ -694,6 +704,25 @@ static void test_devices(void **state)
 
 /* major/minor are optional for a fifo, but a present one of the wrong type or
  * out of range is still an error: it must not be silently ignored. */
+/* podman passes the host node's st_mode (8576 = S_IFCHR|0600), as runc and
+ * crun accept: the type bits are dropped once they agree with the type. */
+static void test_devices_file_mode_with_type_bits(void **state)
+{
+	(void)state;
+	struct ward_spec *s = parse_ok(LINUX(
+		"'devices':[{'path':'/dev/fuse','type':'c','major':10,'minor':229,'fileMode':8576},"
+		"{'path':'/dev/u','type':'u','major':1,'minor':3,'fileMode':8630},"
+		"{'path':'/dev/sda','type':'b','major':8,'minor':0,'fileMode':25008},"
+		"{'path':'/dev/f','type':'p','fileMode':4532}]"));
+	assert_int_equal(s->lx.n_devices, 4);
+	assert_true(s->lx.devices[0].has_mode);
+	assert_int_equal(s->lx.devices[0].file_mode, 0600);
+	assert_int_equal(s->lx.devices[1].file_mode, 0666);
+	assert_int_equal(s->lx.devices[2].file_mode, 0660);
+	assert_int_equal(s->lx.devices[3].file_mode, 0664);
+	ward_spec_free(s);
+}
+
 static void test_devices_fifo_numbers_validated(void **state)
 {
 	(void)state;
@@ -1020,6 +1049,7 @@ int main(void)
 		cmocka_unit_test(test_hostname_needs_uts),
 		cmocka_unit_test(test_idmaps),
 		cmocka_unit_test(test_devices),
+		cmocka_unit_test(test_devices_file_mode_with_type_bits),
 		cmocka_unit_test(test_devices_fifo_numbers_validated),
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_hooks),
