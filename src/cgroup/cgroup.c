@@ -15,6 +15,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
+#include "../util/rootless.h"
 #include "cgroup.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -272,8 +273,8 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 					    dir);
 		}
 		if (mkdir_cgroup(dir, strstr(h[i].controllers, "cpuset") != NULL, err) < 0) {
-			if (geteuid() != 0 && (err->errnum == EACCES || err->errnum == EPERM ||
-					       err->errnum == EROFS)) {
+			if (ward_running_rootless() &&
+			    (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS)) {
 				/* Rootless without delegation: run without a cgroup, as runc. */
 				ward_debug("no cgroup for rootless container: %s", err->msg);
 				ward_err_clear(err);

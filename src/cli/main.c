@@ -16,6 +16,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/log.h"
+#include "../util/rootless.h"
 #include "cli.h"
 
 extern char **environ;
@@ -85,6 +86,8 @@ static void usage(FILE *f)
 		   "  --log-format FMT    text or json\n"
 		   "  --debug             debug logging\n"
 		   "  --systemd-cgroup    accepted for compatibility\n"
+		   "  --rootless VALUE    true, false or auto (default: auto: not root, or\n"
+		   "                      root of a user namespace that is not the host's)\n"
 		   "  --version, -v       print the version\n");
 }
 
@@ -142,7 +145,7 @@ static void self_protect(char **argv)
 
 static char *default_root(void)
 {
-	if (geteuid() == 0)
+	if (!ward_running_rootless())
 		return strdup("/run/ward");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char *r = NULL;
@@ -178,7 +181,13 @@ int main(int argc, char **argv)
 			g.debug = true;
 		else if (IS("systemd-cgroup"))
 			g.ctx.systemd_cgroup = true;
-		else if (IS("rootless") || IS("criu"))
+		else if (IS("rootless")) {
+			const char *v = VALUE();
+			if (ward_rootless_set(v) < 0) {
+				fprintf(stderr, "ward: --rootless: \"%s\" is not true, false or auto\n", v);
+				return 1;
+			}
+		} else if (IS("criu"))
 			(void)VALUE();
 		else if (IS("version") || IS("v"))
 			return version();
@@ -207,6 +216,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	/* Decided now, before any namespace is made (rootless.h). */
+	ward_debug("rootless: %s", ward_running_rootless() ? "yes" : "no");
 	g.ctx.root = root ? strdup(root) : default_root();
 	if (!g.ctx.root) {
 		ward_error("cannot determine the state root; pass --root");

@@ -13,6 +13,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/log.h"
+#include "../util/rootless.h"
 #include "confine.h"
 
 int ward_caps_last_kernel(void)
@@ -79,8 +80,15 @@ static int switch_user(const struct ward_process *p, const struct ward_privs_opt
 	const struct ward_user *u = &p->user;
 	if (o->setgroups_allowed) {
 		/* Without additionalGids the host's supplementary groups must still go. */
-		if (setgroups(u->n_additional_gids, u->additional_gids) < 0)
-			return ward_err_sys(err, errno, "process.user.additionalGids: setgroups");
+		if (setgroups(u->n_additional_gids, u->additional_gids) < 0) {
+			/* An engine's user namespace may deny setgroups (setgroups
+			 * "deny", unshare --map-root-user): with no groups asked for,
+			 * go on with the ones we have, as runc does. */
+			if (errno != EPERM || u->n_additional_gids || !ward_running_rootless())
+				return ward_err_sys(err, errno,
+						    "process.user.additionalGids: setgroups");
+			ward_debug("setgroups denied in this user namespace: groups kept");
+		}
 	} else if (u->n_additional_gids) {
 		return ward_err_set(err, "process.user.additionalGids: cannot set supplementary "
 					 "groups: setgroups is denied in this user namespace");

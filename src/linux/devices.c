@@ -11,6 +11,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/rootless.h"
 #include "linux.h"
 
 static const struct ward_device default_devices[] = {
@@ -65,7 +66,9 @@ static int create_device(int rootfd, const struct ward_device *d, bool userns, w
 		if (unlinkat(parent, base, 0) < 0)
 			return ward_err_sys(err, errno, "replace %s", d->path);
 	}
-	if (userns && d->type != 'p')
+	/* Rootless (even as root of an engine's user namespace), mknod of a
+	 * device is refused just the same. */
+	if ((userns || ward_running_rootless()) && d->type != 'p')
 		return bind_host_device(parent, base, d, err);
 
 	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;

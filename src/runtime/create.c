@@ -25,6 +25,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
+#include "../util/rootless.h"
 #include "runtime.h"
 
 #ifndef CLONE_NEWTIME
@@ -98,7 +99,7 @@ static int check_spec(struct creation *c, ward_err *err)
 	}
 	/* Devices are denied unless allowed: deny-all, the config's rules, then
 	 * linux.devices and the standard devices (a rootless user cannot set these). */
-	if (geteuid() == 0) {
+	if (!ward_running_rootless()) {
 		struct ward_dev_rule deny_all = {false, 'a', -1, -1, "rwm"};
 		struct ward_dev_rule *nv = calloc(c->res.n_devices + 1, sizeof(*nv));
 		if (!nv)

@@ -12,6 +12,7 @@ setup() {
 	setup_bundle
 	ID="er-$$-${BATS_TEST_NUMBER}"
 	LEFT_PIDS=()
+	RL=""
 }
 
 teardown() {
@@ -19,6 +20,7 @@ teardown() {
 	for p in "${LEFT_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
+	rootless_teardown
 	teardown_bundle
 }
 
@@ -250,4 +252,85 @@ image content'
 	assert_failure
 	assert_output_contains 'linux.devices[0].fileMode: 060660 has the file type bits of a block device (060000), but type is "c"'
 	assert_no_leftovers "$ID"
+}
+
+# ------------------------------------------------------ rootless detection ----
+# Rootless engines (rootless podman, rootless containerd) run the runtime as
+# uid 0 of a user namespace of their own. runc counts that as rootless: state
+# under $XDG_RUNTIME_DIR, cgroup permission errors tolerated, devices bound
+# from the host (mknod is refused), setgroups possibly denied. Here
+# `unshare --user --map-root-user` plays the engine.
+
+# Run a script inside a new user namespace mapping root to the caller (or,
+# with RL_AS set, to that unprivileged user); XDG_RUNTIME_DIR=$RL_XDG. Output
+# goes through a file: a container may outlive the script.
+in_userns() {
+	local log="$BATS_TEST_TMPDIR/in_userns.log" pre=()
+	[ -n "${RL_AS:-}" ] && pre=(setpriv --reuid="$RL_AS" --regid="$RL_AS" --clear-groups)
+	status=0
+	env -i PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$RL_XDG" W="$WARD" B="$RL_BUNDLE" ID="$ID" \
+		"${pre[@]}" unshare --user --map-root-user sh -c "$1" </dev/null >"$log" 2>&1 || status=$?
+	output=$(cat "$log")
+}
+
+# A bundle and XDG_RUNTIME_DIR that the user of in_userns can use: the
+# default config less devpts' gid=5 (not mapped in a one-id namespace; podman
+# leaves it out there too).
+rootless_setup() {
+	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces are disabled"
+	command -v unshare >/dev/null || skip "unshare (util-linux) is missing"
+	RL=$(mktemp -d /tmp/ward-er.XXXXXX)
+	chmod 755 "$RL"
+	RL_XDG="$RL/xdg" RL_BUNDLE="$RL/bundle"
+	mkdir -p "$RL_XDG"
+	chmod 700 "$RL_XDG"
+	mv "$BUNDLE" "$RL_BUNDLE"
+	BUNDLE=$RL_BUNDLE
+	update_config '.mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)'
+	set_args sh -c 'id -u; grep -c " /dev/null " /proc/self/mountinfo; grep ^Groups: /proc/self/status'
+	if [ -n "${RL_AS:-}" ]; then
+		chown -R "$RL_AS:$RL_AS" "$RL"
+	fi
+}
+
+rootless_teardown() {
+	[ -n "${RL:-}" ] && [ -d "$RL" ] || return 0
+	in_userns '"$W" --root "$XDG_RUNTIME_DIR/ward" delete -f "$ID"' || true
+	rm -rf "$RL"
+}
+
+@test "root of a user namespace is rootless: state under XDG_RUNTIME_DIR, devices bound from the host" {
+	rootless_setup
+	in_userns 'set -e; "$W" create --bundle "$B" "$ID" >"$B/ctr.out" 2>&1
+		ls -d "$XDG_RUNTIME_DIR/ward/$ID"; "$W" start "$ID"
+		for i in 1 2 3 4 5 6 7 8 9 10; do "$W" state "$ID" | grep -q "\"status\":\"stopped\"" && break; sleep 0.2; done
+		"$W" delete "$ID"; echo deleted'
+	local out
+	out=$(cat "$RL_BUNDLE/ctr.out" 2>/dev/null)
+	assert_success
+	assert_output_contains "xdg/ward/$ID"
+	assert_output_contains deleted
+	[ ! -e "/run/ward/$ID" ]
+	# uid 0, and /dev/null is a bind mount of the host's node, not a mknod.
+	output=$out
+	assert_output_contains $'0\n1\nGroups:'
+}
+
+@test "unprivileged user as root of its own user namespace: no cgroup permission, the container still runs" {
+	id -u wardtest >/dev/null 2>&1 || useradd -m -s /bin/sh wardtest || skip "cannot create user wardtest"
+	RL_AS=$(id -u wardtest)
+	rootless_setup
+	in_userns '"$W" --debug run --bundle "$B" "$ID"; echo "rc=$?"'
+	assert_output_contains "rc=0"
+	assert_output_contains $'\n0\n1\nGroups:'
+	assert_output_contains "no cgroup for rootless container"
+	[ ! -e "/run/ward/$ID" ]
+}
+
+@test "--rootless takes true, false or auto" {
+	run_ward --rootless maybe list
+	assert_failure
+	assert_output_contains '--rootless: "maybe" is not true, false or auto'
+	run_ward --rootless auto list
+	assert_success
 }
