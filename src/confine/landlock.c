@@ -78,16 +78,39 @@ struct lctx {
 	const char *field;
 	int abi;
 	bool strict;
+	bool named; /* the policy names at least one right to handle (or a preset) */
 	ward_err *err;
 	struct ward_landlock *ll;
 };
 
+/* Is name one of the comma-separated words of list? */
+static bool has_word(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == n && !strncmp(p, name, n))
+			return true;
+		p += l + (e ? 1 : 0);
+	}
+	return false;
+}
+
 static void note_dropped(struct lctx *c, const char *name)
 {
 	size_t l = strlen(c->ll->dropped);
-	if (strstr(c->ll->dropped, name))
+	if (has_word(c->ll->dropped, name))
 		return;
 	snprintf(c->ll->dropped + l, sizeof(c->ll->dropped) - l, "%s%s", l ? "," : "", name);
+}
+
+static const char *first_name(const struct ward_landlock_right *t, uint64_t mask)
+{
+	for (; t->name; t++)
+		if (mask & t->bit)
+			return t->name;
+	return "?";
 }
 
 /* Names -> mask, negotiating each right with the ABI. */
@@ -124,6 +147,18 @@ static int rights(struct lctx *c, json_t *arr, const struct ward_landlock_right 
 	return 0;
 }
 
+/* A rule may only allow rights the ruleset handles (the kernel refuses the
+ * rule otherwise). */
+static int check_handled(struct lctx *c, const char *what, uint64_t acc, uint64_t handled,
+			 const struct ward_landlock_right *table, const char *handled_field)
+{
+	if (!(acc & ~handled))
+		return 0;
+	return ward_err_set(c->err, "%s.%s: \"%s\" is not in ruleset.%s (a rule can only allow "
+				    "rights the ruleset handles)",
+			    c->field, what, first_name(table, acc & ~handled), handled_field);
+}
+
 static int parse_paths(struct lctx *c, json_t *arr)
 {
 	if (!arr)
@@ -134,12 +169,19 @@ static int parse_paths(struct lctx *c, json_t *arr)
 	json_t *e;
 	json_array_foreach(arr, i, e) cap += json_array_size(json_object_get(e, "paths"));
 	c->ll->paths = calloc(cap + 1, sizeof(*c->ll->paths));
+	if (!c->ll->paths)
+		return ward_err_sys(c->err, ENOMEM, "%s", c->field);
 	json_array_foreach(arr, i, e)
 	{
+		if (!json_is_object(e))
+			return ward_err_set(c->err, "%s.rules.pathBeneath[%zu]: must be an object",
+					    c->field, i);
 		char what[96];
 		snprintf(what, sizeof(what), "rules.pathBeneath[%zu].allowedAccess", i);
 		uint64_t acc;
-		if (rights(c, json_object_get(e, "allowedAccess"), ward_landlock_fs_rights, what, &acc) < 0)
+		if (rights(c, json_object_get(e, "allowedAccess"), ward_landlock_fs_rights, what, &acc) < 0 ||
+		    check_handled(c, what, acc, c->ll->handled_fs, ward_landlock_fs_rights,
+				  "handledAccessFS") < 0)
 			return -1;
 		json_t *paths = json_object_get(e, "paths");
 		if (!json_is_array(paths))
@@ -154,7 +196,11 @@ static int parse_paths(struct lctx *c, json_t *arr)
 				return ward_err_set(c->err, "%s.rules.pathBeneath[%zu].paths[%zu]: must be "
 							    "an absolute path",
 						    c->field, i, k);
-			c->ll->paths[c->ll->n_paths++] = (struct ward_landlock_path){strdup(s), acc};
+			char *copy = strdup(s);
+			if (!copy)
+				return ward_err_sys(c->err, ENOMEM, "%s", c->field);
+			c->ll->paths[c->ll->n_paths++] =
+				(struct ward_landlock_path){.path = copy, .access = acc, .rule = i, .index = k};
 		}
 	}
 	return 0;
@@ -170,14 +216,25 @@ static int parse_ports(struct lctx *c, json_t *arr)
 	json_t *e;
 	json_array_foreach(arr, i, e) cap += json_array_size(json_object_get(e, "ports"));
 	c->ll->ports = calloc(cap + 1, sizeof(*c->ll->ports));
+	if (!c->ll->ports)
+		return ward_err_sys(c->err, ENOMEM, "%s", c->field);
 	json_array_foreach(arr, i, e)
 	{
+		if (!json_is_object(e))
+			return ward_err_set(c->err, "%s.rules.netPort[%zu]: must be an object", c->field,
+					    i);
 		char what[96];
 		snprintf(what, sizeof(what), "rules.netPort[%zu].allowedAccess", i);
 		uint64_t acc;
-		if (rights(c, json_object_get(e, "allowedAccess"), ward_landlock_net_rights, what, &acc) < 0)
+		if (rights(c, json_object_get(e, "allowedAccess"), ward_landlock_net_rights, what, &acc) < 0 ||
+		    check_handled(c, what, acc, c->ll->handled_net, ward_landlock_net_rights,
+				  "handledAccessNet") < 0)
 			return -1;
 		json_t *ports = json_object_get(e, "ports");
+		if (!json_is_array(ports))
+			return ward_err_set(c->err, "%s.rules.netPort[%zu].ports: must be an array of "
+						    "port numbers",
+					    c->field, i);
 		size_t k;
 		json_t *p;
 		json_array_foreach(ports, k, p)
@@ -201,9 +258,11 @@ int ward_landlock_parse(json_t *obj, const char *field, int abi, struct ward_lan
 	memset(ll, 0, sizeof(*ll));
 	if (!obj)
 		return 0;
-	struct lctx c = {field, abi, false, err, ll};
+	struct lctx c = {.field = field, .abi = abi, .err = err, .ll = ll};
 	if (!json_is_object(obj))
 		return ward_err_set(err, "%s: must be an object", field);
+	if (!(ll->field = strdup(field)))
+		return ward_err_sys(err, ENOMEM, "%s", field);
 	json_t *dbe = json_object_get(obj, "disableBestEffort");
 	if (dbe && !json_is_boolean(dbe))
 		return ward_err_set(err, "%s.disableBestEffort: must be a boolean", field);
@@ -226,6 +285,12 @@ int ward_landlock_parse(json_t *obj, const char *field, int abi, struct ward_lan
 	ll->preset = preset ? strdup(preset) : NULL;
 
 	json_t *rs = json_object_get(obj, "ruleset");
+	if (rs && !json_is_object(rs))
+		return ward_err_set(err, "%s.ruleset: must be an object", field);
+	static const char *const handled_keys[] = {"handledAccessFS", "handledAccessNet", "scoped"};
+	for (size_t i = 0; i < ARRAY_SIZE(handled_keys); i++)
+		if (json_array_size(json_object_get(rs, handled_keys[i])))
+			c.named = true;
 	if (rights(&c, json_object_get(rs, "handledAccessFS"), ward_landlock_fs_rights,
 		   "ruleset.handledAccessFS", &ll->handled_fs) < 0 ||
 	    rights(&c, json_object_get(rs, "handledAccessNet"), ward_landlock_net_rights,
@@ -240,26 +305,78 @@ int ward_landlock_parse(json_t *obj, const char *field, int abi, struct ward_lan
 	ll->restrict_flags = (uint32_t)flags;
 	if (preset) {
 		/* wx handles every right this kernel knows and scopes the domain. */
+		c.named = true;
 		ll->handled_fs |= supported(ward_landlock_fs_rights, abi);
 		ll->scoped |= supported(ward_landlock_scopes, abi);
 	}
 	json_t *rules = json_object_get(obj, "rules");
+	if (rules && !json_is_object(rules))
+		return ward_err_set(err, "%s.rules: must be an object", field);
 	if (parse_paths(&c, json_object_get(rules, "pathBeneath")) < 0 ||
 	    parse_ports(&c, json_object_get(rules, "netPort")) < 0)
 		return -1;
-	for (size_t i = 0; i < ll->n_paths; i++)
-		if (ll->paths[i].access & ~ll->handled_fs)
-			return ward_err_set(err, "%s.rules.pathBeneath: %s allows rights the ruleset "
-						 "does not handle (add them to handledAccessFS)",
-					    field, ll->paths[i].path);
-	for (size_t i = 0; i < ll->n_ports; i++)
-		if (ll->ports[i].access & ~ll->handled_net)
-			return ward_err_set(err, "%s.rules.netPort: port %llu allows rights the ruleset "
-						 "does not handle (add them to handledAccessNet)",
-					    field, (unsigned long long)ll->ports[i].port);
-	if (ll->dropped[0])
+	/* The kernel refuses a ruleset that handles nothing: say why here. */
+	if (!c.named)
+		return ward_err_set(err, "%s.ruleset: handles no access right (name rights in "
+					 "handledAccessFS, handledAccessNet or scoped, or use a "
+					 "preset); such a policy would restrict nothing",
+				    field);
+	if (abi >= 1 && !ward_landlock_enforced(ll))
+		ward_warn("%s: every right the policy handles needs a newer Landlock ABI than this "
+			  "kernel's (%d): dropped %s; the container runs without a Landlock "
+			  "policy (best effort)",
+			  field, abi, ll->dropped);
+	else if (ll->dropped[0])
 		ward_debug("%s: best effort: dropped %s (kernel Landlock ABI %d)", field, ll->dropped,
 			   abi);
+	return 0;
+}
+
+bool ward_landlock_enforced(const struct ward_landlock *ll)
+{
+	return ll->present && ll->abi >= 1 && (ll->handled_fs || ll->handled_net || ll->scoped);
+}
+
+#define MEMFD_NOEXEC "/proc/sys/vm/memfd_noexec"
+
+int ward_landlock_plan_memfd(struct ward_landlock *ll, bool new_pidns, bool userns,
+			     ward_err *err)
+{
+	ll->memfd_noexec = false;
+	if (!ll->preset || !ward_landlock_enforced(ll))
+		return 0;
+	const char *why = NULL;
+	if (!new_pidns)
+		why = "the container has no pid namespace of its own (vm.memfd_noexec is a setting "
+		      "of the pid namespace)";
+	else if (userns)
+		why = "in a user namespace vm.memfd_noexec cannot be set (only the host's root may "
+		      "write it)";
+	else if (access(MEMFD_NOEXEC, F_OK) < 0)
+		why = "this kernel has no vm.memfd_noexec (Linux >= 6.3)";
+	if (!why) {
+		ll->memfd_noexec = true;
+		return 0;
+	}
+	if (ll->strict)
+		return ward_err_set(err, "%s.preset: \"wx\" cannot keep the container from executing "
+					 "memfds: %s (disableBestEffort is set)",
+				    ll->field, why);
+	ward_warn("%s.preset: \"wx\" cannot keep the container from executing memfds: %s (best "
+		  "effort)",
+		  ll->field, why);
+	return 0;
+}
+
+int ward_landlock_set_memfd_noexec(const struct ward_landlock *ll, ward_err *err)
+{
+	if (!ll->memfd_noexec)
+		return 0;
+	_cleanup_close_ int fd = open(MEMFD_NOEXEC, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "2", 1) != 1)
+		return ward_err_sys(err, errno, "%s.preset: set vm.memfd_noexec=2 in the container's "
+						"pid namespace",
+				    ll->field);
 	return 0;
 }
 
@@ -270,6 +387,7 @@ void ward_landlock_release(struct ward_landlock *ll)
 	free(ll->paths);
 	free(ll->ports);
 	free(ll->preset);
+	free(ll->field);
 	memset(ll, 0, sizeof(*ll));
 }
 
@@ -282,30 +400,73 @@ static json_t *names(const struct ward_landlock_right *t, uint64_t mask)
 	return a;
 }
 
+/* "a,b,c" -> ["a", "b", "c"] */
+static json_t *words(const char *list)
+{
+	json_t *a = json_array();
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		json_array_append_new(a, json_stringn(p, l));
+		p += l + (e ? 1 : 0);
+	}
+	return a;
+}
+
 json_t *ward_landlock_describe(const struct ward_landlock *ll)
 {
 	if (!ll->present)
 		return json_null();
-	return json_pack("{s:i, s:b, s:o, s:o, s:o, s:s, s:s?, s:i, s:i}", "abi", ll->abi,
-			 "disableBestEffort", ll->strict, "handledAccessFS",
-			 names(ward_landlock_fs_rights, ll->handled_fs), "handledAccessNet",
-			 names(ward_landlock_net_rights, ll->handled_net), "scoped",
-			 names(ward_landlock_scopes, ll->scoped), "dropped", ll->dropped, "preset",
-			 ll->preset, "pathRules", (int)ll->n_paths, "portRules", (int)ll->n_ports);
+	json_t *skipped = json_array();
+	for (size_t i = 0; i < ll->n_paths; i++)
+		if (ll->paths[i].missing)
+			json_array_append_new(skipped, json_string(ll->paths[i].path));
+	json_t *d = json_pack("{s:b, s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:s?, s:i, s:i, s:o}", "enforced",
+			 ward_landlock_enforced(ll), "abi", ll->abi, "disableBestEffort", ll->strict,
+			 "handledAccessFS", names(ward_landlock_fs_rights, ll->handled_fs),
+			 "handledAccessNet", names(ward_landlock_net_rights, ll->handled_net),
+			 "scoped", names(ward_landlock_scopes, ll->scoped), "restrictSelf",
+			 names(ward_landlock_restrict_flags, ll->restrict_flags), "dropped",
+			 words(ll->dropped), "preset", ll->preset, "pathRules", (int)ll->n_paths,
+			 "portRules", (int)ll->n_ports, "skippedPaths", skipped);
+	if (ll->preset)
+		json_object_set_new(d, "memfdNoexec", json_boolean(ll->memfd_noexec));
+	return d;
 }
 
-static int add_path_rule(int rs, const char *path, uint64_t access, bool strict, ward_err *err)
+void ward_landlock_record(struct ward_landlock *ll, pid_t pid, json_t *extra)
+{
+	char root[64];
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; rootfd >= 0 && i < ll->n_paths; i++) {
+		ward_err e = {0};
+		_cleanup_close_ int fd = ward_open_in_root(rootfd, ll->paths[i].path, O_PATH, 0, &e);
+		ll->paths[i].missing = fd < 0 && e.errnum == ENOENT;
+	}
+	json_object_set_new(extra, "landlock", ward_landlock_describe(ll));
+}
+
+/* what: the field the path came from, for messages. */
+static int add_path_rule(int rs, const char *what, const char *path, uint64_t access, bool strict,
+			 ward_err *err)
 {
 	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int fd = ward_open_in_root(root, path, O_PATH, 0, err);
 	if (fd < 0) {
-		if (err->errnum == ENOENT && !strict) {
-			ward_warn("process.landlock: %s does not exist in the container; rule skipped",
-				  path);
+		int e = err->errnum;
+		if (e == ENOENT && !strict) {
+			ward_warn("%s: \"%s\" does not exist in the container; rule skipped (best "
+				  "effort)",
+				  what, path);
 			ward_err_clear(err);
 			return 0;
 		}
-		return ward_err_wrap(err, "process.landlock: rule path");
+		if (e == ENOENT)
+			return ward_err_set(err, "%s: \"%s\" does not exist in the container "
+						 "(disableBestEffort is set)",
+					    what, path);
+		return ward_err_sys(err, e, "%s: open \"%s\" in the container", what, path);
 	}
 	struct stat st;
 	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
@@ -314,9 +475,12 @@ static int add_path_rule(int rs, const char *path, uint64_t access, bool strict,
 		return 0;
 	struct ll_path_beneath_attr pb = {.allowed_access = access, .parent_fd = fd};
 	if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) < 0)
-		return ward_err_sys(err, errno, "process.landlock: add rule for %s", path);
+		return ward_err_sys(err, errno, "%s: add a rule for \"%s\"", what, path);
 	return 0;
 }
+
+#define PRESET_WHAT "process.landlock.preset \"wx\""
+
 
 /* ---- the "wx" preset: execute only beneath read-only mounts, write only
  * beneath writable ones, read everywhere. Computed from the container's own
@@ -394,12 +558,12 @@ static int wx_walk(int rs, const struct mnt *m, size_t n, const char *dir, uint6
 		char p[2048];
 		snprintf(p, sizeof(p), "%s/%s", strcmp(dir, "/") ? dir : "", de->d_name);
 		if (de->d_type == DT_DIR && has_mount_below(m, n, p)) {
-			if (add_path_rule(rs, p, rw, false, err) < 0 ||
+			if (add_path_rule(rs, PRESET_WHAT, p, rw, false, err) < 0 ||
 			    wx_walk(rs, m, n, p, rx, rw, depth + 1, err) < 0)
 				return -1;
 			continue;
 		}
-		if (add_path_rule(rs, p, writable_at(m, n, p) ? rw : rx, false, err) < 0)
+		if (add_path_rule(rs, PRESET_WHAT, p, writable_at(m, n, p) ? rw : rx, false, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -415,7 +579,7 @@ static int apply_preset(int rs, const struct ward_landlock *ll, ward_err *err)
 	uint64_t exec = all & (1ULL << 0);
 	uint64_t read = all & ((1ULL << 2) | (1ULL << 3) | (1ULL << 15));
 	uint64_t rw = all & ~exec;
-	int r = add_path_rule(rs, "/", rw, false, err);
+	int r = add_path_rule(rs, PRESET_WHAT, "/", rw, false, err);
 	if (r == 0)
 		r = wx_walk(rs, m, n, "/", read | exec, rw, 0, err);
 	free(m);
@@ -424,7 +588,7 @@ static int apply_preset(int rs, const struct ward_landlock *ll, ward_err *err)
 
 int ward_landlock_prepare(const struct ward_landlock *ll, ward_err *err)
 {
-	if (!ll->present || ll->abi < 1)
+	if (!ward_landlock_enforced(ll))
 		return -2; /* nothing to enforce */
 	struct ll_ruleset_attr attr = {
 		.handled_access_fs = ll->handled_fs,
@@ -434,15 +598,22 @@ int ward_landlock_prepare(const struct ward_landlock *ll, ward_err *err)
 	size_t size = ll->abi >= 6 ? sizeof(attr) : ll->abi >= 4 ? 16 : 8;
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
 	if (rs < 0)
-		return ward_err_sys(err, errno, "process.landlock: create ruleset");
-	for (size_t i = 0; i < ll->n_paths; i++)
-		if (add_path_rule(rs, ll->paths[i].path, ll->paths[i].access, ll->strict, err) < 0)
+		return ward_err_sys(err, errno, "%s: create the ruleset",
+				    ll->field ? ll->field : "process.landlock");
+	for (size_t i = 0; i < ll->n_paths; i++) {
+		char what[160];
+		snprintf(what, sizeof(what), "%s.rules.pathBeneath[%zu].paths[%zu]",
+			 ll->field ? ll->field : "process.landlock", ll->paths[i].rule,
+			 ll->paths[i].index);
+		if (add_path_rule(rs, what, ll->paths[i].path, ll->paths[i].access, ll->strict, err) < 0)
 			goto fail;
+	}
 	for (size_t i = 0; i < ll->n_ports; i++) {
 		struct ll_net_port_attr np = {.allowed_access = ll->ports[i].access,
 					      .port = ll->ports[i].port};
 		if (syscall(SYS_landlock_add_rule, rs, LL_RULE_NET_PORT, &np, 0) < 0) {
-			ward_err_sys(err, errno, "process.landlock: add rule for port %llu",
+			ward_err_sys(err, errno, "%s.rules.netPort: add a rule for port %llu",
+				     ll->field ? ll->field : "process.landlock",
 				     (unsigned long long)ll->ports[i].port);
 			goto fail;
 		}

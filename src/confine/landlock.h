@@ -10,12 +10,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../util/err.h"
 
 struct ward_landlock_path {
 	char *path;
 	uint64_t access;
+	size_t rule, index; /* rules.pathBeneath[rule].paths[index], for messages */
+	bool missing;	    /* found missing after create (best effort: skipped) */
 };
 
 struct ward_landlock_port {
@@ -37,6 +40,8 @@ struct ward_landlock {
 	struct ward_landlock_port *ports;
 	size_t n_ports;
 	char dropped[512]; /* rights the kernel lacks, dropped under best effort */
+	char *field;	   /* "config.json: process.landlock", for messages */
+	bool memfd_noexec; /* wx: the init sets vm.memfd_noexec=2 in its pid namespace */
 };
 
 struct ward_landlock_right {
@@ -55,8 +60,27 @@ int ward_landlock_abi(void);
 int ward_landlock_parse(json_t *obj, const char *field, int abi, struct ward_landlock *out,
 			ward_err *err);
 void ward_landlock_release(struct ward_landlock *ll);
+/* The "wx" preset also stops executable memfds (which Landlock does not see:
+ * they live on an internal mount) with vm.memfd_noexec=2, a setting of the
+ * pid namespace: possible with a new pid namespace, outside a user namespace
+ * (the sysctl file is writable by the host's root only), on Linux >= 6.3.
+ * Decides ll->memfd_noexec; where impossible, a warning under best effort,
+ * an error with disableBestEffort. */
+int ward_landlock_plan_memfd(struct ward_landlock *ll, bool new_pidns, bool userns,
+			     ward_err *err);
+/* In the container's init, in its new pid namespace, before the rootfs is
+ * set up (the host's /proc/sys is still reachable). */
+int ward_landlock_set_memfd_noexec(const struct ward_landlock *ll, ward_err *err);
+/* Does the policy restrict anything (false: every handled right was dropped
+ * under best effort, or Landlock is not available)? */
+bool ward_landlock_enforced(const struct ward_landlock *ll);
 /* What was enforced, for the state and `ward inspect`. */
 json_t *ward_landlock_describe(const struct ward_landlock *ll);
+/* After create has built the container (its init has opened the rule paths
+ * and waits for start): note the rule paths that do not exist under
+ * /proc/PID/root (best effort skipped them) and store the description in
+ * extra["landlock"]. */
+void ward_landlock_record(struct ward_landlock *ll, pid_t pid, json_t *extra);
 /* Build the ruleset (paths resolved in our current root). Returns an fd. */
 int ward_landlock_prepare(const struct ward_landlock *ll, ward_err *err);
 int ward_landlock_enforce(int ruleset_fd, const struct ward_landlock *ll, ward_err *err);

@@ -96,6 +96,10 @@ static int check_spec(struct creation *c, ward_err *err)
 			return ward_err_set(err, "config.json: process.landlock.preset: \"wx\" allows "
 						 "execution only beneath read-only mounts; it needs "
 						 "root.readonly true");
+		if (ward_landlock_plan_memfd(&c->landlock,
+					     s->lx.ns[WARD_NS_PID].present && !s->lx.ns[WARD_NS_PID].path,
+					     s->lx.ns[WARD_NS_USER].present, err) < 0)
+			return -1;
 	}
 	/* Devices are denied unless allowed: deny-all, the config's rules, then
 	 * linux.devices and the standard devices (a rootless user cannot set these). */
@@ -386,14 +390,14 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		goto out;
 	c.st.id = strdup(o->id);
 	c.st.extra = json_object();
-	if (c.landlock.present)
-		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
 	c.st.bundle = c.bundle;
 	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0 ||
 	    ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
 		goto fail;
 	if (spawn(&c, err) < 0 || supervise(&c, err) < 0)
 		goto fail;
+	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
+		ward_landlock_record(&c.landlock, c.pid, c.st.extra);
 	c.st.bundle = NULL;
 	if (record(&c, err) < 0)
 		goto fail;

@@ -197,6 +197,9 @@ static int prepare(struct init_state *st, ward_err *err)
 	    ward_ns_setup_time(&s->lx, err) < 0)
 		return -1;
 	join_session_keyring(a);
+	/* Still with the host's /proc: its vm.memfd_noexec acts on our pid namespace. */
+	if (a->landlock && ward_landlock_set_memfd_noexec(a->landlock, err) < 0)
+		return -1;
 	if (s->lx.ns[WARD_NS_NET].present && !s->lx.ns[WARD_NS_NET].path &&
 	    ward_net_loopback_up(err) < 0)
 		return -1;
