@@ -75,15 +75,8 @@ static size_t hierarchies(struct hierarchy *h, size_t max)
 	return n;
 }
 
-enum ward_cgroup_layout ward_cgroup_layout(void)
+static enum ward_cgroup_layout layout_of(const struct hierarchy *h, size_t n)
 {
-	struct statfs fs;
-	if (statfs("/sys/fs/cgroup", &fs) < 0)
-		return WARD_CG_NONE;
-	if (fs.f_type == CGROUP2_SUPER_MAGIC)
-		return WARD_CG_V2;
-	struct hierarchy h[32];
-	size_t n = hierarchies(h, 32);
 	bool v1 = false, v2 = false;
 	for (size_t i = 0; i < n; i++) {
 		if (h[i].v2)
@@ -94,6 +87,27 @@ enum ward_cgroup_layout ward_cgroup_layout(void)
 	if (v1 && v2)
 		return WARD_CG_HYBRID;
 	return v1 ? WARD_CG_V1 : v2 ? WARD_CG_V2 : WARD_CG_NONE;
+}
+
+/* The layout, and the hierarchies unless it is pure v2 or none (*n = 0):
+ * /proc/self/mountinfo is read at most once. */
+static enum ward_cgroup_layout detect(struct hierarchy *h, size_t max, size_t *n)
+{
+	*n = 0;
+	struct statfs fs;
+	if (statfs("/sys/fs/cgroup", &fs) < 0)
+		return WARD_CG_NONE;
+	*n = hierarchies(h, max);
+	if (fs.f_type == CGROUP2_SUPER_MAGIC)
+		return WARD_CG_V2;
+	return layout_of(h, *n);
+}
+
+enum ward_cgroup_layout ward_cgroup_layout(void)
+{
+	struct hierarchy h[32];
+	size_t n;
+	return detect(h, 32, &n);
 }
 
 int ward_cgroup_own_path(const char *controllers, char *out, size_t len)
@@ -172,6 +186,14 @@ static int mkdir_cgroup(const char *dir, bool cpuset, ward_err *err)
 {
 	char buf[4200];
 	snprintf(buf, sizeof(buf), "%s", dir);
+	/* Usually the parents exist: one mkdir. */
+	if (mkdir(buf, 0755) == 0 || errno == EEXIST) {
+		if (cpuset)
+			cpuset_inherit(buf);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return ward_err_sys(err, errno, "create cgroup %s", buf);
 	/* Create every level below the mount point, each inheriting cpusets. */
 	for (char *p = buf + strlen("/sys/fs/cgroup/") ; *p; p++) {
 		if (*p != '/')
@@ -242,13 +264,13 @@ static void enable_v2_controllers(const char *mount, const char *dir, char *out,
 
 int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err)
 {
-	enum ward_cgroup_layout layout = ward_cgroup_layout();
+	struct hierarchy h[32];
+	size_t n;
+	enum ward_cgroup_layout layout = detect(h, 32, &n);
 	json_t *cg = json_pack("{s:s, s:[]}", "layout", ward_cgroup_layout_name(layout), "dirs");
 	json_object_set_new(extra, "cgroup", cg);
 	if (layout == WARD_CG_NONE)
 		return 0;
-	struct hierarchy h[32];
-	size_t n = hierarchies(h, 32);
 	json_t *dirs = json_object_get(cg, "dirs");
 	for (size_t i = 0; i < n; i++) {
 		if (layout == WARD_CG_V2 && !h[i].v2)

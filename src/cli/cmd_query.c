@@ -1,6 +1,7 @@
 /* state, list */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -16,7 +17,16 @@ int ward_cmd_state(struct ward_cli *g, int argc, char **argv)
 		return ward_cli_usage("state", "expects exactly one container id");
 	struct ward_state st;
 	ward_err err = {0};
-	if (ward_state_load(&g->ctx, argv[1], false, &st, &err) < 0) {
+	_cleanup_close_ int root = open(g->ctx.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0 && errno != ENOENT) {
+		ward_err_sys(&err, errno, "open state root %s", g->ctx.root);
+		return ward_cli_fail(&err);
+	}
+	if (root < 0) {
+		ward_err_sys(&err, ENOENT, "container \"%s\" does not exist", argv[1]);
+		return ward_cli_fail(&err);
+	}
+	if (ward_state_load_status(root, argv[1], &st, &err) < 0) {
 		ward_state_release(&st);
 		return ward_cli_fail(&err);
 	}
@@ -27,14 +37,23 @@ int ward_cmd_state(struct ward_cli *g, int argc, char **argv)
 	return 0;
 }
 
-static const char *owner_name(uid_t uid, char *buf, size_t len)
+/* The owner's name; containers almost always share one owner, so the last
+ * lookup is remembered (getpwuid reads /etc/passwd each time). */
+static const char *owner_name(uid_t uid)
 {
+	static char name[64];
+	static uid_t cached = (uid_t)-1;
+	static bool have;
+	if (have && cached == uid)
+		return name;
 	struct passwd *pw = getpwuid(uid);
 	if (pw)
-		snprintf(buf, len, "%s", pw->pw_name);
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
 	else
-		snprintf(buf, len, "#%u", uid);
-	return buf;
+		snprintf(name, sizeof(name), "#%u", uid);
+	cached = uid;
+	have = true;
+	return name;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -101,13 +120,12 @@ int ward_cmd_list(struct ward_cli *g, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct ward_state st;
 		ward_err err = {0};
-		if (ward_state_load(&g->ctx, ids[i], false, &st, &err) < 0) {
+		if (ward_state_load_status(dirfd(d), ids[i], &st, &err) < 0) {
 			ward_state_release(&st);
 			free(ids[i]);
 			continue;
 		}
-		char owner[64];
-		owner_name(st.owner_uid, owner, sizeof(owner));
+		const char *owner = quiet ? "" : owner_name(st.owner_uid);
 		if (quiet) {
 			printf("%s\n", st.id);
 		} else if (json) {

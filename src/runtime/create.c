@@ -116,6 +116,20 @@ static int check_spec(struct creation *c, ward_err *err)
 		c->res.n_devices++;
 		if (ward_resources_add_default_devices(&c->res, s, err) < 0)
 			return -1;
+		/* The last rule on all devices for all access decides everything
+		 * before it (the config's own deny-all, usually): drop those. */
+		size_t last = 0;
+		for (size_t i = 0; i < c->res.n_devices; i++) {
+			const struct ward_dev_rule *d = &c->res.devices[i];
+			if (d->type == 'a' && strchr(d->access, 'r') && strchr(d->access, 'w') &&
+			    strchr(d->access, 'm'))
+				last = i;
+		}
+		if (last) {
+			c->res.n_devices -= last;
+			memmove(c->res.devices, c->res.devices + last,
+				c->res.n_devices * sizeof(*c->res.devices));
+		}
 	} else {
 		c->res.has_devices = false;
 	}
@@ -325,7 +339,8 @@ static int record(struct creation *c, ward_err *err)
 	c->st.bundle = strdup(c->bundle);
 	c->st.rootfs = strdup(c->rootfs);
 	c->st.created = strdup(created);
-	c->st.config = json_incref(c->spec->json);
+	c->st.has_poststart = c->spec->hooks.n[WARD_HOOK_POSTSTART] > 0;
+	c->st.has_poststop = c->spec->hooks.n[WARD_HOOK_POSTSTOP] > 0;
 	if (ward_state_save(&c->st, err) < 0)
 		return -1;
 	if (c->o->pid_file && ward_write_pid_file(c->o->pid_file, c->pid, err) < 0)
@@ -389,6 +404,9 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	if (make_state_dir(&c, err) < 0)
 		goto out;
 	c.st.id = strdup(o->id);
+	c.st.config_text = text;
+	c.st.oci_version = strdup(c.spec->oci_version ? c.spec->oci_version : "");
+	c.st.annotations = json_incref(c.spec->annotations);
 	c.st.extra = json_object();
 	c.st.bundle = c.bundle;
 	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0 ||

@@ -414,13 +414,7 @@ int ward_container_exec(const struct ward_ctx *ctx, const struct ward_exec_opts 
 		ward_err_set(err, "cannot exec in a %s container", ward_status_name(st.status));
 		goto out;
 	}
-	char *text = json_dumps(st.config, JSON_COMPACT);
-	if (!text) {
-		ward_err_set(err, "state has no config");
-		goto out;
-	}
-	spec = ward_spec_parse(text, strlen(text), "config.json", err);
-	free(text);
+	spec = ward_state_spec(&st, err);
 	if (!spec)
 		goto out;
 	r = run_exec(ctx, o, &st, spec, exit_code, err);

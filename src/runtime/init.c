@@ -153,7 +153,8 @@ static int run_pre_hooks(struct init_state *st, ward_err *err)
 		return 0;
 	struct ward_state s = {.id = (char *)a->id, .pid = st->host_pid, .bundle = (char *)a->bundle,
 			       .status = WARD_CREATING, .dirfd = -1};
-	s.config = a->spec->json;
+	s.oci_version = a->spec->oci_version;
+	s.annotations = a->spec->annotations;
 	json_t *j = ward_state_to_json(&s, true);
 	/* Our pid as the host sees it is what hooks expect; the parent sent it. */
 	int r = ward_hooks_run(a->spec, WARD_HOOK_CREATE_CONTAINER, j, err);
@@ -271,7 +272,8 @@ static int launch(struct init_state *st, ward_err *err)
 	if (s->hooks.n[WARD_HOOK_START_CONTAINER]) {
 		struct ward_state ws = {.id = (char *)a->id, .pid = st->host_pid,
 					.bundle = (char *)a->bundle, .status = WARD_CREATED,
-					.dirfd = -1, .config = s->json};
+					.dirfd = -1, .oci_version = s->oci_version,
+					.annotations = s->annotations};
 		json_t *j = ward_state_to_json(&ws, true);
 		int r = ward_hooks_run(s, WARD_HOOK_START_CONTAINER, j, err);
 		json_decref(j);
@@ -284,7 +286,7 @@ static int launch(struct init_state *st, ward_err *err)
 		umask(022);
 	struct ward_state ws = {.id = (char *)a->id, .pid = st->host_pid,
 				.bundle = (char *)a->bundle, .status = WARD_CREATING, .dirfd = -1,
-				.config = s->json};
+				.oci_version = s->oci_version, .annotations = s->annotations};
 	json_t *state = st->listener >= 0 ? ward_state_to_json(&ws, true) : NULL;
 	struct ward_confine_final f = {
 		.p = p,

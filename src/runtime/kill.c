@@ -122,16 +122,14 @@ static int wait_gone(int pidfd, int ms)
 	return poll(&p, 1, ms) > 0 ? 0 : -1;
 }
 
-static void run_poststop(const struct ward_state *st)
+static void run_poststop(struct ward_state *st)
 {
-	if (!st->config)
+	if (!st->has_poststop)
 		return;
 	ward_err e = {0};
-	char *text = json_dumps(st->config, JSON_COMPACT);
-	if (!text)
-		return;
-	struct ward_spec *spec = ward_spec_parse(text, strlen(text), "config.json", &e);
-	free(text);
+	struct ward_spec *spec = ward_state_spec(st, &e);
+	if (!spec)
+		ward_warn("delete %s: poststop hooks not run: %s", st->id, e.msg);
 	if (!spec || !spec->hooks.n[WARD_HOOK_POSTSTOP]) {
 		ward_spec_free(spec);
 		return;

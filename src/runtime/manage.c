@@ -67,10 +67,13 @@ int ward_container_update(const struct ward_ctx *ctx, const char *id, json_t *re
 	if (ward_resources_apply(st.extra, &res, true, err) < 0)
 		goto out;
 	/* Remember the new values: later commands read the config from the state. */
-	json_t *lx = json_object_get(st.config, "linux");
+	json_t *config = ward_state_config(&st, err);
+	if (!config)
+		goto out;
+	json_t *lx = json_object_get(config, "linux");
 	if (!lx) {
 		lx = json_object();
-		json_object_set_new(st.config, "linux", lx);
+		json_object_set_new(config, "linux", lx);
 	}
 	json_t *cur = json_object_get(lx, "resources");
 	if (!cur) {
@@ -87,7 +90,7 @@ int ward_container_update(const struct ward_ctx *ctx, const char *id, json_t *re
 		else
 			json_object_set(cur, k, v);
 	}
-	r = ward_state_save(&st, err);
+	r = ward_state_save_config(&st, err);
 out:
 	ward_resources_free(&res);
 	ward_state_release(&st);

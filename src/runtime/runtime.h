@@ -26,8 +26,16 @@ struct ward_state {
 	char *rootfs;
 	char *created; /* RFC 3339, UTC */
 	uid_t owner_uid;
-	json_t *config; /* the config.json document */
-	json_t *extra;	/* runtime data for other modules (cgroup, ...) */
+	char *oci_version;    /* the config's ociVersion */
+	json_t *annotations;  /* the config's annotations (an object, maybe empty) */
+	bool has_poststart;   /* the config has hooks of these kinds: start and */
+	bool has_poststop;    /* delete parse the config only when it does */
+	json_t *config;	      /* the config document, loaded by ward_state_config() */
+	const char *config_text; /* at create: the config's text, saved with the state */
+	char *config_raw;     /* after a full load: the saved config text, unparsed */
+	size_t config_raw_len;
+	json_t *extra;	      /* runtime data for other modules (cgroup, ...) */
+	char *freeze_file;    /* the cgroup file that says whether it is paused */
 	enum ward_status status;
 	int dirfd; /* the container's state dir, locked when loaded with lock=true */
 };
@@ -41,7 +49,16 @@ int ward_id_validate(const char *id, ward_err *err);
 /* Load and compute the current status. Missing container: errnum ENOENT. */
 int ward_state_load(const struct ward_ctx *ctx, const char *id, bool lock, struct ward_state *st,
 		    ward_err *err);
+/* For list and state: the status and the fields runc prints, without the
+ * runtime data (st->extra stays NULL); rootfd is the open state root. */
+int ward_state_load_status(int rootfd, const char *id, struct ward_state *st, ward_err *err);
 int ward_state_save(const struct ward_state *st, ward_err *err);
+/* The container's config, as create saved it with the state (the last
+ * document of state.json). Parsed on first use and kept in st->config. */
+json_t *ward_state_config(struct ward_state *st, ward_err *err);
+struct ward_spec *ward_state_spec(struct ward_state *st, ward_err *err);
+/* Replace the saved config (update). */
+int ward_state_save_config(struct ward_state *st, ward_err *err);
 void ward_state_release(struct ward_state *st);
 /* The state as runc prints it (and as hooks receive it, with hooks=true). */
 json_t *ward_state_to_json(const struct ward_state *st, bool hooks);

@@ -67,14 +67,15 @@ static int start_locked(struct ward_state *st, int pidfd, ward_err *err)
 	unlinkat(st->dirfd, "exec.fifo", 0);
 	if (r < 0)
 		return -1;
+	if (!st->has_poststart)
+		return 0;
 	ward_err herr = {0};
-	_cleanup_spec_ struct ward_spec *spec = NULL;
-	char *text = json_dumps(st->config, JSON_COMPACT);
-	if (text) {
-		spec = ward_spec_parse(text, strlen(text), "config.json", &herr);
-		free(text);
+	_cleanup_spec_ struct ward_spec *spec = ward_state_spec(st, &herr);
+	if (!spec) {
+		ward_warn("start %s: poststart hooks not run: %s", st->id, herr.msg);
+		return 0;
 	}
-	if (spec && spec->hooks.n[WARD_HOOK_POSTSTART]) {
+	if (spec->hooks.n[WARD_HOOK_POSTSTART]) {
 		st->status = WARD_RUNNING;
 		json_t *j = ward_state_to_json(st, true);
 		/* Failures are warnings (hooks.c); the container runs on. */

@@ -556,7 +556,7 @@ cg_frozen() {
 
 # The value saved in the container's state for jq path $1 of linux.resources.
 saved_resource() {
-	jq -c ".config.linux.resources$1" "$STATE_ROOT/$ID/state.json"
+	jq -sc ".[2].linux.resources$1" "$STATE_ROOT/$ID/state.json"
 }
 
 @test "ward update --memory 64m changes the memory limit" {

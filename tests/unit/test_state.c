@@ -50,7 +50,8 @@ static struct ward_state make_state(enum ward_status status, json_t *config)
 		.bundle = "/srv/bundle",
 		.rootfs = "/srv/bundle/rootfs",
 		.created = "2024-05-06T07:08:09.123456789Z",
-		.config = config,
+		.oci_version = (char *)json_string_value(json_object_get(config, "ociVersion")),
+		.annotations = json_object_get(config, "annotations"),
 		.status = status,
 		.dirfd = -1,
 	};
@@ -123,13 +124,13 @@ static void test_state_json_without_annotations(void **state)
 		    "'bundle':'/srv/bundle'}");
 	/* Empty or non-object annotations are left out; a non-string version too. */
 	json_t *cfg = load("{'ociVersion':7,'annotations':{}}");
-	st.config = cfg;
+	st = make_state(WARD_PAUSED, cfg);
 	expect_json(ward_state_to_json(&st, true),
 		    "{'ociVersion':'" WARD_OCI_VERSION "','id':'c1','status':'paused','pid':4242,"
 		    "'bundle':'/srv/bundle'}");
 	json_decref(cfg);
 	cfg = load("{'annotations':['x']}");
-	st.config = cfg;
+	st = make_state(WARD_PAUSED, cfg);
 	expect_json(ward_state_to_json(&st, false),
 		    "{'ociVersion':'" WARD_OCI_VERSION "','id':'c1','pid':4242,'status':'paused',"
 		    "'bundle':'/srv/bundle','rootfs':'/srv/bundle/rootfs',"
@@ -167,8 +168,12 @@ static void test_state_save_load(void **state)
 	st.pid = getpid();
 	st.pid_start = start;
 	st.extra = load("{'cgroup':{'dirs':[]}}");
+	st.has_poststop = true;
+	char *cfg_text = json_dumps(cfg, JSON_COMPACT);
+	st.config_text = cfg_text;
 	st.dirfd = openat(rootfd, "c1", O_RDONLY | O_DIRECTORY);
 	assert_int_equal(ward_state_save(&st, &e), 0);
+	free(cfg_text);
 	close(st.dirfd);
 	json_decref(st.extra);
 
@@ -181,7 +186,35 @@ static void test_state_save_load(void **state)
 	assert_string_equal(got.bundle, "/srv/bundle");
 	assert_string_equal(got.rootfs, "/srv/bundle/rootfs");
 	assert_string_equal(got.created, "2024-05-06T07:08:09.123456789Z");
-	assert_true(json_equal(got.config, cfg));
+	/* The config is saved beside the state and loaded only when asked for. */
+	assert_null(got.config);
+	assert_string_equal(got.oci_version, "1.0.0");
+	assert_true(json_equal(got.annotations, json_object_get(cfg, "annotations")));
+	assert_false(got.has_poststart);
+	assert_true(got.has_poststop);
+	assert_true(json_equal(ward_state_config(&got, &e), cfg));
+	assert_ptr_equal(ward_state_config(&got, &e), got.config);
+	/* update: a changed config is saved with the rest of the state intact. */
+	json_object_set_new(got.config, "hostname", json_string("h2"));
+	assert_int_equal(ward_state_save_config(&got, &e), 0);
+	{
+		struct ward_state again;
+		assert_int_equal(ward_state_load(&ctx, "c1", false, &again, &e), 0);
+		assert_string_equal(json_string_value(json_object_get(
+					    ward_state_config(&again, &e), "hostname")),
+				    "h2");
+		assert_string_equal(again.created, "2024-05-06T07:08:09.123456789Z");
+		assert_true(again.has_poststop);
+		assert_non_null(json_object_get(again.extra, "cgroup"));
+		ward_state_release(&again);
+		/* A status load leaves the config and runtime data alone. */
+		assert_int_equal(ward_state_load_status(rootfd, "c1", &again, &e), 0);
+		assert_null(again.config_raw);
+		assert_null(again.extra);
+		assert_string_equal(again.bundle, "/srv/bundle");
+		ward_state_release(&again);
+	}
+	json_object_del(got.config, "hostname");
 	assert_int_equal(json_object_size(got.extra), 1);
 	assert_non_null(json_object_get(got.extra, "cgroup"));
 	assert_int_equal(got.status, WARD_RUNNING);
@@ -255,17 +288,77 @@ static void test_state_save_without_extra(void **state)
 	close(d);
 	char *want = unit_json("{'id':'c3','pid':0,'pidStart':99,'bundle':'/srv/bundle',"
 			       "'rootfs':'/srv/bundle/rootfs','created':'2024-05-06T07:08:09.123456789Z',"
-			       "'config':null,'extra':{}}");
+			       "'ociVersion':'" WARD_OCI_VERSION "','poststart':false,'poststop':false,"
+			       "'annotations':null}\n{}\n");
 	assert_string_equal(text, want);
 	free(want);
 	free(text);
 	struct ward_state got;
 	assert_int_equal(ward_state_load(&ctx, "c3", false, &got, &e), 0);
-	assert_true(json_is_null(got.config)); /* saved as null */
 	assert_true(json_is_object(got.extra));
+	/* No config was saved: asking for it is an error naming the container. */
+	assert_null(ward_state_config(&got, &e));
+	assert_int_equal(e.errnum, ENOENT);
+	assert_non_null(strstr(e.msg, "state of c3"));
 	assert_int_equal(got.status, WARD_CREATING);
 	ward_state_release(&got);
 	assert_int_equal(ward_state_remove(&ctx, "c3", &e), 0);
+	close(rootfd);
+	assert_int_equal(rmdir(root), 0);
+}
+
+/* The paused status comes from the freezer file recorded at save time, so
+ * list and state need not parse the cgroup data. */
+static void test_state_paused_from_freeze_file(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/ward-unit-state-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct ward_ctx ctx = {.root = root};
+	ward_err e = {0};
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(mkdirat(rootfd, "c4", 0700), 0);
+	assert_int_equal(mkdirat(rootfd, "fz", 0700), 0);
+	char tmpl[512], fz[300];
+	snprintf(fz, sizeof(fz), "%s/fz", root);
+	snprintf(tmpl, sizeof(tmpl),
+		 "{'cgroup':{'dirs':[{'path':'/nonexistent/cpu','controllers':'cpu','v2':false},"
+		 "{'path':'%s','controllers':'freezer','v2':false}]}}",
+		 fz);
+	struct ward_state st = make_state(WARD_RUNNING, NULL);
+	st.id = "c4";
+	st.pid = getpid();
+	st.pid_start = ward_proc_start_time(getpid(), NULL);
+	st.extra = load(tmpl);
+	st.dirfd = openat(rootfd, "c4", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(ward_state_save(&st, &e), 0);
+	close(st.dirfd);
+	json_decref(st.extra);
+	int fzd = openat(rootfd, "fz", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(ward_write_atomic_at(fzd, "freezer.state", "THAWED\n", 7, &e), 0);
+
+	struct ward_state got;
+	assert_int_equal(ward_state_load_status(rootfd, "c4", &got, &e), 0);
+	assert_null(got.extra); /* not parsed for a status */
+	assert_int_equal(got.status, WARD_RUNNING);
+	ward_state_release(&got);
+	assert_int_equal(ward_write_atomic_at(fzd, "freezer.state", "FROZEN\n", 7, &e), 0);
+	assert_int_equal(ward_state_load_status(rootfd, "c4", &got, &e), 0);
+	assert_int_equal(got.status, WARD_PAUSED);
+	ward_state_release(&got);
+	/* The full load has the cgroup data and agrees. */
+	assert_int_equal(ward_state_load(&ctx, "c4", false, &got, &e), 0);
+	assert_non_null(json_object_get(got.extra, "cgroup"));
+	assert_int_equal(got.status, WARD_PAUSED);
+	ward_state_release(&got);
+	/* A missing container is ENOENT for the status load too. */
+	assert_int_equal(ward_state_load_status(rootfd, "nope", &got, &e), -1);
+	assert_int_equal(e.errnum, ENOENT);
+	ward_state_release(&got);
+
+	close(fzd);
+	assert_int_equal(ward_state_remove(&ctx, "c4", &e), 0);
+	assert_int_equal(ward_state_remove(&ctx, "fz", &e), 0);
 	close(rootfd);
 	assert_int_equal(rmdir(root), 0);
 }
@@ -279,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_state_save_load),
 		cmocka_unit_test(test_state_save_without_extra),
+		cmocka_unit_test(test_state_paused_from_freeze_file),
 	};
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }
