@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/cleanup.h"
 #include "cli.h"
 
 static void print_list(const char *label, json_t *arr)
@@ -50,22 +51,42 @@ static void print_human(json_t *j)
 	       (long long)json_integer_value(json_object_get(j, "seccompFilters")),
 	       json_integer_value(json_object_get(j, "seccompFilters")) == 1 ? "" : "s");
 	printf("\nLSM:\n");
-	const char *k;
-	json_object_foreach(json_object_get(j, "lsm"), k, v) printf("  %-14s %s\n", k,
-								     json_string_value(v));
+	json_t *lsm = json_object_get(j, "lsm");
+	print_list("  active", json_object_get(lsm, "active"));
+	static const char *const labelled[] = {"apparmor", "selinux"};
+	for (size_t l = 0; l < ARRAY_SIZE(labelled); l++) {
+		json_t *m = json_object_get(lsm, labelled[l]);
+		const char *req = json_string_value(json_object_get(m, "requested"));
+		const char *cur = json_string_value(json_object_get(m, "label"));
+		if (!json_is_true(json_object_get(m, "enabled")))
+			printf("  %-14s not enabled on this host%s%s\n", labelled[l],
+			       req ? ", but the config asks for " : "", req ? req : "");
+		else
+			printf("  %-14s label %s (config: %s)\n", labelled[l], cur ? cur : "(none)",
+			       req ? req : "none");
+	}
 	json_t *ll = json_object_get(j, "landlock");
 	if (json_is_object(ll)) {
 		json_t *p = json_object_get(ll, "policy");
-		printf("  landlock       ABI %lld, %s%s%s\n",
+		printf("  %-14s %s, kernel ABI %lld, %s", "landlock",
+		       json_is_true(json_object_get(p, "enforced")) ? "ENFORCED" : "NOT ENFORCED",
 		       (long long)json_integer_value(json_object_get(p, "abi")),
-		       json_is_true(json_object_get(p, "disableBestEffort")) ? "strict" : "best effort",
-		       *json_string_value(json_object_get(p, "dropped")) ? ", dropped: " : "",
-		       json_string_value(json_object_get(p, "dropped")));
+		       json_is_true(json_object_get(p, "disableBestEffort")) ? "strict" : "best effort");
+		const char *preset = json_string_value(json_object_get(p, "preset"));
+		if (preset)
+			printf(", preset %s", preset);
+		printf(", %lld path rule(s), %lld port rule(s)\n",
+		       (long long)json_integer_value(json_object_get(p, "pathRules")),
+		       (long long)json_integer_value(json_object_get(p, "portRules")));
 		print_list("    handled fs", json_object_get(p, "handledAccessFS"));
 		print_list("    handled net", json_object_get(p, "handledAccessNet"));
 		print_list("    scoped", json_object_get(p, "scoped"));
+		if (json_array_size(json_object_get(p, "dropped")))
+			print_list("    DROPPED", json_object_get(p, "dropped"));
+		if (json_array_size(json_object_get(p, "skippedPaths")))
+			print_list("    SKIPPED", json_object_get(p, "skippedPaths"));
 	} else {
-		printf("  landlock       none\n");
+		printf("  %-14s none\n", "landlock");
 	}
 	printf("\nmasked paths:\n");
 	json_array_foreach(json_object_get(j, "maskedPaths"), i, v)
@@ -79,6 +100,7 @@ static void print_human(json_t *j)
 		       json_is_true(json_object_get(v, "readonly")) ? "read-only"
 		       : json_is_true(json_object_get(v, "absent")) ? "absent"
 								    : "WRITABLE");
+	const char *k;
 	json_t *cg = json_object_get(j, "cgroup");
 	printf("\ncgroup (%s):\n", json_string_value(json_object_get(cg, "layout")));
 	json_array_foreach(json_object_get(cg, "paths"), i, v) printf("  %s\n", json_string_value(v));

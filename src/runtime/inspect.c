@@ -3,15 +3,24 @@
  * where it does not (the Landlock policy). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../confine/confine.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "runtime.h"
+
+#ifndef SYS_LSM_LIST_MODULES
+#define SYS_LSM_LIST_MODULES 461 /* the common number of new system calls */
+#endif
 
 static char *proc_text(pid_t pid, const char *file)
 {
@@ -132,21 +141,61 @@ static json_t *status_fields(pid_t pid)
 	return o;
 }
 
-static json_t *lsm_labels(pid_t pid)
+/* The kernel's active LSMs: securityfs's list, or (securityfs not mounted,
+ * Linux >= 6.8) the lsm_list_modules system call. */
+static json_t *active_lsms(const char **source)
 {
-	json_t *o = json_object();
-	_cleanup_free_ char *active = NULL;
+	json_t *a = json_array();
+	_cleanup_free_ char *list = NULL;
 	ward_err e;
-	if (ward_read_file_at(AT_FDCWD, "/sys/kernel/security/lsm", &active, NULL, &e) == 0)
-		json_object_set_new(o, "active", json_string(active));
-	static const char *const files[][2] = {{"attr/apparmor/current", "apparmor"},
-					       {"attr/smack/current", "smack"},
-					       {"attr/current", "current"}};
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		_cleanup_free_ char *v = proc_text(pid, files[i][0]);
-		if (v && *v)
-			json_object_set_new(o, files[i][1], json_string(v));
+	if (ward_read_file_at(AT_FDCWD, "/sys/kernel/security/lsm", &list, NULL, &e) == 0) {
+		*source = "/sys/kernel/security/lsm";
+		char *save = NULL;
+		for (char *w = strtok_r(list, ",\n", &save); w; w = strtok_r(NULL, ",\n", &save))
+			json_array_append_new(a, json_string(w));
+		return a;
 	}
+	static const char *const ids[] = {"capability", "selinux", "smack",	"tomoyo", "apparmor",
+					  "yama",	"loadpin", "safesetid", "lockdown", "bpf",
+					  "landlock",	"ima",	   "evm",	"ipe"};
+	uint64_t got[64];
+	uint32_t size = sizeof(got);
+	long n = syscall(SYS_LSM_LIST_MODULES, got, &size, 0);
+	if (n < 0) {
+		*source = "unknown (no securityfs, no lsm_list_modules)";
+		return a;
+	}
+	*source = "lsm_list_modules(2)";
+	for (long i = 0; i < n && i < (long)ARRAY_SIZE(got); i++) {
+		uint64_t id = got[i];
+		if (id >= 100 && id - 100 < ARRAY_SIZE(ids))
+			json_array_append_new(a, json_string(ids[id - 100]));
+		else
+			json_array_append_new(a, json_sprintf("lsm-%llu", (unsigned long long)id));
+	}
+	return a;
+}
+
+/* One label-based LSM: is it enabled, what the config asked for, and the
+ * init's label as the kernel reports it. */
+static json_t *lsm_label(pid_t pid, bool enabled, const char *requested, const char *attr)
+{
+	_cleanup_free_ char *label = enabled ? proc_text(pid, attr) : NULL;
+	return json_pack("{s:b, s:s?, s:s?}", "enabled", enabled, "requested",
+			 requested && *requested ? requested : NULL, "label",
+			 label && *label ? label : NULL);
+}
+
+static json_t *lsm_labels(pid_t pid, json_t *process)
+{
+	const char *source = NULL;
+	json_t *active = active_lsms(&source);
+	json_t *o = json_pack("{s:o, s:s}", "active", active, "activeSource", source);
+	const char *aa = json_string_value(json_object_get(process, "apparmorProfile"));
+	const char *se = json_string_value(json_object_get(process, "selinuxLabel"));
+	json_object_set_new(o, "apparmor",
+			    lsm_label(pid, ward_apparmor_enabled(), aa, "attr/apparmor/current"));
+	json_object_set_new(o, "selinux", lsm_label(pid, ward_selinux_enabled(), se, "attr/current"));
 	return o;
 }
 
@@ -229,7 +278,10 @@ static json_t *cgroup_info(const struct ward_state *st)
 		json_t *lim = json_object();
 		json_t *m = json_object_get(json_object_get(json_object_get(stats, "memory"), "usage"),
 					    "limit");
-		if (m)
+		/* cgroup v1 says "no limit" with a page-aligned LLONG_MAX. */
+		if (json_is_integer(m) && json_integer_value(m) >= (json_int_t)(LLONG_MAX - 4095))
+			json_object_set_new(lim, "memory", json_string("max"));
+		else if (m)
 			json_object_set(lim, "memory", m);
 		json_t *p = json_object_get(json_object_get(stats, "pids"), "limit");
 		json_object_set_new(lim, "pids", p ? json_incref(p) : json_string("max"));
@@ -250,7 +302,8 @@ json_t *ward_container_inspect(const struct ward_ctx *ctx, const char *id, ward_
 		goto done;
 	}
 	ward_err cerr = {0};
-	json_t *lx = json_object_get(ward_state_config(&st, &cerr), "linux");
+	json_t *config = ward_state_config(&st, &cerr);
+	json_t *lx = json_object_get(config, "linux");
 	json_t *landlock = json_object_get(st.extra, "landlock");
 	out = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "id", id, "status",
 			ward_status_name(st.status), "pid", st.pid, "namespaces", namespaces(st.pid),
@@ -259,7 +312,7 @@ json_t *ward_container_inspect(const struct ward_ctx *ctx, const char *id, ward_
 	json_t *sf = status_fields(st.pid);
 	json_object_update(out, sf);
 	json_decref(sf);
-	json_object_set_new(out, "lsm", lsm_labels(st.pid));
+	json_object_set_new(out, "lsm", lsm_labels(st.pid, json_object_get(config, "process")));
 	if (landlock)
 		json_object_set_new(out, "landlock",
 				    json_pack("{s:O, s:s}", "policy", landlock, "source",
