@@ -34,6 +34,14 @@ bool ward_cgroup_is_frozen(json_t *extra);
 const char *ward_cgroup_dir_for(json_t *extra, const char *controller, bool *v2);
 bool ward_cgroup_present(json_t *extra);
 
+/* systemd.c: --systemd-cgroup. cgroupsPath "slice:prefix:name" (empty:
+ * "system.slice:ward:ID") to the path systemd gives that unit, e.g.
+ * "a-b.slice:p:n" -> "/a.slice/a-b.slice/p-n.scope". */
+int ward_cgroup_systemd_path(const char *cgroups_path, const char *id, char *out, size_t len,
+			     ward_err *err);
+/* The same, replacing spec->lx.cgroups_path. */
+int ward_cgroup_systemd_resolve(struct ward_spec *spec, const char *id, ward_err *err);
+
 /* stats.c: runc's stats object (events --stats) */
 json_t *ward_cgroup_stats(json_t *extra);
 /* Freeze or thaw, waiting until the kernel says it is done. */

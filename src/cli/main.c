@@ -85,7 +85,8 @@ static void usage(FILE *f)
 		   "  --log FILE          log file (default: stderr)\n"
 		   "  --log-format FMT    text or json\n"
 		   "  --debug             debug logging\n"
-		   "  --systemd-cgroup    accepted for compatibility\n"
+		   "  --systemd-cgroup    cgroupsPath is slice:prefix:name, placed where systemd\n"
+		   "                      would put the unit (cgroupfs; no D-Bus)\n"
 		   "  --rootless VALUE    true, false or auto (default: auto: not root, or\n"
 		   "                      root of a user namespace that is not the host's)\n"
 		   "  --version, -v       print the version\n");

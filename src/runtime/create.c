@@ -58,6 +58,8 @@ static int check_spec(struct creation *c, ward_err *err)
 	const struct ward_spec *s = c->spec;
 	if (!s->process)
 		return ward_err_set(err, "config.json: process: missing required field");
+	if (c->ctx->systemd_cgroup && ward_cgroup_systemd_resolve(c->spec, c->o->id, err) < 0)
+		return ward_err_wrap(err, "config.json (--systemd-cgroup)");
 	if (!s->lx.ns[WARD_NS_MNT].present)
 		return ward_err_set(err, "config.json: linux.namespaces: a mount namespace is "
 					 "required (the root filesystem is set up in it)");

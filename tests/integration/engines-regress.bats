@@ -217,7 +217,7 @@ image content'
 @test "tmpcopyup on a bind mount is refused, naming the field" {
 	mkdir -p "$BATS_TEST_TMPDIR/src"
 	add_mount '{"destination": "/data", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src"'", "options": ["rbind", "tmpcopyup"]}'
-	run_ward create --bundle "$BUNDLE" "$ID"
+	run_detached create --bundle "$BUNDLE" "$ID"
 	assert_failure
 	assert_output_contains "mounts[$(jq '.mounts | length - 1' "$BUNDLE/config.json")].options"
 	assert_output_contains "tmpcopyup applies only to mounts of type tmpfs"
@@ -248,7 +248,7 @@ image content'
 
 @test "linux.devices fileMode whose type bits contradict the type is refused, naming the field" {
 	update_config '.linux.devices = [{"path": "/dev/er-x", "type": "c", "major": 1, "minor": 3, "fileMode": 25008}]'
-	run_ward create --bundle "$BUNDLE" "$ID"
+	run_detached create --bundle "$BUNDLE" "$ID"
 	assert_failure
 	assert_output_contains 'linux.devices[0].fileMode: 060660 has the file type bits of a block device (060000), but type is "c"'
 	assert_no_leftovers "$ID"
@@ -333,4 +333,56 @@ rootless_teardown() {
 	assert_output_contains '--rootless: "maybe" is not true, false or auto'
 	run_ward --rootless auto list
 	assert_success
+}
+
+# -------------------------------------------------------- --systemd-cgroup ----
+# containerd (SystemdCgroup = true) and CRI-O (cgroup_manager = "systemd")
+# pass --systemd-cgroup and a cgroupsPath "slice:prefix:name". Without
+# systemd on the machine, ward puts the cgroup where systemd would put the
+# unit, with cgroupfs.
+
+# Remove the test's slice directories (ward removes only the scope).
+remove_test_slices() {
+	local d
+	for d in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name "er$$.slice" 2>/dev/null); do
+		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+	done
+}
+
+@test "--systemd-cgroup: slice:prefix:name becomes <slice path>/<prefix>-<name>.scope" {
+	local slice="er$$-pod1.slice"
+	update_config --arg p "$slice:cri-test:$ID" '.linux.cgroupsPath = $p'
+	set_args sleep 100
+	run_detached --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+	assert_success
+	local pid rel
+	pid=$(ward state "$ID" | jq -r .pid)
+	rel="/er$$.slice/er$$-pod1.slice/cri-test-$ID.scope"
+	grep -q "^[0-9]*:[^:]*pids[^:]*:$rel\$" "/proc/$pid/cgroup" || { cat "/proc/$pid/cgroup" >&2; remove_test_slices; false; }
+	[ -f "/sys/fs/cgroup/pids$rel/cgroup.procs" ]
+	grep -qx "$pid" "/sys/fs/cgroup/pids$rel/cgroup.procs"
+	# Every later command finds it from the state, with or without the flag.
+	run_ward delete -f "$ID"
+	local gone=yes
+	[ -e "/sys/fs/cgroup/pids$rel" ] && gone=no
+	remove_test_slices
+	assert_success
+	[ "$gone" = yes ]
+}
+
+@test "--systemd-cgroup: a cgroupsPath that is not slice:prefix:name is refused, naming the field" {
+	update_config '.linux.cgroupsPath = "/er/plain/path"'
+	run_detached --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains 'linux.cgroupsPath: "/er/plain/path" is not "slice:prefix:name", as --systemd-cgroup requires'
+	assert_no_leftovers "$ID"
+	update_config '.linux.cgroupsPath = "er--x.slice:p:n"'
+	run_detached --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains 'slice "er--x.slice" is not a valid slice name'
+	update_config '.linux.cgroupsPath = "kubepods:p:n"'
+	run_detached --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains 'slice "kubepods" does not end in ".slice"'
+	assert_no_leftovers "$ID"
 }
