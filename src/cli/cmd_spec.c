@@ -11,6 +11,7 @@
 #include "../cgroup/cgroup.h"
 #include "../confine/landlock.h"
 #include "../confine/seccomp.h"
+#include "../linux/linux.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "cli.h"
@@ -87,11 +88,13 @@ int ward_cmd_features(struct ward_cli *g, int argc, char **argv)
 	json_t *hooks = json_array();
 	for (int k = 0; k < WARD_HOOK_COUNT; k++)
 		json_array_append_new(hooks, json_string(ward_hook_names[k]));
+	/* idmap/ridmap need mount_setattr (Linux >= 5.12): listed where ward can
+	 * make them. */
+	bool idmap = ward_idmap_supported();
 	json_t *mopts = json_array();
 	for (size_t i = 0; i < ward_n_mount_options; i++) {
 		const char *n = ward_mount_options[i].name;
-		/* idmap mounts are parsed but not implemented yet. */
-		if (strcmp(n, "idmap") && strcmp(n, "ridmap"))
+		if (idmap || (strcmp(n, "idmap") && strcmp(n, "ridmap")))
 			json_array_append_new(mopts, json_string(n));
 	}
 	json_t *ns = json_array();
@@ -117,7 +120,7 @@ int ward_cmd_features(struct ward_cli *g, int argc, char **argv)
 		"namespaces", ns, "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0,
 		"systemdUser", 0, "rdma", 0, "seccomp", seccomp, "apparmor", "enabled", 0,
 		"selinux", "enabled", 0, "intelRdt", "enabled", 0, "mountExtensions", "idmap",
-		"enabled", 0);
+		"enabled", idmap);
 	json_t *annotations = json_pack("{s:s, s:s}", "io.github.ward.version", WARD_VERSION,
 					"io.github.ward.cgroup.layout", ward_cgroup_layout_name(layout));
 	json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "ociVersionMin", "1.0.0",

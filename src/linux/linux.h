@@ -64,6 +64,7 @@ struct ward_rootfs_ctx {
 	int rootfd;	     /* O_PATH of the rootfs, after the self-bind */
 	int devnull_fd;	     /* O_PATH of the host's /dev/null (masking) */
 	int console_fd;	     /* pty slave, or -1 */
+	const int *idmap_trees; /* per mount: an idmapped tree made by the runtime, or -1 */
 };
 /* Everything before pivot_root: propagation, self-bind, mounts, devices,
  * sysctls, masked and read-only paths (while the host's /dev/null is at hand). */
@@ -77,6 +78,18 @@ int ward_devices_create(int rootfd, const struct ward_spec *s, bool userns, ward
 /* copyup.c: fill a detached tmpfs (mnt) with a copy of m->destination's
  * contents below rootfd, for the tmpcopyup option. */
 int ward_tmpfs_copyup(int rootfd, const struct ward_mount *m, int mnt, ward_err *err);
+/* Attach a bind tree made elsewhere (an idmapped one) as mount m. */
+int ward_mount_bind_tree(int rootfd, const struct ward_mount *m, size_t index, int tree,
+			 ward_err *err);
+
+/* ---- idmap.c: idmapped bind mounts, made by the runtime on the host ---- */
+/* For each mount with idmap/ridmap, a detached idmapped tree (fds the
+ * init inherits); *out is NULL when there is none, else n_mounts entries
+ * (-1 where the mount is not idmapped). bundle: for relative sources. */
+int ward_idmap_trees(const struct ward_spec *s, const char *bundle, int **out, ward_err *err);
+void ward_idmap_trees_free(int *trees, size_t n);
+/* Does the kernel have mount_setattr (and so MOUNT_ATTR_IDMAP)? */
+bool ward_idmap_supported(void);
 int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *err);
 int ward_readonly_paths(int rootfd, char *const *paths, ward_err *err);
 

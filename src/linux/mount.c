@@ -86,6 +86,21 @@ static int set_propagation_at(int rootfd, const char *dest, unsigned long prop, 
 	return set_attr(fd, (prop & MS_REC) != 0, 0, 0, ms_propagation(prop), err);
 }
 
+/* A bind tree (detached) gets the mount's attributes and goes onto dst. */
+static int bind_attach(int rootfd, const struct ward_mount *m, int tree, int dst, ward_err *err)
+{
+	uint64_t set = 0, clr = 0;
+	flags_to_attr(m->flags, m->clear_flags, &set, &clr);
+	if (set_attr(tree, false, set, clr, 0, err) < 0)
+		return -1;
+	if ((m->rec_attr_set || m->rec_attr_clr) &&
+	    set_attr(tree, true, m->rec_attr_set, m->rec_attr_clr, 0, err) < 0)
+		return -1;
+	if (attach(tree, dst, err) < 0)
+		return -1;
+	return set_propagation_at(rootfd, m->destination, m->propagation, err);
+}
+
 static int do_bind(int rootfd, const struct ward_mount *m, ward_err *err)
 {
 	struct stat st;
@@ -100,16 +115,21 @@ static int do_bind(int rootfd, const struct ward_mount *m, ward_err *err)
 			  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->rbind ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return ward_err_sys(err, errno, "open_tree %s", m->source);
-	uint64_t set = 0, clr = 0;
-	flags_to_attr(m->flags, m->clear_flags, &set, &clr);
-	if (set_attr(tree, false, set, clr, 0, err) < 0)
-		return -1;
-	if ((m->rec_attr_set || m->rec_attr_clr) &&
-	    set_attr(tree, true, m->rec_attr_set, m->rec_attr_clr, 0, err) < 0)
-		return -1;
-	if (attach(tree, dst, err) < 0)
-		return -1;
-	return set_propagation_at(rootfd, m->destination, m->propagation, err);
+	return bind_attach(rootfd, m, tree, dst, err);
+}
+
+int ward_mount_bind_tree(int rootfd, const struct ward_mount *m, size_t index, int tree,
+			 ward_err *err)
+{
+	struct stat st;
+	if (fstat(tree, &st) < 0)
+		return ward_err_sys(err, errno, "mounts[%zu] %s: stat the idmapped tree", index,
+				    m->destination);
+	_cleanup_close_ int dst = ward_ensure_in_root(rootfd, m->destination, S_ISDIR(st.st_mode),
+						      err);
+	if (dst < 0 || bind_attach(rootfd, m, tree, dst, err) < 0)
+		return ward_err_wrap(err, "mounts[%zu] %s", index, m->destination);
+	return 0;
 }
 
 /* Read the messages the kernel left on an fs context: the real reason. */

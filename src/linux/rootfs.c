@@ -43,10 +43,14 @@ int ward_rootfs_prepare(struct ward_rootfs_ctx *c, ward_err *err)
 	if (c->devnull_fd < 0)
 		return ward_err_sys(err, errno, "open /dev/null");
 
-	for (size_t i = 0; i < s->n_mounts; i++)
-		if (ward_mount_one(c->rootfd, &s->mounts[i], i, s->lx.mount_label,
-				   s->lx.ns[WARD_NS_CGROUP].present, err) < 0)
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		int r = c->idmap_trees && c->idmap_trees[i] >= 0
+				? ward_mount_bind_tree(c->rootfd, &s->mounts[i], i, c->idmap_trees[i], err)
+				: ward_mount_one(c->rootfd, &s->mounts[i], i, s->lx.mount_label,
+						 s->lx.ns[WARD_NS_CGROUP].present, err);
+		if (r < 0)
 			return -1;
+	}
 	if (!dev_is_bound(s) && ward_devices_create(c->rootfd, s, c->userns, err) < 0)
 		return -1;
 	/* sysctls first: /proc/sys may be among the read-only paths. */

@@ -460,6 +460,8 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 	return 0;
 }
 
+static int parse_mount_idmaps(struct pctx *c, json_t *e, struct ward_mount *m, const char *f);
+
 static int parse_mounts(struct pctx *c, json_t *arr, struct ward_spec *s)
 {
 	char f[128], f2[160];
@@ -491,7 +493,7 @@ static int parse_mounts(struct pctx *c, json_t *arr, struct ward_spec *s)
 			free(m->destination);
 			m->destination = abs;
 		}
-		if (parse_mount_options(c, m, f) < 0)
+		if (parse_mount_options(c, m, f) < 0 || parse_mount_idmaps(c, e, m, f) < 0)
 			return -1;
 		if (!m->bind && !m->type)
 			return fail(c, FIELD(f2, "%s.type", f),
@@ -572,6 +574,26 @@ static int parse_idmaps(struct pctx *c, json_t *arr, const char *field, struct w
 		(*out)[i] = (struct ward_id_map){(uint32_t)cid, (uint32_t)hid, (uint32_t)size};
 		(*n)++;
 	}
+	return 0;
+}
+
+/* mounts[i].uidMappings/gidMappings: an idmapped mount's own mapping. As
+ * runc, mappings without idmap/ridmap mean idmap; both are needed. */
+static int parse_mount_idmaps(struct pctx *c, json_t *e, struct ward_mount *m, const char *f)
+{
+	char f2[160];
+	json_t *u = NULL, *g = NULL;
+	if (get_arr(c, e, "uidMappings", FIELD(f2, "%s.uidMappings", f), false, &u) < 0 ||
+	    (u && parse_idmaps(c, u, f2, &m->uid_mappings, &m->n_uid_mappings) < 0) ||
+	    get_arr(c, e, "gidMappings", FIELD(f2, "%s.gidMappings", f), false, &g) < 0 ||
+	    (g && parse_idmaps(c, g, f2, &m->gid_mappings, &m->n_gid_mappings) < 0))
+		return -1;
+	if (!m->n_uid_mappings && !m->n_gid_mappings)
+		return 0;
+	if (!m->n_uid_mappings || !m->n_gid_mappings)
+		return fail(c, FIELD(f2, "%s.%s", f, m->n_uid_mappings ? "gidMappings" : "uidMappings"),
+			    "missing: an idmapped mount needs both uidMappings and gidMappings");
+	m->idmap = true;
 	return 0;
 }
 
@@ -866,6 +888,8 @@ void ward_spec_free(struct ward_spec *s)
 		free(s->mounts[i].source);
 		free(s->mounts[i].data);
 		ward_strv_free(s->mounts[i].options);
+		free(s->mounts[i].uid_mappings);
+		free(s->mounts[i].gid_mappings);
 	}
 	free(s->mounts);
 	for (int k = 0; k < WARD_HOOK_COUNT; k++) {

@@ -54,6 +54,8 @@ struct ward_mount {
 	bool bind, rbind;
 	bool idmap, ridmap;
 	bool tmpcopyup; /* tmpfs: start with a copy of the directory underneath */
+	struct ward_id_map *uid_mappings, *gid_mappings; /* of an idmapped mount */
+	size_t n_uid_mappings, n_gid_mappings;
 	char *data; /* remaining fs options joined with ',' */
 };
 

@@ -50,6 +50,7 @@ struct creation {
 	struct ward_seccomp seccomp;
 	struct ward_resources res;
 	struct ward_landlock landlock;
+	int *idmap_trees; /* idmapped bind trees for the init, or NULL */
 	bool setgroups_denied; /* computed before clone: the child's ids differ */
 };
 
@@ -82,12 +83,6 @@ static int check_spec(struct creation *c, ward_err *err)
 					 "user needs a user namespace (try `ward spec --rootless`)");
 	if (ward_lsm_check(s->process, s->lx.mount_label, "config.json", err) < 0)
 		return -1;
-	for (size_t i = 0; i < s->n_mounts; i++) {
-		if (s->mounts[i].idmap)
-			return ward_err_set(err, "config.json: mounts[%zu].options: idmapped mounts "
-						 "(idmap/ridmap) are not supported by ward yet",
-					    i);
-	}
 	if (ward_resources_parse(s->lx.resources, "config.json: linux.resources", &c->res, err) < 0)
 		return -1;
 	if (s->process->landlock) {
@@ -198,6 +193,7 @@ __attribute__((noreturn)) static void run_init(struct creation *c)
 		.setgroups_denied = c->setgroups_denied,
 		.seccomp = c->seccomp.bpf ? &c->seccomp : NULL,
 		.landlock = c->landlock.present ? &c->landlock : NULL,
+		.idmap_trees = c->idmap_trees,
 	};
 	ward_init_main(&a);
 }
@@ -398,7 +394,8 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	ward_seccomp_cache_dir(ctx, cache, sizeof(cache));
 	if (ward_seccomp_compile(c.spec->lx.seccomp, cache, &c.seccomp, err) < 0)
 		goto out;
-	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0)
+	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0 ||
+	    ward_idmap_trees(c.spec, c.bundle, &c.idmap_trees, err) < 0)
 		goto out;
 	c.setgroups_denied = c.spec->lx.ns[WARD_NS_USER].present &&
 			     !c.spec->lx.ns[WARD_NS_USER].path &&
@@ -446,6 +443,7 @@ out:
 		close(c.pidfd);
 	if (c.pty_master >= 0)
 		close(c.pty_master);
+	ward_idmap_trees_free(c.idmap_trees, c.spec ? c.spec->n_mounts : 0);
 	ward_spec_free(c.spec);
 	ward_seccomp_release(&c.seccomp);
 	ward_resources_free(&c.res);

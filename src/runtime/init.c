@@ -210,7 +210,8 @@ static int prepare(struct init_state *st, ward_err *err)
 	st->rootfs = (struct ward_rootfs_ctx){.spec = s, .rootfs = a->rootfs,
 					      .userns = s->lx.ns[WARD_NS_USER].present,
 					      .no_pivot = a->no_pivot, .rootfd = -1,
-					      .devnull_fd = -1, .console_fd = -1};
+					      .devnull_fd = -1, .console_fd = -1,
+					      .idmap_trees = a->idmap_trees};
 	if (ward_rootfs_prepare(&st->rootfs, err) < 0)
 		return -1;
 	if (a->seccomp && a->seccomp->notify && a->seccomp->listener_path &&

@@ -165,6 +165,7 @@ struct ward_init_args {
 	bool setgroups_denied; /* decided by the parent, which knows who it is */
 	const struct ward_seccomp *seccomp; /* compiled by the parent, or NULL */
 	const struct ward_landlock *landlock; /* negotiated by the parent, or NULL */
+	const int *idmap_trees; /* idmapped bind trees made by the parent, or NULL */
 };
 __attribute__((noreturn)) void ward_init_main(const struct ward_init_args *a);
 

@@ -449,6 +449,40 @@ static void test_mount_rejections(void **state)
 		   "config.json: mounts[1].type: must be a string, not an integer");
 }
 
+/* mounts[].uidMappings/gidMappings: kept for the idmapped mount; mappings
+ * alone mean idmap (as runc); both are needed. */
+static void test_mount_idmaps(void **state)
+{
+	(void)state;
+	struct ward_spec *s = parse_ok(CFG(
+		"'mounts':[{'destination':'/v','type':'bind','source':'/s','options':['rbind'],"
+		"'uidMappings':[{'containerID':1000,'hostID':2000,'size':3}],"
+		"'gidMappings':[{'containerID':1,'hostID':2,'size':4},"
+		"{'containerID':10,'hostID':20,'size':1}]}]"));
+	struct ward_mount *m = &s->mounts[0];
+	assert_true(m->idmap);
+	assert_false(m->ridmap);
+	assert_int_equal(m->n_uid_mappings, 1);
+	assert_int_equal(m->uid_mappings[0].container_id, 1000);
+	assert_int_equal(m->uid_mappings[0].host_id, 2000);
+	assert_int_equal(m->uid_mappings[0].size, 3);
+	assert_int_equal(m->n_gid_mappings, 2);
+	assert_int_equal(m->gid_mappings[1].host_id, 20);
+	ward_spec_free(s);
+	expect_err(CFG("'mounts':[{'destination':'/v','source':'/s','options':['bind'],"
+		       "'uidMappings':[{'containerID':0,'hostID':1,'size':1}]}]"),
+		   "config.json: mounts[0].gidMappings: missing: an idmapped mount needs both "
+		   "uidMappings and gidMappings");
+	expect_err(CFG("'mounts':[{'destination':'/v','source':'/s','options':['bind'],"
+		       "'uidMappings':[{'containerID':0,'hostID':1,'size':0}],"
+		       "'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]"),
+		   "config.json: mounts[0].uidMappings[0].size: 0 out of range [1, 4294967295]");
+	expect_err(CFG("'mounts':[{'destination':'/v','type':'tmpfs',"
+		       "'uidMappings':[{'containerID':0,'hostID':1,'size':1}],"
+		       "'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]"),
+		   "config.json: mounts[0].options: idmap is only supported on bind mounts");
+}
+
 /* A known option that is a prefix of the unknown word must not be blamed. */
 static void test_mount_unknown_option_named_correctly(void **state)
 {
@@ -1043,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(test_mount_fold_bind),
 		cmocka_unit_test(test_mount_rejections),
 		cmocka_unit_test(test_mount_unknown_option_named_correctly),
+		cmocka_unit_test(test_mount_idmaps),
 		cmocka_unit_test(test_capabilities),
 		cmocka_unit_test(test_rlimits),
 		cmocka_unit_test(test_namespaces),
