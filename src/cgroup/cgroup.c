@@ -321,7 +321,16 @@ bool ward_cgroup_present(json_t *extra)
 	return json_array_size(dirs) > 0;
 }
 
-int ward_cgroup_enter(json_t *extra, pid_t pid, ward_err *err)
+int ward_cgroup_v2_fd(json_t *extra)
+{
+	bool v2 = false;
+	const char *dir = ward_cgroup_dir_for(extra, NULL, &v2);
+	if (!dir || !v2)
+		return -1;
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int ward_cgroup_enter(json_t *extra, pid_t pid, bool skip_v2, ward_err *err)
 {
 	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
 	size_t i;
@@ -330,6 +339,8 @@ int ward_cgroup_enter(json_t *extra, pid_t pid, ward_err *err)
 	int len = snprintf(buf, sizeof(buf), "%d", pid);
 	json_array_foreach(dirs, i, d)
 	{
+		if (skip_v2 && json_is_true(json_object_get(d, "v2")))
+			continue;
 		char path[4300];
 		snprintf(path, sizeof(path), "%s/cgroup.procs",
 			 json_string_value(json_object_get(d, "path")));

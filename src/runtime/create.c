@@ -52,6 +52,7 @@ struct creation {
 	struct ward_landlock landlock;
 	int *idmap_trees; /* idmapped bind trees for the init, or NULL */
 	bool setgroups_denied; /* computed before clone: the child's ids differ */
+	bool born_in_v2;       /* clone3(CLONE_INTO_CGROUP) placed the init */
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -249,13 +250,23 @@ static int spawn(struct creation *c, ward_err *err)
 		return -1;
 	if (has_joins(c))
 		return spawn_via_intermediate(c, flags, err);
-	long pid = ward_clone3(flags, &c->pidfd, -1);
+	/* Born in its cgroup2 cgroup when there is one (a kernel or cgroup that
+	 * refuses it: joined by cgroup.procs later, as on v1). */
+	_cleanup_close_ int cgfd = ward_cgroup_v2_fd(c->st.extra);
+	long pid = ward_clone3(flags, &c->pidfd, cgfd);
+	if (pid < 0 && cgfd >= 0) {
+		ward_debug("clone3 into the cgroup: %s; joining it after clone", strerror(errno));
+		close(cgfd);
+		cgfd = -1;
+		pid = ward_clone3(flags, &c->pidfd, -1);
+	}
 	if (pid < 0)
 		return ward_err_sys(err, errno, "clone the container's init (namespaces %#llx)",
 				    (unsigned long long)flags);
 	if (pid == 0)
 		run_init(c);
 	c->pid = (pid_t)pid;
+	c->born_in_v2 = cgfd >= 0;
 	return 0;
 }
 
@@ -283,7 +294,7 @@ static int supervise(struct creation *c, ward_err *err)
 {
 	close(c->sync[1]);
 	c->sync[1] = -1;
-	if (ward_cgroup_enter(c->st.extra, c->pid, err) < 0)
+	if (ward_cgroup_enter(c->st.extra, c->pid, c->born_in_v2, err) < 0)
 		return -1;
 	if (c->spec->lx.ns[WARD_NS_USER].present && !c->spec->lx.ns[WARD_NS_USER].path &&
 	    ward_userns_write_maps(c->pid, &c->spec->lx, err) < 0)
