@@ -257,6 +257,55 @@ static json_t *blkio_stats(json_t *extra)
 	return b;
 }
 
+/* "0-3,8,10-11" as [0,1,2,3,8,10,11]. */
+static json_t *cpu_list(const char *text)
+{
+	json_t *a = json_array();
+	const char *p = text;
+	while (p && *p && *p != '\n') {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+		if (end == p)
+			break;
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		for (unsigned long i = lo; i <= hi && i - lo < 65536; i++)
+			json_array_append_new(a, json_integer((json_int_t)i));
+		p = *end == ',' ? end + 1 : NULL;
+	}
+	return a;
+}
+
+/* runc's cpuset stats: the effective cpus and mems, and v1's flags. */
+static json_t *cpuset_stats(json_t *extra)
+{
+	bool v2 = false;
+	const char *d = ward_cgroup_dir_for(extra, "cpuset", &v2);
+	json_t *c = json_object();
+	if (!d)
+		return c;
+	_cleanup_free_ char *cpus = NULL, *mems = NULL;
+	read_text(d, v2 ? "cpuset.cpus.effective" : "cpuset.cpus", &cpus);
+	read_text(d, v2 ? "cpuset.mems.effective" : "cpuset.mems", &mems);
+	json_object_set_new(c, "cpus", cpu_list(cpus));
+	json_object_set_new(c, "mems", cpu_list(mems));
+	if (v2)
+		return c;
+	static const char *const flags[] = {"cpu_exclusive",	  "mem_hardwall",
+					    "mem_exclusive",	  "memory_migrate",
+					    "memory_spread_page", "memory_spread_slab",
+					    "memory_pressure",	  "sched_load_balance",
+					    "sched_relax_domain_level"};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		char f[64];
+		_cleanup_free_ char *t = NULL;
+		snprintf(f, sizeof(f), "cpuset.%s", flags[i]);
+		if (read_text(d, f, &t) == 0)
+			json_object_set_new(c, flags[i], json_integer(strtoll(t, NULL, 10)));
+	}
+	return c;
+}
+
 json_t *ward_cgroup_stats(json_t *extra)
 {
 	json_t *pids = json_object();
@@ -267,9 +316,10 @@ json_t *ward_cgroup_stats(json_t *extra)
 		set_u64(pids, "current", cur, true);
 	if (read_u64(pd, "pids.max", &lim) && lim != UINT64_MAX)
 		set_u64(pids, "limit", lim, true);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{}, s:n}", "cpu", cpu_stats(extra), "memory",
-			 memory_stats(extra), "pids", pids, "blkio", blkio_stats(extra), "hugetlb",
-			 hugetlb_stats(extra), "intel_rdt", "network_interfaces");
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{}, s:n}", "cpu", cpu_stats(extra),
+			 "cpuset", cpuset_stats(extra), "memory", memory_stats(extra), "pids", pids,
+			 "blkio", blkio_stats(extra), "hugetlb", hugetlb_stats(extra), "intel_rdt",
+			 "network_interfaces");
 }
 
 /* ---- freezing ---- */
