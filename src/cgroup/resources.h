@@ -82,6 +82,9 @@ uint64_t ward_blkio_weight_to_io(uint64_t weight);
 
 /* Device rules as an eBPF cgroup device program (v2). Returns instruction count. */
 size_t ward_devices_bpf(const struct ward_dev_rule *rules, size_t n, void *insns, size_t max);
+/* BPF_PROG_LOAD it as BPF_PROG_TYPE_CGROUP_DEVICE: the program fd, or -1 with
+ * the verifier's reason in err. */
+int ward_devices_bpf_load(const void *insns, size_t count, ward_err *err);
 int ward_devices_apply_v2(const char *dir, const struct ward_dev_rule *rules, size_t n,
 			  ward_err *err);
 int ward_devices_apply_v1(const char *dir, const struct ward_dev_rule *rules, size_t n,
