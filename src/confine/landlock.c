@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,8 @@ struct lctx {
 	int abi;
 	bool strict;
 	bool named; /* the policy names at least one right to handle (or a preset) */
+	uint64_t last_named;	       /* every right the last list named, known or not to the kernel */
+	uint64_t named_fs, named_net; /* the ruleset's handled rights as named */
 	ward_err *err;
 	struct ward_landlock *ll;
 };
@@ -99,6 +102,8 @@ static bool has_word(const char *list, const char *name)
 
 static void note_dropped(struct lctx *c, const char *name)
 {
+	if (c->abi < 1)
+		return; /* "all (no Landlock)" says it */
 	size_t l = strlen(c->ll->dropped);
 	if (has_word(c->ll->dropped, name))
 		return;
@@ -118,6 +123,7 @@ static int rights(struct lctx *c, json_t *arr, const struct ward_landlock_right 
 		  const char *what, uint64_t *out)
 {
 	*out = 0;
+	c->last_named = 0;
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr))
@@ -133,6 +139,7 @@ static int rights(struct lctx *c, json_t *arr, const struct ward_landlock_right 
 		if (!r->name)
 			return ward_err_set(c->err, "%s.%s[%zu]: unknown access right \"%s\"", c->field,
 					    what, i, n ? n : "(not a string)");
+		c->last_named |= r->bit;
 		if (r->abi > c->abi) {
 			if (c->strict)
 				return ward_err_set(c->err,
@@ -148,7 +155,8 @@ static int rights(struct lctx *c, json_t *arr, const struct ward_landlock_right 
 }
 
 /* A rule may only allow rights the ruleset handles (the kernel refuses the
- * rule otherwise). */
+ * rule otherwise). Checked on the rights as named, before negotiation: the
+ * policy is wrong whatever the kernel. */
 static int check_handled(struct lctx *c, const char *what, uint64_t acc, uint64_t handled,
 			 const struct ward_landlock_right *table, const char *handled_field)
 {
@@ -180,7 +188,7 @@ static int parse_paths(struct lctx *c, json_t *arr)
 		snprintf(what, sizeof(what), "rules.pathBeneath[%zu].allowedAccess", i);
 		uint64_t acc;
 		if (rights(c, json_object_get(e, "allowedAccess"), ward_landlock_fs_rights, what, &acc) < 0 ||
-		    check_handled(c, what, acc, c->ll->handled_fs, ward_landlock_fs_rights,
+		    check_handled(c, what, c->last_named, c->named_fs, ward_landlock_fs_rights,
 				  "handledAccessFS") < 0)
 			return -1;
 		json_t *paths = json_object_get(e, "paths");
@@ -227,7 +235,7 @@ static int parse_ports(struct lctx *c, json_t *arr)
 		snprintf(what, sizeof(what), "rules.netPort[%zu].allowedAccess", i);
 		uint64_t acc;
 		if (rights(c, json_object_get(e, "allowedAccess"), ward_landlock_net_rights, what, &acc) < 0 ||
-		    check_handled(c, what, acc, c->ll->handled_net, ward_landlock_net_rights,
+		    check_handled(c, what, c->last_named, c->named_net, ward_landlock_net_rights,
 				  "handledAccessNet") < 0)
 			return -1;
 		json_t *ports = json_object_get(e, "ports");
@@ -292,10 +300,14 @@ int ward_landlock_parse(json_t *obj, const char *field, int abi, struct ward_lan
 		if (json_array_size(json_object_get(rs, handled_keys[i])))
 			c.named = true;
 	if (rights(&c, json_object_get(rs, "handledAccessFS"), ward_landlock_fs_rights,
-		   "ruleset.handledAccessFS", &ll->handled_fs) < 0 ||
-	    rights(&c, json_object_get(rs, "handledAccessNet"), ward_landlock_net_rights,
-		   "ruleset.handledAccessNet", &ll->handled_net) < 0 ||
-	    rights(&c, json_object_get(rs, "scoped"), ward_landlock_scopes, "ruleset.scoped",
+		   "ruleset.handledAccessFS", &ll->handled_fs) < 0)
+		return -1;
+	c.named_fs = c.last_named;
+	if (rights(&c, json_object_get(rs, "handledAccessNet"), ward_landlock_net_rights,
+		   "ruleset.handledAccessNet", &ll->handled_net) < 0)
+		return -1;
+	c.named_net = c.last_named;
+	if (rights(&c, json_object_get(rs, "scoped"), ward_landlock_scopes, "ruleset.scoped",
 		   &ll->scoped) < 0)
 		return -1;
 	uint64_t flags;
@@ -306,6 +318,7 @@ int ward_landlock_parse(json_t *obj, const char *field, int abi, struct ward_lan
 	if (preset) {
 		/* wx handles every right this kernel knows and scopes the domain. */
 		c.named = true;
+		c.named_fs |= supported(ward_landlock_fs_rights, INT_MAX);
 		ll->handled_fs |= supported(ward_landlock_fs_rights, abi);
 		ll->scoped |= supported(ward_landlock_scopes, abi);
 	}

@@ -6,8 +6,13 @@ LL_SRC="$WARD_SRC/tests/landlock/llprobe.c"
 
 # Build the probe once per bats run (static: it runs in the busybox rootfs)
 # into a directory keyed by the source's hash; export LLPROBE. A prebuilt
-# `llprobe` on PATH is used where there is no compiler (the KVM lane).
+# probe ($LLPROBE, or `llprobe` on PATH) is used where there is no compiler
+# (the KVM lane).
 build_llprobe() {
+	if [ -n "${LLPROBE:-}" ] && [ -x "$LLPROBE" ]; then
+		export LLPROBE
+		return 0
+	fi
 	if [ ! -f "$LL_SRC" ] || ! command -v cc >/dev/null; then
 		LLPROBE=$(command -v llprobe) || {
 			echo "no compiler and no llprobe on PATH" >&2
