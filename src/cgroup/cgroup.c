@@ -110,27 +110,35 @@ enum ward_cgroup_layout ward_cgroup_layout(void)
 	return detect(h, 32, &n);
 }
 
-int ward_cgroup_own_path(const char *controllers, char *out, size_t len)
+int ward_cgroup_own_path_in(const char *text, const char *controllers, char *out, size_t len)
 {
-	_cleanup_file_ FILE *f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -1;
-	char line[4096];
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		char *c1 = strchr(line, ':');
-		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = '\0';
-		bool match = *controllers ? strcmp(c1 + 1, controllers) == 0
-					  : (strcmp(line, "0") == 0 && c1[1] == '\0');
-		if (match) {
-			snprintf(out, len, "%s", c2 + 1);
-			return 0;
+	for (const char *line = text; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t ll = eol ? (size_t)(eol - line) : strlen(line);
+		const char *c1 = memchr(line, ':', ll);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', ll - (size_t)(c1 + 1 - line)) : NULL;
+		if (c2) {
+			size_t cl = (size_t)(c2 - c1 - 1);
+			bool match = *controllers ? (cl == strlen(controllers) &&
+						     strncmp(c1 + 1, controllers, cl) == 0)
+						  : (c1 - line == 1 && line[0] == '0' && cl == 0);
+			if (match) {
+				snprintf(out, len, "%.*s", (int)(ll - (size_t)(c2 + 1 - line)), c2 + 1);
+				return 0;
+			}
 		}
+		line = eol ? eol + 1 : NULL;
 	}
 	return -1;
+}
+
+int ward_cgroup_own_path(const char *controllers, char *out, size_t len)
+{
+	_cleanup_free_ char *text = NULL;
+	ward_err e;
+	if (ward_read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, &e) < 0)
+		return -1;
+	return ward_cgroup_own_path_in(text, controllers, out, len);
 }
 
 static int own_path(const struct hierarchy *h, char *out, size_t len)

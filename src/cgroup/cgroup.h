@@ -15,6 +15,8 @@ enum ward_cgroup_layout ward_cgroup_layout(void);
 const char *ward_cgroup_layout_name(enum ward_cgroup_layout l);
 /* This process's cgroup in the v1 hierarchy of these controllers ("cpu",
  * "name=systemd"), or in the v2 tree with controllers "". */
+/* The same, from the text of /proc/self/cgroup read earlier. */
+int ward_cgroup_own_path_in(const char *text, const char *controllers, char *out, size_t len);
 int ward_cgroup_own_path(const char *controllers, char *out, size_t len);
 
 /* Create the container's cgroup(s) and record them in extra["cgroup"]. A

@@ -198,7 +198,7 @@ static int fs_create(const char *type, const char *source, const char *data, con
 static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns, ward_err *err);
 
 static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2, bool cgroupns,
-			    ward_err *err);
+			    const char *self_cgroup, ward_err *err);
 
 static bool host_cgroup2_unified(void)
 {
@@ -217,7 +217,11 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 			/* Without a cgroup namespace a fresh mount would show the host's
 			 * whole tree: bind our own cgroup instead. */
 			_cleanup_close_ int d = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
-			if (d < 0 || cgroup_hierarchy(d, "/sys/fs/cgroup", "", true, false, err) < 0)
+			_cleanup_free_ char *self_cgroup = NULL;
+			ward_err ignored;
+			ward_read_file_at(AT_FDCWD, "/proc/self/cgroup", &self_cgroup, NULL, &ignored);
+			if (d < 0 ||
+			    cgroup_hierarchy(d, "/sys/fs/cgroup", "", true, false, self_cgroup, err) < 0)
 				return -1;
 			if (m->flags & MS_RDONLY) {
 				_cleanup_close_ int t = ward_open_in_root(rootfd, m->destination, O_PATH, 0, err);
@@ -253,7 +257,7 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
  * mount (the kernel roots it at the namespace root); without one, a bind of
  * the host directory of our own cgroup. */
 static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2, bool cgroupns,
-			    ward_err *err)
+			    const char *self_cgroup, ward_err *err)
 {
 	_cleanup_close_ int tree = -1;
 	if (cgroupns) {
@@ -282,7 +286,8 @@ static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2,
 			return ward_err_sys(err, errno, "fsmount cgroup %s", ctrls);
 	} else {
 		char own[2048] = "/", src[4200];
-		ward_cgroup_own_path(v2 ? "" : ctrls, own, sizeof(own));
+		if (self_cgroup)
+			ward_cgroup_own_path_in(self_cgroup, v2 ? "" : ctrls, own, sizeof(own));
 		snprintf(src, sizeof(src), "%s%s", mp, own);
 		tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (tree < 0)
@@ -310,6 +315,12 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns
 	_cleanup_file_ FILE *mi = fopen("/proc/self/mountinfo", "re");
 	if (!mi)
 		return ward_err_sys(err, errno, "open mountinfo");
+	/* Without a cgroup namespace each hierarchy is a bind of our own cgroup:
+	 * /proc/self/cgroup says where, read once for all of them. */
+	_cleanup_free_ char *self_cgroup = NULL;
+	ward_err ignored;
+	if (!cgroupns)
+		ward_read_file_at(AT_FDCWD, "/proc/self/cgroup", &self_cgroup, NULL, &ignored);
 	char line[4096];
 	while (fgets(line, sizeof(line), mi)) {
 		char mp[1024], fstype[64], opts[1024];
@@ -340,7 +351,7 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns
 		_cleanup_close_ int sub = ward_mkdir_p_in_root(rootfd, rel, 0755, err);
 		if (sub < 0)
 			return -1;
-		if (cgroup_hierarchy(sub, mp, ctrls, v2, cgroupns, err) < 0) {
+		if (cgroup_hierarchy(sub, mp, ctrls, v2, cgroupns, self_cgroup, err) < 0) {
 			ward_debug("cgroup mount: skip %s: %s", mp, err->msg);
 			ward_err_clear(err);
 			continue;
