@@ -640,6 +640,8 @@ nested_bundle() {
 # The outer container's command: run the inner container. On cgroup v2 the
 # outer processes first leave the outer cgroup's root for a leaf, so that
 # the inner ward may enable controllers below it ("no internal processes").
+# That leaf is a cgroup below the outer container's: `ward delete` of the
+# outer container must remove it too (assert_no_test_cgroup checks).
 outer_cmd() {
 	echo 'if [ -e /sys/fs/cgroup/cgroup.controllers ]; then mkdir -p /sys/fs/cgroup/outer && echo $$ >/sys/fs/cgroup/outer/cgroup.procs; fi; ward --root /run/ward run -b /inner '"$1"
 }
