@@ -38,12 +38,17 @@ static void rule_text(const struct ward_dev_rule *r, char *buf, size_t len)
 int ward_devices_apply_v1(const char *dir, const struct ward_dev_rule *rules, size_t n,
 			  ward_err *err)
 {
+	/* One open file per kind; the kernel takes one rule per write. */
+	_cleanup_close_ int deny_fd = -1;
+	_cleanup_close_ int allow_fd = -1;
 	for (size_t i = 0; i < n; i++) {
 		char text[64], path[4300];
+		int *fd = rules[i].allow ? &allow_fd : &deny_fd;
 		rule_text(&rules[i], text, sizeof(text));
 		snprintf(path, sizeof(path), "%s/%s", dir, rules[i].allow ? "devices.allow" : "devices.deny");
-		_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		if (*fd < 0)
+			*fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (*fd < 0 || write(*fd, text, strlen(text)) < 0)
 			return ward_err_sys(err, errno, "linux.resources.devices: write \"%s\" to %s",
 					    text, path);
 	}

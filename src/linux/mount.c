@@ -198,7 +198,7 @@ static int fs_create(const char *type, const char *source, const char *data, con
 static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns, ward_err *err);
 
 static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2, bool cgroupns,
-			    const char *self_cgroup, ward_err *err);
+			    const char *self_cgroup, bool rdonly, ward_err *err);
 
 static bool host_cgroup2_unified(void)
 {
@@ -220,14 +220,9 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 			_cleanup_free_ char *self_cgroup = NULL;
 			ward_err ignored;
 			ward_read_file_at(AT_FDCWD, "/proc/self/cgroup", &self_cgroup, NULL, &ignored);
-			if (d < 0 ||
-			    cgroup_hierarchy(d, "/sys/fs/cgroup", "", true, false, self_cgroup, err) < 0)
+			if (d < 0 || cgroup_hierarchy(d, "/sys/fs/cgroup", "", true, false, self_cgroup,
+						      m->flags & MS_RDONLY, err) < 0)
 				return -1;
-			if (m->flags & MS_RDONLY) {
-				_cleanup_close_ int t = ward_open_in_root(rootfd, m->destination, O_PATH, 0, err);
-				if (t < 0 || set_attr(t, false, MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
-					return -1;
-			}
 			return 0;
 		}
 		type = "cgroup2";
@@ -257,7 +252,7 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
  * mount (the kernel roots it at the namespace root); without one, a bind of
  * the host directory of our own cgroup. */
 static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2, bool cgroupns,
-			    const char *self_cgroup, ward_err *err)
+			    const char *self_cgroup, bool rdonly, ward_err *err)
 {
 	_cleanup_close_ int tree = -1;
 	if (cgroupns) {
@@ -293,8 +288,10 @@ static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2,
 		if (tree < 0)
 			return ward_err_sys(err, errno, "bind %s", src);
 	}
-	if (set_attr(tree, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, 0,
-		     err) < 0)
+	if (set_attr(tree, false,
+		     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+			     (rdonly ? MOUNT_ATTR_RDONLY : 0),
+		     0, 0, err) < 0)
 		return -1;
 	return attach(tree, dst, err);
 }
@@ -346,27 +343,24 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns
 				snprintf(ctrls + l, sizeof(ctrls) - l, "%s%s", l ? "," : "", o);
 			}
 		}
-		char rel[1100];
-		snprintf(rel, sizeof(rel), "%s/%s", m->destination, mp + 15);
-		_cleanup_close_ int sub = ward_mkdir_p_in_root(rootfd, rel, 0755, err);
+		/* The mount point, in the tmpfs we just made (nobody else can have
+		 * put anything there): relative to its mount fd, no path walk. */
+		const char *name = mp + 15;
+		if (mkdirat(tmp, name, 0755) < 0 && errno != EEXIST)
+			return ward_err_sys(err, errno, "mkdir %s/%s", m->destination, name);
+		_cleanup_close_ int sub =
+			openat(tmp, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
-			return -1;
-		if (cgroup_hierarchy(sub, mp, ctrls, v2, cgroupns, self_cgroup, err) < 0) {
+			return ward_err_sys(err, errno, "open %s/%s", m->destination, name);
+		if (cgroup_hierarchy(sub, mp, ctrls, v2, cgroupns, self_cgroup, m->flags & MS_RDONLY,
+				     err) < 0) {
 			ward_debug("cgroup mount: skip %s: %s", mp, err->msg);
 			ward_err_clear(err);
 			continue;
 		}
-		if (m->flags & MS_RDONLY) {
-			_cleanup_close_ int h = ward_open_in_root(rootfd, rel, O_PATH, 0, err);
-			if (h < 0 || set_attr(h, false, MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
-				return -1;
-		}
 	}
-	if (m->flags & MS_RDONLY) {
-		_cleanup_close_ int top = ward_open_in_root(rootfd, m->destination, O_PATH, 0, err);
-		if (top < 0 || set_attr(top, false, MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
-			return -1;
-	}
+	if ((m->flags & MS_RDONLY) && set_attr(tmp, false, MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
+		return -1;
 	return 0;
 }
 
