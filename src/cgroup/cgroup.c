@@ -1,6 +1,7 @@
 /* Placement in cgroups. Layouts: v2 (/sys/fs/cgroup is cgroup2), v1 (one
  * mount per controller under /sys/fs/cgroup), hybrid (v1 controllers plus a
  * cgroup2 mount, often at /sys/fs/cgroup/unified). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -406,6 +407,47 @@ static const char *pick_dir(json_t *extra, const char *want)
 	return ward_cgroup_dir_for(extra, want, NULL);
 }
 
+/* Append the pids of dir's cgroup.procs and of every cgroup below it (a
+ * nested runtime makes child cgroups): runc's GetAllPids. */
+static int collect_pids(const char *dir, pid_t **v, size_t *n, size_t *cap, int depth,
+			ward_err *err)
+{
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	_cleanup_free_ char *text = NULL;
+	if (ward_read_file_at(AT_FDCWD, path, &text, NULL, err) < 0)
+		return err->errnum == ENOENT ? (ward_err_clear(err), 0) : -1;
+	for (char *p = text; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (*n == *cap) {
+			pid_t *nv = realloc(*v, (*cap = *cap ? *cap * 2 : 16) * sizeof(pid_t));
+			if (!nv)
+				return ward_err_sys(err, ENOMEM, "cgroup pids");
+			*v = nv;
+		}
+		(*v)[(*n)++] = (pid_t)pid;
+		p = end;
+		while (*p == '\n')
+			p++;
+	}
+	if (depth >= 32)
+		return 0;
+	_cleanup_dir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		char sub[4300];
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		if (collect_pids(sub, v, n, cap, depth + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int ward_cgroup_pids(json_t *extra, pid_t **pids, size_t *n, ward_err *err)
 {
 	*pids = NULL;
@@ -415,34 +457,13 @@ int ward_cgroup_pids(json_t *extra, pid_t **pids, size_t *n, ward_err *err)
 		dir = pick_dir(extra, NULL);
 	if (!dir)
 		return 0;
-	char path[4300];
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	_cleanup_free_ char *text = NULL;
-	if (ward_read_file_at(AT_FDCWD, path, &text, NULL, err) < 0)
-		return err->errnum == ENOENT ? (ward_err_clear(err), 0) : -1;
-	size_t cap = 16;
-	pid_t *v = malloc(cap * sizeof(pid_t));
-	if (!v)
-		return ward_err_sys(err, ENOMEM, "cgroup pids");
-	for (char *p = text; *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (*n == cap) {
-			pid_t *nv = realloc(v, (cap *= 2) * sizeof(pid_t));
-			if (!nv) {
-				free(v);
-				return ward_err_sys(err, ENOMEM, "cgroup pids");
-			}
-			v = nv;
-		}
-		v[(*n)++] = (pid_t)pid;
-		p = end;
-		while (*p == '\n')
-			p++;
+	size_t cap = 0;
+	if (collect_pids(dir, pids, n, &cap, 0, err) < 0) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+		return -1;
 	}
-	*pids = v;
 	return 0;
 }
 
@@ -485,6 +506,25 @@ bool ward_cgroup_is_frozen(json_t *extra)
 	return false;
 }
 
+static void rmdir_children(const char *dir, int depth)
+{
+	if (depth >= 32)
+		return;
+	_cleanup_dir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		char sub[4300];
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		rmdir_children(sub, depth + 1);
+		for (int tries = 0; tries < 50 && rmdir(sub) < 0 && errno == EBUSY; tries++) {
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 int ward_cgroup_destroy(json_t *extra, ward_err *err)
 {
 	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
@@ -494,6 +534,9 @@ int ward_cgroup_destroy(json_t *extra, ward_err *err)
 	json_array_foreach(dirs, i, d)
 	{
 		const char *path = json_string_value(json_object_get(d, "path"));
+		/* Cgroups made below ours (a runtime nested in the container) go
+		 * first, deepest first: rmdir refuses a cgroup with children. */
+		rmdir_children(path, 0);
 		/* A process that just died may linger in the cgroup for a moment. */
 		for (int tries = 0; tries < 200; tries++) {
 			if (rmdir(path) == 0 || errno == ENOENT)
