@@ -407,32 +407,10 @@ static const char *pick_dir(json_t *extra, const char *want)
 	return ward_cgroup_dir_for(extra, want, NULL);
 }
 
-/* Append the pids of dir's cgroup.procs and of every cgroup below it (a
- * nested runtime makes child cgroups): runc's GetAllPids. */
-static int collect_pids(const char *dir, pid_t **v, size_t *n, size_t *cap, int depth,
-			ward_err *err)
+/* Call fn on every cgroup directly below dir (depth: how deep dir is). */
+static int for_each_child(const char *dir, int depth, int (*fn)(const char *, int, void *),
+			  void *arg)
 {
-	char path[4300];
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	_cleanup_free_ char *text = NULL;
-	if (ward_read_file_at(AT_FDCWD, path, &text, NULL, err) < 0)
-		return err->errnum == ENOENT ? (ward_err_clear(err), 0) : -1;
-	for (char *p = text; *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (*n == *cap) {
-			pid_t *nv = realloc(*v, (*cap = *cap ? *cap * 2 : 16) * sizeof(pid_t));
-			if (!nv)
-				return ward_err_sys(err, ENOMEM, "cgroup pids");
-			*v = nv;
-		}
-		(*v)[(*n)++] = (pid_t)pid;
-		p = end;
-		while (*p == '\n')
-			p++;
-	}
 	if (depth >= 32)
 		return 0;
 	_cleanup_dir_ DIR *d = opendir(dir);
@@ -442,10 +420,45 @@ static int collect_pids(const char *dir, pid_t **v, size_t *n, size_t *cap, int 
 			continue;
 		char sub[4300];
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		if (collect_pids(sub, v, n, cap, depth + 1, err) < 0)
+		if (fn(sub, depth + 1, arg) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+struct pid_list {
+	pid_t *v;
+	size_t n, cap;
+	ward_err *err;
+};
+
+/* Append the pids of dir's cgroup.procs and of every cgroup below it (a
+ * nested runtime makes child cgroups): runc's GetAllPids. */
+static int collect_pids(const char *dir, int depth, void *arg)
+{
+	struct pid_list *l = arg;
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	_cleanup_free_ char *text = NULL;
+	if (ward_read_file_at(AT_FDCWD, path, &text, NULL, l->err) < 0)
+		return l->err->errnum == ENOENT ? (ward_err_clear(l->err), 0) : -1;
+	for (char *p = text; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (l->n == l->cap) {
+			pid_t *nv = realloc(l->v, (l->cap = l->cap ? l->cap * 2 : 16) * sizeof(pid_t));
+			if (!nv)
+				return ward_err_sys(l->err, ENOMEM, "cgroup pids");
+			l->v = nv;
+		}
+		l->v[l->n++] = (pid_t)pid;
+		p = end;
+		while (*p == '\n')
+			p++;
+	}
+	return for_each_child(dir, depth, collect_pids, l);
 }
 
 int ward_cgroup_pids(json_t *extra, pid_t **pids, size_t *n, ward_err *err)
@@ -457,13 +470,13 @@ int ward_cgroup_pids(json_t *extra, pid_t **pids, size_t *n, ward_err *err)
 		dir = pick_dir(extra, NULL);
 	if (!dir)
 		return 0;
-	size_t cap = 0;
-	if (collect_pids(dir, pids, n, &cap, 0, err) < 0) {
-		free(*pids);
-		*pids = NULL;
-		*n = 0;
+	struct pid_list l = {.err = err};
+	if (collect_pids(dir, 0, &l) < 0) {
+		free(l.v);
 		return -1;
 	}
+	*pids = l.v;
+	*n = l.n;
 	return 0;
 }
 
@@ -506,23 +519,15 @@ bool ward_cgroup_is_frozen(json_t *extra)
 	return false;
 }
 
-static void rmdir_children(const char *dir, int depth)
+/* Remove dir after the cgroups below it, deepest first. */
+static int rmdir_tree(const char *dir, int depth, void *arg)
 {
-	if (depth >= 32)
-		return;
-	_cleanup_dir_ DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		char sub[4300];
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		rmdir_children(sub, depth + 1);
-		for (int tries = 0; tries < 50 && rmdir(sub) < 0 && errno == EBUSY; tries++) {
-			struct timespec ts = {0, 5 * 1000 * 1000};
-			nanosleep(&ts, NULL);
-		}
+	for_each_child(dir, depth, rmdir_tree, arg);
+	for (int tries = 0; tries < 50 && rmdir(dir) < 0 && errno == EBUSY; tries++) {
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
 	}
+	return 0;
 }
 
 int ward_cgroup_destroy(json_t *extra, ward_err *err)
@@ -536,7 +541,7 @@ int ward_cgroup_destroy(json_t *extra, ward_err *err)
 		const char *path = json_string_value(json_object_get(d, "path"));
 		/* Cgroups made below ours (a runtime nested in the container) go
 		 * first, deepest first: rmdir refuses a cgroup with children. */
-		rmdir_children(path, 0);
+		for_each_child(path, 0, rmdir_tree, NULL);
 		/* A process that just died may linger in the cgroup for a moment. */
 		for (int tries = 0; tries < 200; tries++) {
 			if (rmdir(path) == 0 || errno == ENOENT)
