@@ -278,7 +278,7 @@ EOF
 	[ "$(sha256sum <"$WARD")" = "$sum_ward" ]
 	[ ! -s "$BUNDLE/rootfs/tmp/pwned" ] || { cat "$BUNDLE/rootfs/tmp/pwned" >&2; false; }
 	# No process in the container ever showed the on-disk binary as its exe.
-	! grep -qxF "$copy" "$BUNDLE/rootfs/tmp/seen" 2>/dev/null
+	! grep -qxF "$copy" "$BUNDLE/rootfs/tmp/seen" 2>/dev/null || false
 }
 
 @test "the runtime's process inside a created container runs from a sealed memfd, not the binary on disk" {
@@ -291,7 +291,7 @@ EOF
 	[[ "$exe" == /memfd:* ]] || { echo "init exe is $exe" >&2; false; }
 	[ "$(stat -L -c %d:%i "/proc/$pid/exe")" != "$(stat -L -c %d:%i "$WARD")" ]
 	# Writing through the link fails (sealed / not the host file).
-	! (echo PWNED >"/proc/$pid/exe") 2>/dev/null
+	! (echo PWNED >"/proc/$pid/exe") 2>/dev/null || false
 	[ "$(head -c 4 "$WARD" | od -An -c | tr -d ' ')" = '177ELF' ]
 }
 
@@ -307,7 +307,7 @@ EOF
 	local pid
 	pid=$(ctr_pid ctr)
 	[ "$(ls "/proc/$pid/fd" | sort -n | xargs)" = "0 1 2" ]
-	! ls -l "/proc/$pid/fd" | grep -qE "$STATE_ROOT|exec.fifo|memfd|socket:"
+	! ls -l "/proc/$pid/fd" | grep -qE "$STATE_ROOT|exec.fifo|memfd|socket:" || false
 }
 
 @test "no file descriptor of the runtime is visible to a ward exec process" {

@@ -71,7 +71,7 @@ start_orphan_maker() {
 	assert_success
 	local i
 	for i in $(seq 50); do alive "$CHILD" || break; sleep 0.05; done
-	! alive "$CHILD"
+	! alive "$CHILD" || false
 	[ -z "$(cat "$CG/cgroup.procs")" ]
 	run_ward delete "$ID"
 	assert_success

@@ -135,7 +135,7 @@ field_of() {
 	run_ward kill hk KILL
 	assert_success
 	wait_status hk stopped
-	! grep -q '^poststop' "$LOG"
+	! grep -q '^poststop' "$LOG" || false
 	run_ward delete hk
 	assert_success
 	order=$(logged_kinds)
@@ -305,7 +305,7 @@ create_hook_fails() {
 	[ -n "$HUNG_PID" ]
 	local i
 	for i in $(seq 40); do kill -0 "$HUNG_PID" 2>/dev/null || break; sleep 0.05; done
-	! kill -0 "$HUNG_PID" 2>/dev/null
+	! kill -0 "$HUNG_PID" 2>/dev/null || false
 	run_ward state hk
 	assert_failure
 }

@@ -283,7 +283,7 @@ EOF
 	run ward inspect --format json ins-no-such-container
 	assert_failure
 	# The error is a message, not a JSON document.
-	! jq -e . <<<"$output" >/dev/null 2>&1
+	! jq -e . <<<"$output" >/dev/null 2>&1 || false
 
 	set_args true
 	run_detached run -d -b "$BUNDLE" "$ID"
