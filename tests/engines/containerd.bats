@@ -138,7 +138,8 @@ c_start() {
 		[ "${name:-}" = next ] && { name=$a; break; }
 	done
 	TPID=$(c task ls | awk -v n="$name" '$1 == n { print $2 }')
-	[ -n "$TPID" ] && [ "$TPID" -gt 0 ]
+	[ -n "$TPID" ]
+	[ "$TPID" -gt 0 ]
 }
 task_status() {
 	c task ls | awk -v n="$1" '$1 == n { print $3 }'

@@ -232,7 +232,8 @@ assert_podman_gone() {
 	assert_success
 	local second
 	second=$(pm inspect --format '{{.State.Pid}}' rs)
-	[ "$second" -gt 0 ] && [ "$second" != "$first" ]
+	[ "$second" -gt 0 ]
+	[ "$second" != "$first" ]
 	run pm exec rs true
 	assert_success
 }
@@ -330,8 +331,10 @@ assert_podman_gone() {
 	local eff
 	eff=$((16#$(cap_hex CapEff <<<"$output")))
 	# CAP_CHOWN is bit 0, CAP_SYS_ADMIN bit 21.
-	[ $((def & 1)) -eq 1 ] && [ $((eff & 1)) -eq 0 ]
-	[ $((def & (1 << 21))) -eq 0 ] && [ $((eff & (1 << 21))) -ne 0 ]
+	[ $((def & 1)) -eq 1 ]
+	[ $((eff & 1)) -eq 0 ]
+	[ $((def & (1 << 21))) -eq 0 ]
+	[ $((eff & (1 << 21))) -ne 0 ]
 	[ $(((def | (1 << 21)) & ~1)) -eq "$eff" ]
 }
 

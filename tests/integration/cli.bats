@@ -324,7 +324,8 @@ sleeper() {
 	[[ "$created" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$ ]]
 	local t
 	t=$(date -u -d "$created" +%s)
-	[ "$t" -ge "$before" ] && [ "$t" -le "$after" ]
+	[ "$t" -ge "$before" ]
+	[ "$t" -le "$after" ]
 }
 
 @test "state of a missing container fails with does not exist" {

@@ -287,7 +287,8 @@ create_hook_fails() {
 	# The container is stopped (or already gone), not running.
 	local st
 	st=$(ward state hk 2>/dev/null | jq -r .status) || true
-	[ "$st" != running ] && [ "$st" != created ]
+	[ "$st" != running ]
+	[ "$st" != created ]
 }
 
 @test "a hook that exceeds its timeout is killed and the operation fails" {

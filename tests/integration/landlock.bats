@@ -469,7 +469,9 @@ beyond_policy() {
 	run ward exec "ll-$BATS_TEST_NUMBER" sh -c 'sh -c "llprobe mkdir:/no/m3"'
 	assert_success
 	assert_lines EACCES
-	[ ! -e "$(R /no/m1)" ] && [ ! -e "$(R /no/m2)" ] && [ ! -e "$(R /no/m3)" ]
+	[ ! -e "$(R /no/m1)" ]
+	[ ! -e "$(R /no/m2)" ]
+	[ ! -e "$(R /no/m3)" ]
 }
 
 @test "ward exec: scopes hold for exec'd processes (no signal to the host); exec'd and init are separate domains" {

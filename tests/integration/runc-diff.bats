@@ -109,7 +109,8 @@ both_detached() {
 @test "runc-diff: a program that does not exist fails both, leaving nothing" {
 	set_args /nonexistent
 	both run -b "$BUNDLE" "$P@"
-	[ "$W_STATUS" != 0 ] && [ "$R_STATUS" != 0 ]
+	[ "$W_STATUS" != 0 ]
+	[ "$R_STATUS" != 0 ]
 	both list -q
 	same_output
 	[ -z "$W_OUT" ]
@@ -140,7 +141,8 @@ both_detached() {
 	both state "$P@"
 	[ "$(jq -r .status <<<"$W_OUT")" = stopped ]
 	[ "$(jq -r .status <<<"$R_OUT")" = stopped ]
-	[ "$(jq .pid <<<"$W_OUT")" = 0 ] && [ "$(jq .pid <<<"$R_OUT")" = 0 ]
+	[ "$(jq .pid <<<"$W_OUT")" = 0 ]
+	[ "$(jq .pid <<<"$R_OUT")" = 0 ]
 	[ "$(jq -c keys_unsorted <<<"$W_OUT")" = "$(jq -c keys_unsorted <<<"$R_OUT")" ]
 }
 
@@ -164,9 +166,11 @@ both_detached() {
 	set_args sleep 60
 	both_detached run -d -b "$BUNDLE" "$P@"
 	both start "$P@"           # already running
-	[ "$W_STATUS" != 0 ] && [ "$R_STATUS" != 0 ]
+	[ "$W_STATUS" != 0 ]
+	[ "$R_STATUS" != 0 ]
 	both delete "$P@"          # running, no --force
-	[ "$W_STATUS" != 0 ] && [ "$R_STATUS" != 0 ]
+	[ "$W_STATUS" != 0 ]
+	[ "$R_STATUS" != 0 ]
 	both state "$P-missing@"
 	same_status
 	both kill "$P-missing@"
@@ -179,9 +183,11 @@ both_detached() {
 	both kill "$P@" KILL
 	sleep 0.3
 	both exec "$P@" true       # stopped
-	[ "$W_STATUS" != 0 ] && [ "$R_STATUS" != 0 ]
+	[ "$W_STATUS" != 0 ]
+	[ "$R_STATUS" != 0 ]
 	both start "$P@"           # stopped
-	[ "$W_STATUS" != 0 ] && [ "$R_STATUS" != 0 ]
+	[ "$W_STATUS" != 0 ]
+	[ "$R_STATUS" != 0 ]
 	both delete "$P@"          # stopped: works without --force
 	same_status
 	[ "$W_STATUS" = 0 ]

@@ -102,7 +102,8 @@ wait_file() {
 	run_probe c2 mkdir:/tmp/d1 mkdirat:/tmp/d2 getpid
 	assert_success
 	assert_lines EPERM EPERM ok
-	[ ! -e "$BUNDLE/rootfs/tmp/d1" ] && [ ! -e "$BUNDLE/rootfs/tmp/d2" ]
+	[ ! -e "$BUNDLE/rootfs/tmp/d1" ]
+	[ ! -e "$BUNDLE/rootfs/tmp/d2" ]
 }
 
 @test "seccomp: errnoRet sets the errno a rule returns (38: Function not implemented)" {
@@ -475,7 +476,8 @@ umask_rule() {
 	run_probe c1 mkdir:/tmp/a mkdir-i386:/tmp/b getpid
 	assert_success
 	assert_lines EPERM EPERM ok
-	[ ! -e "$BUNDLE/rootfs/tmp/a" ] && [ ! -e "$BUNDLE/rootfs/tmp/b" ]
+	[ ! -e "$BUNDLE/rootfs/tmp/a" ]
+	[ ! -e "$BUNDLE/rootfs/tmp/b" ]
 	# Without a filter the same i386 call works: the probe is sound.
 	update_config 'del(.linux.seccomp)'
 	run_probe c2 mkdir-i386:/tmp/b
