@@ -41,7 +41,7 @@ int ward_confine_final(const struct ward_confine_final *f, ward_err *err)
 	bool early = !f->p->no_new_privileges;
 	/* The exec label first, while the transition is still unconstrained by
 	 * no_new_privs (as runc). */
-	if (ward_lsm_apply(f->p, err) < 0)
+	if (!f->lsm_applied && ward_lsm_apply(f->p, err) < 0)
 		return -1;
 	if (early && f->landlock && ward_landlock_enforce(f->landlock_fd, f->landlock, err) < 0)
 		return -1;

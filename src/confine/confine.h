@@ -48,6 +48,7 @@ struct ward_confine_final {
 	int listener;			    /* connected listener socket, or -1 */
 	json_t *listener_state;		    /* container state for the listener */
 	pid_t host_pid;
+	bool lsm_applied; /* the exec label was written already (container init) */
 };
 /* The last steps before execve, in order: user and capabilities,
  * no_new_privs, Landlock, then seccomp. Without no_new_privs, restricting

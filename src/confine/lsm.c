@@ -48,37 +48,73 @@ int ward_lsm_check(const struct ward_process *p, const char *mount_label, const 
 	return 0;
 }
 
-static int write_attr(const char *primary, const char *fallback, const char *value,
-		      const char *field, ward_err *err)
+static int open_attr(const char *primary, const char *fallback, const char *field, ward_err *err)
 {
-	_cleanup_close_ int fd = open(primary, O_WRONLY | O_CLOEXEC);
+	int fd = open(primary, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 && fallback)
 		fd = open(fallback, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ward_err_sys(err, errno, "%s: open %s (is /proc mounted?)", field, primary);
+	return fd;
+}
+
+static int write_attr(const char *primary, const char *fallback, const char *value,
+		      const char *field, ward_err *err)
+{
+	_cleanup_close_ int fd = open_attr(primary, fallback, field, err);
+	if (fd < 0)
+		return -1;
 	if (write(fd, value, strlen(value)) < 0)
 		return ward_err_sys(err, errno, "%s: set \"%s\"", field, value);
 	return 0;
 }
 
+/* "&profile" stacks on the current confinement; ":ns:profile" names a
+ * policy namespace and goes to the kernel as it is. The kernel checks the
+ * name when the command is written: ENOENT means no such profile (or
+ * namespace) is loaded, which deserves a plainer message than the errno. */
+static int apparmor_apply(const char *prof, ward_err *err)
+{
+	const char *field = "process.apparmorProfile";
+	const char *name = prof[0] == '&' ? prof + 1 : prof;
+	char cmd[1100];
+	snprintf(cmd, sizeof(cmd), "%s %s", prof[0] == '&' ? "stack" : "exec", name);
+	_cleanup_close_ int fd = open_attr("/proc/thread-self/attr/apparmor/exec",
+					   "/proc/self/attr/exec", field, err);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, cmd, strlen(cmd));
+	if (w == (ssize_t)strlen(cmd))
+		return 0;
+	if (w >= 0)
+		errno = EIO; /* the kernel takes the command whole or not at all */
+	if (errno == ENOENT)
+		return ward_err_set(err, "%s: the AppArmor profile \"%s\" is not loaded (load it "
+					 "with apparmor_parser -r)",
+				    field, name);
+	return ward_err_sys(err, errno, "%s: set \"%s\"", field, cmd);
+}
+
+/* The kernel checks the context against the loaded policy when it is
+ * written: EINVAL means the policy does not know it (or it is malformed). */
+static int selinux_apply(const char *label, ward_err *err)
+{
+	const char *field = "process.selinuxLabel";
+	if (write_attr("/proc/thread-self/attr/exec", "/proc/self/attr/exec", label, field, err) == 0)
+		return 0;
+	if (err->errnum == EINVAL)
+		return ward_err_set(err, "%s: \"%s\" is not a valid context in the loaded SELinux "
+					 "policy",
+				    field, label);
+	return -1;
+}
+
 int ward_lsm_apply(const struct ward_process *p, ward_err *err)
 {
-	if (p->apparmor_profile && *p->apparmor_profile) {
-		/* "&profile" stacks on the current confinement; ":ns:profile" names a
-		 * policy namespace and goes to the kernel as it is. */
-		const char *prof = p->apparmor_profile;
-		char cmd[1100];
-		if (prof[0] == '&')
-			snprintf(cmd, sizeof(cmd), "stack %s", prof + 1);
-		else
-			snprintf(cmd, sizeof(cmd), "exec %s", prof);
-		if (write_attr("/proc/thread-self/attr/apparmor/exec", "/proc/self/attr/exec", cmd,
-			       "process.apparmorProfile", err) < 0)
-			return -1;
-	}
-	if (p->selinux_label && *p->selinux_label &&
-	    write_attr("/proc/thread-self/attr/exec", "/proc/self/attr/exec", p->selinux_label,
-		       "process.selinuxLabel", err) < 0)
+	if (p->apparmor_profile && *p->apparmor_profile &&
+	    apparmor_apply(p->apparmor_profile, err) < 0)
+		return -1;
+	if (p->selinux_label && *p->selinux_label && selinux_apply(p->selinux_label, err) < 0)
 		return -1;
 	return 0;
 }

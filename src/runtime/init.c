@@ -244,7 +244,11 @@ static int prepare(struct init_state *st, ward_err *err)
 	/* Rule paths are opened now, as root, inside the final root. */
 	if (a->landlock && (st->landlock_fd = ward_landlock_prepare(a->landlock, err)) == -1)
 		return -1;
-	return 0;
+	/* The exec label before READY, as runc: the kernel checks the name now,
+	 * so create fails on a profile it does not know instead of leaving a
+	 * container that can never start. It takes effect at an execve only (the
+	 * program's, or a startContainer hook's: those run confined, as in runc). */
+	return ward_lsm_apply(s->process, err);
 }
 
 static int wait_for_start(const struct ward_init_args *a, int *report_fd, ward_err *err)
@@ -298,6 +302,7 @@ static int launch(struct init_state *st, ward_err *err)
 		.listener = st->listener,
 		.listener_state = state,
 		.host_pid = st->host_pid,
+		.lsm_applied = true,
 	};
 	if (ward_confine_final(&f, err) < 0)
 		return -1;
