@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
@@ -230,12 +231,25 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
 	if (dst < 0)
 		return -1;
-	/* linux.mountLabel goes on the filesystems that take an SELinux context. */
-	bool labelled = !strcmp(type, "tmpfs") || !strcmp(type, "devpts") || !strcmp(type, "mqueue");
+	/* linux.mountLabel goes on the filesystems that take an SELinux context.
+	 * Not mqueue: the kernel made its superblock with the IPC namespace, and
+	 * a second mount asking for other security settings is EINVAL ("same
+	 * superblock, different security settings"). Its root is relabelled
+	 * instead, as runc does, where the policy allows it: Linux 6.1 refuses
+	 * that too under some policies, and a queue directory with the
+	 * default label confines no less. */
+	bool labelled = !strcmp(type, "tmpfs") || !strcmp(type, "devpts");
 	_cleanup_close_ int mnt =
 		fs_create(type, m->source, m->data, labelled ? mount_label : NULL, err);
 	if (mnt < 0)
 		return -1;
+	if (!strcmp(type, "mqueue") && mount_label && *mount_label) {
+		char root[64]; /* fsmount's fd is O_PATH: set the label through the path */
+		snprintf(root, sizeof(root), "/proc/self/fd/%d", mnt);
+		if (setxattr(root, "security.selinux", mount_label, strlen(mount_label) + 1, 0) < 0)
+			ward_debug("%s: mqueue keeps its default label (%s)", m->destination,
+				   strerror(errno));
+	}
 	/* Filled while detached, before "ro" or any other attribute applies. */
 	if (m->tmpcopyup && ward_tmpfs_copyup(rootfd, m, mnt, err) < 0)
 		return -1;
