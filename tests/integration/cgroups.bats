@@ -13,6 +13,7 @@ load helpers_cgroup
 
 setup() {
 	setup_bundle
+	cg_cache
 	ID=$(new_id)
 	BG_PIDS=
 	CG_EXTRA_DIRS=

@@ -26,10 +26,42 @@ cg_mounts() {
 	}' /proc/self/mountinfo
 }
 
+# controller -> mount point, filled by cg_cache. Every lookup below runs in a
+# $(...) subshell, which cannot fill a cache: call cg_cache in setup. Under
+# emulation (the KVM lane) each awk and grep costs a tenth of a second.
+declare -gA CG_MP=()
+CG_CACHED=
+
+# Record the mount point of every controller: the first v1 mount naming it,
+# else the first cgroup2 mount offering it (the order cg_mount searches in).
+cg_cache() {
+	local mp fs opts c mounts
+	CG_MP=()
+	mounts=$(cg_mounts)
+	while read -r mp fs opts; do
+		[ "$fs" = cgroup ] || continue
+		for c in ${opts//,/ }; do
+			[ -n "${CG_MP[$c]+x}" ] || CG_MP[$c]=$mp
+		done
+	done <<<"$mounts"
+	while read -r mp fs opts; do
+		[ "$fs" = cgroup2 ] && [ -r "$mp/cgroup.controllers" ] || continue
+		for c in $(<"$mp/cgroup.controllers"); do
+			[ -n "${CG_MP[$c]+x}" ] || CG_MP[$c]=$mp
+		done
+	done <<<"$mounts"
+	CG_CACHED=1
+}
+
 # Mount point of the hierarchy holding controller $1 (a v1 mount with that
 # controller, else a cgroup2 mount offering it); fails if there is none.
 cg_mount() {
 	local want=$1 mp fs opts
+	if [ -n "$CG_CACHED" ]; then
+		[ -n "${CG_MP[$want]:-}" ] || return 1
+		echo "${CG_MP[$want]}"
+		return 0
+	fi
 	while read -r mp fs opts; do
 		[ "$fs" = cgroup ] && [[ ",$opts," == *",$want,"* ]] && { echo "$mp"; return 0; }
 	done < <(cg_mounts)
@@ -123,14 +155,33 @@ set_cmd() {
 	update_config "${args[@]}" ".process.args = [$(IFS=,; echo "${refs[*]}")]"
 }
 
+# CTR_STATUS and CTR_PID of container $1 from `ward state`, read without jq
+# (a second of start-up under emulation); fails if there is no such container.
+ctr_state() {
+	local s
+	CTR_STATUS= CTR_PID=
+	s=$(ward state "$1" 2>/dev/null) || return 1
+	[[ $s =~ \"status\":\ *\"([a-z]+)\" ]] && CTR_STATUS=${BASH_REMATCH[1]}
+	[[ $s =~ \"pid\":\ *([0-9]+) ]] && CTR_PID=${BASH_REMATCH[1]}
+	return 0
+}
+
 # Start a long-running container $ID (run -d) whose process is the sh
 # script $1 (default: sleep). Sets INIT_PID.
 start_ctr() {
+	local i
 	set_cmd sh -c "${1:-sleep 1000}"
 	run_detached run -d -b "$BUNDLE" "$ID"
 	assert_success
-	wait_status "$ID" running
-	INIT_PID=$(ward state "$ID" | jq -r .pid)
+	for i in $(seq 1 100); do
+		ctr_state "$ID" && [ "$CTR_STATUS" = running ] && break
+		sleep 0.05
+	done
+	if [ "$CTR_STATUS" != running ] || [ -z "$CTR_PID" ]; then
+		echo "container $ID did not reach running (now: $(ward state "$ID" 2>&1))" >&2
+		return 1
+	fi
+	INIT_PID=$CTR_PID
 }
 
 # Run a sh script inside the running container $ID (foreground exec).
@@ -197,8 +248,8 @@ assert_cgroup_everywhere() {
 # content if $3 = all).
 assert_file_value() {
 	local got
-	got=$(cat "$1") || return 1
-	[ "${3:-}" = all ] || got=$(echo "$got" | head -1 | awk '{print $1}')
+	got=$(<"$1") || return 1
+	[ "${3:-}" = all ] || read -r got _ <<<"${got%%$'\n'*}"
 	if [ "$got" != "$2" ]; then
 		echo "$1: expected '$2', got '$got'" >&2
 		return 1
@@ -250,7 +301,7 @@ resume_paused() {
 	[ -n "${STATE_ROOT:-}" ] && [ -d "$STATE_ROOT" ] || return 0
 	local id
 	for id in $("$WARD" --root "$STATE_ROOT" list -q 2>/dev/null); do
-		if [ "$("$WARD" --root "$STATE_ROOT" state "$id" 2>/dev/null | jq -r .status)" = paused ]; then
+		if ctr_state "$id" && [ "$CTR_STATUS" = paused ]; then
 			"$WARD" --root "$STATE_ROOT" resume "$id" >/dev/null 2>&1 || true
 		fi
 	done
@@ -261,7 +312,8 @@ resume_paused() {
 wait_status_within() {
 	local id=$1 want=$2 end=$(($(date +%s%N) + ${3:-3} * 1000000000)) now
 	while :; do
-		now=$(ward state "$id" 2>/dev/null | jq -r .status)
+		ctr_state "$id"
+		now=$CTR_STATUS
 		[ "$now" = "$want" ] && return 0
 		[ "$(date +%s%N)" -lt "$end" ] || break
 		sleep 0.05
