@@ -10,7 +10,7 @@ build_pkgs=(
 test_pkgs=(
   libcmocka-dev bats jq busybox-static uidmap util-linux iproute2 procps
   clang libclang-rt-14-dev strace
-  qemu-system-x86 cpio apparmor
+  qemu-system-x86 cpio apparmor secilc
   podman conmon catatonit netavark aardvark-dns containernetworking-plugins
   iptables slirp4netns fuse-overlayfs containerd runc
   crun hyperfine time

@@ -35,8 +35,6 @@ int ward_lsm_check(const struct ward_process *p, const char *mount_label, const 
 /* Set the exec labels (AppArmor profile, SELinux label) for the next execve. */
 int ward_lsm_apply(const struct ward_process *p, ward_err *err);
 
-#endif
-
 struct ward_seccomp;
 struct ward_landlock;
 struct ward_confine_final {
@@ -55,3 +53,5 @@ struct ward_confine_final {
  * with Landlock or loading a filter needs CAP_SYS_ADMIN, so (as runc does for
  * seccomp) both then happen before the capabilities go. */
 int ward_confine_final(const struct ward_confine_final *f, ward_err *err);
+
+#endif
