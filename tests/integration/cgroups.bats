@@ -144,8 +144,14 @@ oom_memory_config() {
 	# The OOM watch is set up before the first stats line is printed.
 	wait_for 'grep -q "\"type\":\"stats\"" "$ev"'
 	in_ctr 'head -c 64m /dev/zero | tail; echo "tail=$?"'
-	assert_success
-	[ "${lines[-1]}" = "tail=137" ]
+	# The OOM killer picks tail, which holds the 64 MiB; once in a while it
+	# picks the shell waiting for it (seen about 1 run in 10). Either way a
+	# process of the container died of SIGKILL.
+	if [ "$status" = 0 ]; then
+		[ "${lines[-1]}" = "tail=137" ]
+	else
+		[ "$status" = 137 ]
+	fi
 	wait_for 'grep -q "\"type\":\"oom\"" "$ev"'
 	run jq -c 'select(.type == "oom")' "$ev"
 	[ "$(echo "${lines[0]}" | jq -r .id)" = "$ID" ]
