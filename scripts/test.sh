@@ -17,6 +17,9 @@ scripts/install-deps.sh --all
 build=build
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" -Dwerror=true -Dtests=enabled >/dev/null
+else
+	# build/ may come from scripts/demo.sh's plain setup: same options as CI.
+	meson configure "$build" -Dwerror=true -Dtests=enabled >/dev/null
 fi
 ninja -C "$build" >/dev/null || { echo "tests: 0 passed, 1 failed (build)"; exit 1; }
 

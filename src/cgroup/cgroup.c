@@ -492,33 +492,6 @@ int ward_cgroup_kill_all(json_t *extra, int sig, ward_err *err)
 	return 0;
 }
 
-bool ward_cgroup_is_frozen(json_t *extra)
-{
-	const char *dir = pick_dir(extra, "freezer");
-	char path[4300];
-	ward_err e;
-	_cleanup_free_ char *text = NULL;
-	if (dir) {
-		snprintf(path, sizeof(path), "%s/freezer.state", dir);
-		if (ward_read_file_at(AT_FDCWD, path, &text, NULL, &e) == 0)
-			return strncmp(text, "FROZEN", 6) == 0;
-		return false;
-	}
-	json_t *dirs = json_object_get(json_object_get(extra, "cgroup"), "dirs");
-	size_t i;
-	json_t *d;
-	json_array_foreach(dirs, i, d)
-	{
-		if (!json_is_true(json_object_get(d, "v2")))
-			continue;
-		snprintf(path, sizeof(path), "%s/cgroup.freeze",
-			 json_string_value(json_object_get(d, "path")));
-		if (ward_read_file_at(AT_FDCWD, path, &text, NULL, &e) == 0)
-			return text[0] == '1';
-	}
-	return false;
-}
-
 /* Remove dir after the cgroups below it, deepest first. */
 static int rmdir_tree(const char *dir, int depth, void *arg)
 {

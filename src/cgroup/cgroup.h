@@ -36,6 +36,10 @@ int ward_cgroup_kill_all(json_t *extra, int sig, ward_err *err);
 /* Pids in the container's cgroup (malloc'd array). */
 int ward_cgroup_pids(json_t *extra, pid_t **pids, size_t *n, ward_err *err);
 bool ward_cgroup_is_frozen(json_t *extra);
+/* The file that says whether the container is frozen (v1 freezer.state, v2
+ * cgroup.freeze; malloc'd, NULL without one), and reading it. */
+char *ward_cgroup_freeze_file(json_t *extra);
+bool ward_cgroup_file_frozen(const char *file);
 /* The container's directory holding a controller ("memory", "pids", ...),
  * v1 or v2 (*v2 tells which). controller NULL: any directory, v2 preferred. */
 const char *ward_cgroup_dir_for(json_t *extra, const char *controller, bool *v2);

@@ -339,6 +339,35 @@ static int freeze_path(json_t *extra, char *path, size_t len, bool *v2)
 	return -1;
 }
 
+char *ward_cgroup_freeze_file(json_t *extra)
+{
+	char dir[4200];
+	bool v2 = false;
+	char *f = NULL;
+	if (freeze_path(extra, dir, sizeof(dir), &v2) < 0 ||
+	    asprintf(&f, "%s/%s", dir, v2 ? "cgroup.freeze" : "freezer.state") < 0)
+		return NULL;
+	return f;
+}
+
+bool ward_cgroup_file_frozen(const char *file)
+{
+	char buf[16];
+	_cleanup_close_ int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* v1 freezer.state: FROZEN (FREEZING is not yet); v2 cgroup.freeze: 1 */
+	return strncmp(buf, "FROZEN", 6) == 0 || buf[0] == '1';
+}
+
+bool ward_cgroup_is_frozen(json_t *extra)
+{
+	_cleanup_free_ char *f = ward_cgroup_freeze_file(extra);
+	return ward_cgroup_file_frozen(f);
+}
+
 int ward_cgroup_freeze(json_t *extra, bool freeze, ward_err *err)
 {
 	char dir[4200];

@@ -99,37 +99,12 @@ static char *jstr(json_t *o, const char *k)
 	return strdup(s ? s : "");
 }
 
-/* freezer.state (v1: "FROZEN") or cgroup.freeze (v2: "1"). */
+/* From the file recorded at save time: no cgroup data needed. */
 static bool is_frozen(const struct ward_state *st)
 {
 	if (!st->freeze_file || !*st->freeze_file)
 		return st->extra ? ward_cgroup_is_frozen(st->extra) : false;
-	char buf[16];
-	_cleanup_close_ int fd = open(st->freeze_file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strncmp(buf, "FROZEN", 6) == 0 || buf[0] == '1';
-}
-
-/* Which file is_frozen() reads, from the cgroup data create recorded. */
-static char *freeze_file_of(json_t *extra)
-{
-	bool v2 = false;
-	const char *dir = ward_cgroup_dir_for(extra, "freezer", &v2);
-	char *f = NULL;
-	if (dir && !v2) {
-		if (asprintf(&f, "%s/freezer.state", dir) < 0)
-			f = NULL;
-		return f;
-	}
-	dir = ward_cgroup_dir_for(extra, NULL, &v2);
-	if (dir && v2 && asprintf(&f, "%s/cgroup.freeze", dir) < 0)
-		f = NULL;
-	return f;
+	return ward_cgroup_file_frozen(st->freeze_file);
 }
 
 enum ward_status ward_state_refresh(struct ward_state *st)
@@ -292,7 +267,7 @@ static int write_state(const struct ward_state *st, const char *config, size_t c
 		       ward_err *err)
 {
 	_cleanup_free_ char *extra = json_dumps(st->extra ? st->extra : json_object(), JSON_COMPACT);
-	_cleanup_free_ char *freeze = st->extra ? freeze_file_of(st->extra) : NULL;
+	_cleanup_free_ char *freeze = st->extra ? ward_cgroup_freeze_file(st->extra) : NULL;
 	json_t *j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s*}", "id",
 			      st->id, "pid", st->pid, "pidStart", (json_int_t)st->pid_start,
 			      "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created,
