@@ -193,6 +193,7 @@ copy_prog "$r" "$ward" /ward/build/ward
 for f in "$top"/tests/integration/helpers*.bash; do
 	[ -f "$f" ] && cp "$f" "$r/ward/tests/integration/"
 done
+cp "$top/tests/assert.bash" "$r/ward/tests/" # sourced by helpers.bash
 names=()
 for f in ${LANE_BATS_FILES:-}; do
 	[ -f "$f" ] || { echo "build-guest: bats file $f not found" >&2; exit 1; }

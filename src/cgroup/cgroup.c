@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../linux/linux.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
@@ -330,13 +331,23 @@ bool ward_cgroup_present(json_t *extra)
 	return json_array_size(dirs) > 0;
 }
 
-int ward_cgroup_v2_fd(json_t *extra)
+long ward_cgroup_clone3(json_t *extra, uint64_t flags, int *pidfd, bool *born_in_v2)
 {
 	bool v2 = false;
 	const char *dir = ward_cgroup_dir_for(extra, NULL, &v2);
-	if (!dir || !v2)
-		return -1;
-	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int cgfd = dir && v2 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	long pid = ward_clone3(flags, pidfd, cgfd);
+	if (pid < 0 && cgfd >= 0) {
+		/* A kernel or cgroup that refuses it: joined by cgroup.procs later. */
+		ward_debug("clone3 into the cgroup: %s; joining it after clone", strerror(errno));
+		close(cgfd);
+		cgfd = -1;
+		pid = ward_clone3(flags, pidfd, -1);
+	}
+	*born_in_v2 = pid > 0 && cgfd >= 0;
+	if (pid > 0 && cgfd >= 0)
+		close(cgfd); /* the child has it until its execve (O_CLOEXEC) */
+	return pid;
 }
 
 int ward_cgroup_enter(json_t *extra, pid_t pid, bool skip_v2, ward_err *err)

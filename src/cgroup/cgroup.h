@@ -23,12 +23,14 @@ int ward_cgroup_own_path(const char *controllers, char *out, size_t len);
  * rootless caller without delegation gets no cgroup (and a debug line). */
 int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err);
 /* Move pid into every hierarchy of the container's cgroup (but the v2 one
- * with skip_v2: the process was born there, see ward_cgroup_v2_fd). */
+ * with skip_v2: the process was born there, see ward_cgroup_clone3). */
 int ward_cgroup_enter(json_t *extra, pid_t pid, bool skip_v2, ward_err *err);
-/* The container's cgroup2 directory, open for clone3(CLONE_INTO_CGROUP), or
- * -1. Being born in a cgroup skips the cgroup.procs write, whose global lock
- * waits an RCU grace period (10-15 ms) when no migration happened lately. */
-int ward_cgroup_v2_fd(json_t *extra);
+/* clone3 (ward_clone3's flags and pidfd), born in the container's cgroup2
+ * cgroup when it has one (CLONE_INTO_CGROUP; *born_in_v2 says so, for
+ * ward_cgroup_enter). Being born in a cgroup skips the cgroup.procs write,
+ * whose global lock waits an RCU grace period (10-15 ms) when no migration
+ * happened lately. Returns as clone3: 0 in the child. */
+long ward_cgroup_clone3(json_t *extra, uint64_t flags, int *pidfd, bool *born_in_v2);
 /* Remove the cgroup directories (after the processes are gone). */
 int ward_cgroup_destroy(json_t *extra, ward_err *err);
 /* Signal every process in the container's cgroup. */

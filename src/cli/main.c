@@ -217,8 +217,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	/* Decided now, before any namespace is made (rootless.h). */
-	ward_debug("rootless: %s", ward_running_rootless() ? "yes" : "no");
+	/* Decided now, before any namespace is made (rootless.h): the answer is
+	 * cached, and exec's child asks again after joining the container's. */
+	bool rootless = ward_running_rootless();
+	ward_debug("rootless: %s", rootless ? "yes" : "no");
 	g.ctx.root = root ? strdup(root) : default_root();
 	if (!g.ctx.root) {
 		ward_error("cannot determine the state root; pass --root");

@@ -294,9 +294,13 @@ static int cgroup_hierarchy(int dst, const char *mp, const char *ctrls, bool v2,
 		if (tree < 0)
 			return ward_err_sys(err, errno, "fsmount cgroup %s", ctrls);
 	} else {
-		char own[2048] = "/", src[4200];
-		if (self_cgroup)
-			ward_cgroup_own_path_in(self_cgroup, v2 ? "" : ctrls, own, sizeof(own));
+		char own[2048], src[4200];
+		/* Never fall back to "/": that would show the host's whole tree. */
+		if (!self_cgroup ||
+		    ward_cgroup_own_path_in(self_cgroup, v2 ? "" : ctrls, own, sizeof(own)) < 0)
+			return ward_err_set(err, "cgroup %s: /proc/self/cgroup does not say where "
+						 "the container's cgroup is",
+					    mp);
 		snprintf(src, sizeof(src), "%s%s", mp, own);
 		tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (tree < 0)

@@ -119,8 +119,10 @@ static int check_spec(struct creation *c, ward_err *err)
 		size_t last = 0;
 		for (size_t i = 0; i < c->res.n_devices; i++) {
 			const struct ward_dev_rule *d = &c->res.devices[i];
-			if (d->type == 'a' && strchr(d->access, 'r') && strchr(d->access, 'w') &&
-			    strchr(d->access, 'm'))
+			/* (an empty access is "rwm", as devices.c reads it) */
+			if (d->type == 'a' && (!d->access[0] || (strchr(d->access, 'r') &&
+								 strchr(d->access, 'w') &&
+								 strchr(d->access, 'm'))))
 				last = i;
 		}
 		if (last) {
@@ -250,23 +252,13 @@ static int spawn(struct creation *c, ward_err *err)
 		return -1;
 	if (has_joins(c))
 		return spawn_via_intermediate(c, flags, err);
-	/* Born in its cgroup2 cgroup when there is one (a kernel or cgroup that
-	 * refuses it: joined by cgroup.procs later, as on v1). */
-	_cleanup_close_ int cgfd = ward_cgroup_v2_fd(c->st.extra);
-	long pid = ward_clone3(flags, &c->pidfd, cgfd);
-	if (pid < 0 && cgfd >= 0) {
-		ward_debug("clone3 into the cgroup: %s; joining it after clone", strerror(errno));
-		close(cgfd);
-		cgfd = -1;
-		pid = ward_clone3(flags, &c->pidfd, -1);
-	}
+	long pid = ward_cgroup_clone3(c->st.extra, flags, &c->pidfd, &c->born_in_v2);
 	if (pid < 0)
 		return ward_err_sys(err, errno, "clone the container's init (namespaces %#llx)",
 				    (unsigned long long)flags);
 	if (pid == 0)
 		run_init(c);
 	c->pid = (pid_t)pid;
-	c->born_in_v2 = cgfd >= 0;
 	return 0;
 }
 

@@ -322,7 +322,6 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	int sync[2] = {-1, -1};
 	_cleanup_close_ int child_pidfd = -1;
 	_cleanup_close_ int master = -1;
-	_cleanup_close_ int cgfd = -1;
 	if (c.p->terminal && !o->console_socket && o->detach) {
 		ward_err_set(err, "cannot allocate a tty when detaching without --console-socket");
 		goto out;
@@ -330,13 +329,8 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	if (ward_sync_pair(sync, err) < 0 || enter_pidns(st->pid, pidfd, err) < 0)
 		goto out;
 	c.sync = sync[1];
-	cgfd = ward_cgroup_v2_fd(st->extra);
-	long pid = ward_clone3(0, &child_pidfd, cgfd);
-	if (pid < 0 && cgfd >= 0) {
-		close(cgfd);
-		cgfd = -1;
-		pid = ward_clone3(0, &child_pidfd, -1);
-	}
+	bool born_in_v2 = false;
+	long pid = ward_cgroup_clone3(st->extra, 0, &child_pidfd, &born_in_v2);
 	if (pid < 0) {
 		ward_err_sys(err, errno, "clone");
 		goto out;
@@ -353,7 +347,7 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		close(c.listener);
 		c.listener = -1;
 	}
-	if (ward_cgroup_enter(st->extra, (pid_t)pid, cgfd >= 0, err) < 0 ||
+	if (ward_cgroup_enter(st->extra, (pid_t)pid, born_in_v2, err) < 0 ||
 	    ward_sync_send(sync[0], WARD_SYNC_MAPS_DONE, pid, -1, err) < 0)
 		goto kill;
 	for (;;) {

@@ -61,59 +61,8 @@ ensure_image() {
 	"$ENG_DIR/mkimage.sh" "$IMAGE_CACHE" >&2
 }
 
-# ---- assertions (output on failure) ----
-assert_success() {
-	if [ "$status" -ne 0 ]; then
-		echo "expected success, got status $status; output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_failure() {
-	if [ "$status" -eq 0 ]; then
-		echo "expected failure, got success; output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_status() {
-	if [ "$status" -ne "$1" ]; then
-		echo "expected status $1, got $status; output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_output_contains() {
-	if [[ "$output" != *"$1"* ]]; then
-		echo "expected output to contain: $1" >&2
-		echo "actual output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_output_not_contains() {
-	if [[ "$output" == *"$1"* ]]; then
-		echo "expected output NOT to contain: $1" >&2
-		echo "actual output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_output_matches() {
-	if ! [[ "$output" =~ $1 ]]; then
-		echo "expected output to match: $1" >&2
-		echo "actual output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_equal() {
-	if [ "$1" != "$2" ]; then
-		echo "expected: $2" >&2
-		echo "actual:   $1" >&2
-		return 1
-	fi
-}
+# ---- assertions (output on failure): tests/assert.bash ----
+source "$ENG_DIR/../assert.bash"
 
 # Retry a command until it succeeds (default 10 s, 0.1 s steps).
 wait_for() {

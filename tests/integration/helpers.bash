@@ -82,36 +82,7 @@ wait_status() {
 }
 
 # Assertions with useful failure output.
-assert_success() {
-	if [ "$status" -ne 0 ]; then
-		echo "expected success, got status $status; output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_failure() {
-	if [ "$status" -eq 0 ]; then
-		echo "expected failure, got success; output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_output_contains() {
-	if [[ "$output" != *"$1"* ]]; then
-		echo "expected output to contain: $1" >&2
-		echo "actual output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
-assert_output_not_contains() {
-	if [[ "$output" == *"$1"* ]]; then
-		echo "expected output NOT to contain: $1" >&2
-		echo "actual output:" >&2
-		echo "$output" >&2
-		return 1
-	fi
-}
+source "$WARD_SRC/tests/assert.bash"
 
 # Nothing of container $1 may remain: state dir, cgroups, processes.
 assert_no_leftovers() {
