@@ -17,8 +17,10 @@
 #
 # The cgroup layers are toggled by hiding cgroupfs in a nested private mount
 # namespace for the batch (ward then finds no hierarchy, or no devices one);
-# the CVE-2019-5736 re-exec by running a `chattr +i` copy of the binary (ward
-# skips the sealed-memfd copy for an immutable binary) against a plain copy.
+# the CVE-2019-5736 protection by running a `chattr +i` copy of the binary
+# (ward needs no protection for an immutable binary) against a plain copy
+# (the exec stub, ward's default) and the plain copy with
+# WARD_EXE_PROTECT=reexec (the sealed-memfd re-exec of the whole CLI).
 set -euo pipefail
 
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
@@ -31,6 +33,12 @@ if [ "${1:-}" = --loop ]; then
 	shift
 	cgmode=$1 bin=$2 n=$3 prefix=$4 bundle=$5
 	shift 5
+	case $bin in
+	*/ward-reexec)
+		bin=${bin%-reexec}-copy
+		export WARD_EXE_PROTECT=reexec
+		;;
+	esac
 	[ "$(readlink /proc/self/ns/mnt)" != "$WARD_BENCH_PARENT_NS" ] || die "--loop: not in a nested namespace"
 	case $cgmode in
 	full) ;;
@@ -98,14 +106,15 @@ make_base_configs
 export WARD_BENCH_PARENT_NS
 WARD_BENCH_PARENT_NS=$(readlink /proc/self/ns/mnt)
 
-# Two copies of the binary side by side: plain, and immutable (no re-exec).
+# Two copies of the binary side by side: plain, and immutable (no exec
+# protection needed); "reexec" is the plain one with WARD_EXE_PROTECT=reexec.
 mkdir -p "$BD/bin"
 cp "$WARD" "$BD/bin/ward-copy"
 cp "$WARD" "$BD/bin/ward-immutable"
 HAVE_IMMUTABLE=1
 chattr +i "$BD/bin/ward-immutable" 2>/dev/null || {
 	HAVE_IMMUTABLE=0
-	warn "chattr +i not supported here: the re-exec variants are skipped"
+	warn "chattr +i not supported here: the immutable variants are skipped"
 }
 
 # ------------------------------------------------------------------ variants
@@ -114,9 +123,19 @@ HARD=$BD/base/hardened.json
 # The floor: a mount namespace (ward requires one), /proc (ward's init
 # reaches the exec fifo through /proc/self/fd after pivot_root) and a /dev
 # tmpfs (else the default device nodes land in the shared rootfs); nothing else.
+# Capabilities: all of ours (the bounding set; `ward features` lists them in
+# bit order) but CAP_SYS_PTRACE, which would make ward choose the sealed
+# re-exec (protect.c); no capabilities field would keep ward's, that one too.
+ALLCAPS=$("$WARD" features | jq -c --arg bnd "$(awk '/^CapBnd/ { print $2 }' /proc/self/status)" '
+	($bnd | explode | map(if . >= 97 then . - 87 else . - 48 end)
+		| reduce .[] as $d (0; . * 16 + $d)) as $mask
+	| [.linux.capabilities | to_entries[]
+		| select(.value != "CAP_SYS_PTRACE")
+		| select((($mask / pow(2; .key)) | floor) % 2 == 1) | .value]')
 FLOOR='.linux = {namespaces: [{type: "mount"}]}
 	| .mounts = ($p.mounts | map(select(.destination == "/proc" or .destination == "/dev")))
-	| del(.hostname) | del(.process.capabilities) | del(.process.rlimits)
+	| del(.hostname) | del(.process.rlimits)
+	| .process.capabilities = {bounding: '"$ALLCAPS"', effective: '"$ALLCAPS"', permitted: '"$ALLCAPS"'}
 	| .process.noNewPrivileges = false | .root.readonly = false'
 addns() { echo "$FLOOR | .linux.namespaces += [$1]"; }
 MOUNTS="$FLOOR | .mounts = (\$p.mounts | map(select(.destination != \"/sys/fs/cgroup\")))"
@@ -129,7 +148,8 @@ variant() { # variant NAME BASE CGMODE BIN FLAGS SRC FILTER DESCRIPTION
 }
 variant floor - none copy "" "$PLAIN" "$FLOOR" "mount ns, /proc, /dev; no cgroup, seccomp, caps list"
 [ "$HAVE_IMMUTABLE" = 1 ] &&
-	variant no-reexec floor none immutable "" "$PLAIN" "$FLOOR" "floor, immutable binary: no sealed-memfd re-exec"
+	variant no-protect floor none immutable "" "$PLAIN" "$FLOOR" "floor, immutable binary: no exec stub (direct exec)"
+variant reexec floor none reexec "" "$PLAIN" "$FLOOR" "floor, sealed re-exec of the CLI instead of the exec stub"
 variant no-pivot floor none copy "--no-pivot" "$PLAIN" "$FLOOR" "floor with --no-pivot (MS_MOVE+chroot instead of pivot_root)"
 variant cgroup floor nodev copy "" "$PLAIN" "$FLOOR" "+ cgroup dirs in 8 v1 hierarchies (devices hidden)"
 variant cgroup+devices floor full copy "" "$PLAIN" "$FLOOR" "+ cgroups incl. devices (device allow/deny writes)"
@@ -240,7 +260,7 @@ echo "(levels: medians over $COST_ROUNDS rounds of $COST_RUN runs; +wall: median
 echo " to the base variant, +cpu: their mean; IQR: interquartile range of those per-round differences)"
 echo
 echo "reference: spawn /bin/true (dynamic) $REF_TRUE ms; busybox true (static) $REF_STATIC ms; ward --version $REF_WARD ms"
-echo "(a ward run = ward exec + [sealed re-exec] + clone of the init + exec of the program: 2-3 execs)"
+echo "(a ward run = exec of ward + clone of the init + exec of the stub + exec of the program: 3 execs, one of a 1 KB static ELF)"
 if [ "$SMOKE" = 1 ]; then
 	ok=1
 	for v in "${VARIANTS[@]}"; do [[ ${VALS[$v|0]:-} =~ ^[0-9.]+$ ]] || ok=0; done

@@ -12,7 +12,7 @@
 #   5. the kernel's cgroup-migration cost against the idle time before it,
 #      and what clone3(CLONE_INTO_CGROUP) costs instead (bench/cgclone.c);
 #   6. experiments on copies of ward (its code untouched): a static-pie link
-#      of the same objects, with and without the sealed re-exec, and the
+#      of the same objects, with and without the exec stub, and the
 #      hardened profile restricted to one architecture; CPU per run.
 #
 #   bench/profile.sh [--smoke]     PROFILE_RUNS=30/3 (perf stat and hyperfine runs)
@@ -113,12 +113,13 @@ strace -f -qq -ttt -o "$P/ward-phases.trace" "${CMD[@]}" run --bundle "$BD/bundl
 awk '
 	function ms(t) { return sprintf("%7.2f ms", (t - t0) * 1000) }
 	NR == 1 { t0 = $2; main = $1; print ms($2) "  start: " substr($3, 1, 40) }
-	$1 == main && /execveat\(/ { print ms($2) "  sealed-memfd re-exec (CVE-2019-5736 copy done)" }
+	$1 == main && /execveat\(/ { print ms($2) "  sealed-memfd re-exec of the CLI (a config that needs it)" }
 	$1 == main && /mkdir\("\/sys\/fs\/cgroup/ && !cg { cg = 1; print ms($2) "  cgroup setup begins (config parsed, seccomp ready)" }
 	$1 == main && /clone3\(|clone\(/ && !cl { cl = 1; print ms($2) "  clone3 of the container init" }
 	$1 != main && /pivot_root\(/ { print ms($2) "  init: pivot_root (mounts done)" }
 	$1 != main && /seccomp\(SECCOMP_SET_MODE_FILTER/ { print ms($2) "  init: seccomp filter loaded" }
-	$1 != main && /execve\(/ { print ms($2) "  init: execve of the program" }
+	$1 != main && /execveat\(/ { print ms($2) "  init: execveat of the sealed exec stub" }
+	$1 != main && /execve\(/ { print ms($2) "  init (as the stub): execve of the program" }
 	$1 != main && /exit_group/ { print ms($2) "  program exits" }
 	{ last = $2 }
 	END { print ms(last) "  ward exits (state removed, cgroups removed)" }' "$P/ward-phases.trace"
@@ -233,7 +234,7 @@ if chattr +i "$BD"/exp/ward-immutable-* 2>/dev/null; then
 	for e in "${exps[@]}"; do
 		printf '%-40s wall %6s ms  cpu %6s ms\n' "$e" "$(fdiv "${EW[$e]}" $((n * 1000)) 2)" "$(fdiv "${EC[$e]}" $((n * 1000)) 2)"
 	done
-	echo "(*-copy: the sealed-memfd re-exec happens; immutable: skipped. hardened-1arch: the profile with SCMP_ARCH_X86_64 only)"
+	echo "(*-copy: the program is exec'd through the sealed exec stub; immutable: directly. hardened-1arch: the profile with SCMP_ARCH_X86_64 only)"
 else
 	echo "chattr +i not supported here: skipped"
 fi

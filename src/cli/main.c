@@ -1,25 +1,16 @@
 /* ward's command line: runc's global flags and commands. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
 #include "../util/log.h"
 #include "../util/rootless.h"
 #include "cli.h"
-
-extern char **environ;
 
 int ward_cli_fail(const ward_err *err)
 {
@@ -51,26 +42,25 @@ void ward_cli_print_json(json_t *j)
 static const struct {
 	const char *name;
 	int (*fn)(struct ward_cli *, int, char **);
-	bool enters_container; /* runs code inside a container: see self_protect() */
 	const char *help;
 } commands[] = {
-	{"create", ward_cmd_create, true, "create a container"},
-	{"start", ward_cmd_start, false, "start the user process of a created container"},
-	{"run", ward_cmd_run, true, "create and start a container"},
-	{"state", ward_cmd_state, false, "print the state of a container"},
-	{"kill", ward_cmd_kill, false, "send a signal to a container's init"},
-	{"delete", ward_cmd_delete, false, "delete a container and its resources"},
-	{"list", ward_cmd_list, false, "list containers"},
-	{"exec", ward_cmd_exec, true, "run a process inside a running container"},
-	{"spec", ward_cmd_spec, false, "write a new (hardened) config.json"},
-	{"features", ward_cmd_features, false, "print what this runtime implements (JSON)"},
-	{"ps", ward_cmd_ps, false, "list the processes of a container"},
-	{"pause", ward_cmd_pause, false, "freeze every process of a container"},
-	{"resume", ward_cmd_pause, false, "thaw a paused container"},
-	{"update", ward_cmd_update, false, "change a container's resource limits"},
-	{"events", ward_cmd_events, false, "stream stats and OOM events (JSON)"},
-	{"inspect", ward_cmd_inspect, false, "report what confines a running container"},
-	{"seccomp", ward_cmd_seccomp, false, "print ward's seccomp profile, convert Docker's"},
+	{"create", ward_cmd_create, "create a container"},
+	{"start", ward_cmd_start, "start the user process of a created container"},
+	{"run", ward_cmd_run, "create and start a container"},
+	{"state", ward_cmd_state, "print the state of a container"},
+	{"kill", ward_cmd_kill, "send a signal to a container's init"},
+	{"delete", ward_cmd_delete, "delete a container and its resources"},
+	{"list", ward_cmd_list, "list containers"},
+	{"exec", ward_cmd_exec, "run a process inside a running container"},
+	{"spec", ward_cmd_spec, "write a new (hardened) config.json"},
+	{"features", ward_cmd_features, "print what this runtime implements (JSON)"},
+	{"ps", ward_cmd_ps, "list the processes of a container"},
+	{"pause", ward_cmd_pause, "freeze every process of a container"},
+	{"resume", ward_cmd_pause, "thaw a paused container"},
+	{"update", ward_cmd_update, "change a container's resource limits"},
+	{"events", ward_cmd_events, "stream stats and OOM events (JSON)"},
+	{"inspect", ward_cmd_inspect, "report what confines a running container"},
+	{"seccomp", ward_cmd_seccomp, "print ward's seccomp profile, convert Docker's"},
 };
 
 static void usage(FILE *f)
@@ -98,52 +88,6 @@ static int version(void)
 	return 0;
 }
 
-/* CVE-2019-5736: a container process may get the kernel to execute
- * /proc/self/exe of a runtime process that is inside the container (a #! or
- * ELF interpreter pointing there), then reopen that file for writing and
- * overwrite the runtime on the host. Commands that enter a container
- * therefore run from a sealed in-memory copy of the binary, unless the binary
- * cannot be written anyway (a read-only mount or the immutable attribute). */
-static bool exe_is_safe(int fd)
-{
-	int seals = fcntl(fd, F_GET_SEALS);
-	if (seals >= 0 && (seals & F_SEAL_WRITE))
-		return true;
-	struct statvfs vfs;
-	if (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
-		return true;
-	int attr = 0;
-	_cleanup_close_ int rfd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (rfd >= 0 && ioctl(rfd, FS_IOC_GETFLAGS, &attr) == 0 && (attr & FS_IMMUTABLE_FL))
-		return true;
-	return false;
-}
-
-static void self_protect(char **argv)
-{
-	_cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (exe < 0 || exe_is_safe(exe))
-		return;
-	struct stat st;
-	if (fstat(exe, &st) < 0)
-		return;
-	_cleanup_close_ int mfd = memfd_create("ward", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (mfd < 0)
-		return;
-	off_t off = 0;
-	while (off < st.st_size) {
-		ssize_t n = sendfile(mfd, exe, &off, (size_t)(st.st_size - off));
-		if (n <= 0)
-			return;
-	}
-	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-		return;
-	fexecve(mfd, argv, environ);
-	/* fexecve failed (noexec /dev/shm policy...): refuse rather than run unprotected. */
-	dprintf(STDERR_FILENO, "ward: cannot re-execute from a sealed copy: %s\n", strerror(errno));
-	exit(1);
-}
-
 static char *default_root(void)
 {
 	if (!ward_running_rootless())
@@ -162,6 +106,7 @@ static char *default_root(void)
 int main(int argc, char **argv)
 {
 	struct ward_cli g = {0};
+	ward_protect_init(argv); /* create, run and exec may re-execute (protect.c) */
 	const char *root = NULL, *log_format = "text";
 	int i = 1;
 	/* Global options come before the command; -opt and --opt both work (runc). */
@@ -229,8 +174,6 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < ARRAY_SIZE(commands); c++) {
 		if (strcmp(argv[i], commands[c].name) != 0)
 			continue;
-		if (commands[c].enters_container)
-			self_protect(argv);
 		int rc = commands[c].fn(&g, argc - i, argv + i);
 		free(g.ctx.root);
 		return rc;

@@ -9,30 +9,21 @@
 
 #include "../oci/spec.h"
 #include "../util/err.h"
+#include "sync_wire.h"
 
 /* ---- sync.c: messages between the runtime and the container's init ---- */
-enum ward_sync_type {
-	WARD_SYNC_MAPS_DONE = 1, /* parent -> child: ID maps written, go on */
-	WARD_SYNC_HOOKS,	 /* child -> parent: run createRuntime hooks now */
-	WARD_SYNC_HOOKS_DONE,	 /* parent -> child */
-	WARD_SYNC_PTY,		 /* child -> parent: the pty master (fd attached) */
-	WARD_SYNC_READY,	 /* child -> parent: set up, waiting to exec */
-	WARD_SYNC_GO,		 /* parent -> child (run): exec now */
-	WARD_SYNC_ERROR,	 /* either way: errnum + message */
-	WARD_SYNC_PID,		 /* intermediate -> parent: the init's pid */
-};
-
-struct ward_sync_msg {
-	uint32_t type;
-	int32_t errnum;
-	int64_t value;
-	char msg[WARD_ERR_MSG_MAX];
-};
+_Static_assert(WARD_SYNC_MSG_MAX == WARD_ERR_MSG_MAX, "a sync message carries a ward_err");
+_Static_assert(__builtin_offsetof(struct ward_sync_msg, msg) == WARD_SYNC_HEADER_LEN,
+	       "the exec stub writes this layout");
 
 int ward_sync_pair(int fds[2], ward_err *err);
 /* fd_to_pass < 0: none. */
 int ward_sync_send(int sock, uint32_t type, int64_t value, int fd_to_pass, ward_err *err);
 int ward_sync_send_error(int sock, const ward_err *e);
+/* An ERROR message in m; returns its length on the wire. */
+size_t ward_sync_error_record(const ward_err *e, struct ward_sync_msg *m);
+/* Read an ERROR record of n bytes back into err; -1 if buf is not one. */
+int ward_sync_error_parse(const void *buf, size_t n, ward_err *err);
 /* Waits for one message; EOF is an error naming what was awaited. fd_out may be NULL. */
 int ward_sync_recv(int sock, struct ward_sync_msg *m, int *fd_out, ward_err *err);
 /* Receive and require a type; an ERROR message becomes *err. */

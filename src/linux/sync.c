@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,15 +40,38 @@ int ward_sync_send(int sock, uint32_t type, int64_t value, int fd_to_pass, ward_
 	return 0;
 }
 
+size_t ward_sync_error_record(const ward_err *e, struct ward_sync_msg *m)
+{
+	*m = (struct ward_sync_msg){.type = WARD_SYNC_ERROR, .errnum = e->errnum};
+	size_t n = strnlen(e->msg, sizeof(m->msg) - 1);
+	memcpy(m->msg, e->msg, n);
+	m->msg[n] = '\0';
+	return offsetof(struct ward_sync_msg, msg) + n + 1;
+}
+
+int ward_sync_error_parse(const void *buf, size_t n, ward_err *err)
+{
+	struct ward_sync_msg m;
+	if (n <= offsetof(struct ward_sync_msg, msg) || n > sizeof(m))
+		return -1;
+	memcpy(&m, buf, n);
+	if (m.type != WARD_SYNC_ERROR || m.errnum < 0 || m.errnum > 4095)
+		return -1;
+	size_t len = n - offsetof(struct ward_sync_msg, msg);
+	if (m.msg[len - 1] != '\0')
+		return -1;
+	err->errnum = m.errnum;
+	memcpy(err->msg, m.msg, len);
+	return 0;
+}
+
 int ward_sync_send_error(int sock, const ward_err *e)
 {
-	struct ward_sync_msg m = {.type = WARD_SYNC_ERROR, .errnum = e->errnum};
-	size_t n = strnlen(e->msg, sizeof(m.msg) - 1);
-	memcpy(m.msg, e->msg, n);
-	m.msg[n] = '\0';
+	struct ward_sync_msg m;
+	size_t len = ward_sync_error_record(e, &m);
 	ssize_t r;
 	do
-		r = send(sock, &m, offsetof(struct ward_sync_msg, msg) + n + 1, MSG_NOSIGNAL);
+		r = send(sock, &m, len, MSG_NOSIGNAL);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -1 : 0;
 }

@@ -51,6 +51,7 @@ struct creation {
 	struct ward_resources res;
 	struct ward_landlock landlock;
 	int *idmap_trees; /* idmapped bind trees for the init, or NULL */
+	int stub_fd;	  /* the sealed exec stub, or -1 (protect.c) */
 	bool setgroups_denied; /* computed before clone: the child's ids differ */
 	bool born_in_v2;       /* clone3(CLONE_INTO_CGROUP) placed the init */
 };
@@ -197,6 +198,7 @@ __attribute__((noreturn)) static void run_init(struct creation *c)
 		.seccomp = c->seccomp.bpf ? &c->seccomp : NULL,
 		.landlock = c->landlock.present ? &c->landlock : NULL,
 		.idmap_trees = c->idmap_trees,
+		.stub_fd = c->stub_fd,
 	};
 	ward_init_main(&a);
 }
@@ -373,7 +375,7 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 			  struct ward_created *out, ward_err *err)
 {
 	struct creation c = {.ctx = ctx, .o = o, .rootdir = -1, .fifo_fd = -1, .pidfd = -1,
-			     .pty_master = -1, .sync = {-1, -1}};
+			     .pty_master = -1, .sync = {-1, -1}, .stub_fd = -1};
 	c.st.dirfd = -1;
 	for (int i = 0; i < WARD_NS_COUNT; i++)
 		c.ns_fds[i] = -1;
@@ -397,6 +399,22 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	ward_seccomp_cache_dir(ctx, cache, sizeof(cache));
 	if (ward_seccomp_compile(c.spec->lx.seccomp, cache, &c.seccomp, err) < 0)
 		goto out;
+	const struct ward_namespace *pidns = &c.spec->lx.ns[WARD_NS_PID];
+	struct ward_protect_query pq = {
+		.p = c.spec->process,
+		.container = c.spec->process,
+		.seccomp = &c.seccomp,
+		.container_hooks = c.spec->hooks.n[WARD_HOOK_CREATE_CONTAINER] ||
+				   c.spec->hooks.n[WARD_HOOK_START_CONTAINER],
+		.shared_pidns = !pidns->present || pidns->path,
+	};
+	if (ward_protect_choose(&pq, &c.stub_fd, err) < 0)
+		goto out;
+	/* With the stub, the init runs ward's binary among the container's
+	 * processes until its exec: born non-dumpable, it is never open to
+	 * them (a rootless ward must wait: newuidmap writes its maps). */
+	if (c.stub_fd >= 0 && !ward_running_rootless())
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0 ||
 	    ward_idmap_trees(c.spec, c.bundle, &c.idmap_trees, err) < 0)
 		goto out;
@@ -446,6 +464,8 @@ out:
 		close(c.pidfd);
 	if (c.pty_master >= 0)
 		close(c.pty_master);
+	if (c.stub_fd >= 0)
+		close(c.stub_fd);
 	ward_idmap_trees_free(c.idmap_trees, c.spec ? c.spec->n_mounts : 0);
 	ward_spec_free(c.spec);
 	ward_seccomp_release(&c.seccomp);

@@ -142,6 +142,7 @@ struct exec_child {
 	pid_t init_pid;
 	pid_t self_pid;
 	const struct ward_landlock *landlock;
+	int stub_fd; /* the sealed exec stub, or -1 (protect.c) */
 };
 
 static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exelen,
@@ -159,8 +160,8 @@ static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exel
 		return ward_err_sys(err, errno, "enter the container's root");
 	/* Nothing of the runtime's stays open in here: a path like
 	 * /proc/self/fd/N must not lead back to the host (CVE-2024-21626). */
-	int keep[] = {c->sync, c->listener};
-	ward_close_fds_except(3 + c->preserve_fds, keep, 2);
+	int keep[] = {c->sync, c->listener, c->stub_fd};
+	ward_close_fds_except(3 + c->preserve_fds, keep, 3);
 	c->rootfd = c->pidfd = -1;
 	if (c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return ward_err_sys(err, errno, "become root in the user namespace");
@@ -212,6 +213,9 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (c->p->user.has_umask)
 		umask(c->p->user.umask);
+	struct ward_launch l;
+	if (ward_protect_launch_prepare(&l, c->stub_fd, c->sync, exe, c->p->args, &err) < 0)
+		goto fail;
 	struct ward_confine_final f = {
 		.p = c->p,
 		.privs.setgroups_allowed = !c->setgroups_denied,
@@ -225,8 +229,11 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	if (ward_confine_final(&f, &err) < 0)
 		goto fail;
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	execve(exe, c->p->args, env);
-	ward_err_sys(&err, errno, "exec %s", exe);
+	ward_protect_launch(&l, exe, c->p->args, env);
+	if (c->stub_fd >= 0)
+		ward_err_sys(&err, errno, "exec the exec stub (for %s)", exe);
+	else
+		ward_err_sys(&err, errno, "exec %s", exe);
 fail:
 	ward_sync_send_error(c->sync, &err);
 	_exit(127);
@@ -284,6 +291,7 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		.setgroups_denied = spec->lx.ns[WARD_NS_USER].present &&
 				    !spec->lx.ns[WARD_NS_USER].path &&
 				    ward_userns_setgroups_denied(&spec->lx),
+		.stub_fd = -1,
 	};
 	if (!c.p)
 		return -1;
@@ -301,6 +309,12 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	}
 	c.seccomp = sc.bpf ? &sc : NULL;
 	c.listener = -1;
+	struct ward_protect_query pq = {.p = c.p, .container = spec->process, .seccomp = c.seccomp};
+	if (ward_protect_choose(&pq, &c.stub_fd, err) < 0) {
+		ward_seccomp_release(&sc);
+		ward_process_free(c.p);
+		return -1;
+	}
 	struct ward_landlock ll;
 	memset(&ll, 0, sizeof(ll));
 	if (spec->process && spec->process->landlock &&
@@ -329,6 +343,9 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	if (ward_sync_pair(sync, err) < 0 || enter_pidns(st->pid, pidfd, err) < 0)
 		goto out;
 	c.sync = sync[1];
+	/* The child is among the container's processes from birth: born
+	 * non-dumpable, it is never open to them while it runs ward's binary. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	bool born_in_v2 = false;
 	long pid = ward_cgroup_clone3(st->extra, 0, &child_pidfd, &born_in_v2);
 	if (pid < 0) {
@@ -400,6 +417,8 @@ out:
 	json_decref(c.listener_state);
 	if (c.listener >= 0)
 		close(c.listener);
+	if (c.stub_fd >= 0)
+		close(c.stub_fd);
 	return r;
 }
 

@@ -269,7 +269,7 @@ static int wait_for_start(const struct ward_init_args *a, int *report_fd, ward_e
 }
 
 /* After start: hooks, privileges, and the program. Errors go to start's reader. */
-static int launch(struct init_state *st, ward_err *err)
+static int launch(struct init_state *st, int report_fd, ward_err *err)
 {
 	const struct ward_init_args *a = st->a;
 	const struct ward_spec *s = a->spec;
@@ -293,6 +293,9 @@ static int launch(struct init_state *st, ward_err *err)
 				.bundle = (char *)a->bundle, .status = WARD_CREATING, .dirfd = -1,
 				.oci_version = s->oci_version, .annotations = s->annotations};
 	json_t *state = st->listener >= 0 ? ward_state_to_json(&ws, true) : NULL;
+	struct ward_launch l;
+	if (ward_protect_launch_prepare(&l, a->stub_fd, report_fd, st->exe, p->args, err) < 0)
+		return -1;
 	struct ward_confine_final f = {
 		.p = p,
 		.privs.setgroups_allowed = !a->setgroups_denied,
@@ -306,7 +309,9 @@ static int launch(struct init_state *st, ward_err *err)
 	};
 	if (ward_confine_final(&f, err) < 0)
 		return -1;
-	execve(st->exe, p->args, st->env);
+	ward_protect_launch(&l, st->exe, p->args, st->env);
+	if (a->stub_fd >= 0)
+		return ward_err_sys(err, errno, "exec the exec stub (for %s)", st->exe);
 	return ward_err_sys(err, errno, "exec %s", st->exe);
 }
 
@@ -333,10 +338,10 @@ void ward_init_main(const struct ward_init_args *a)
 	if (wait_for_start(a, &report, &err) < 0)
 		_exit(1);
 	close(a->sync);
-	launch(&st, &err);
-	/* Tell start why; it prints this line. */
-	char line[WARD_ERR_MSG_MAX + 256];
-	ward_err_str(&err, line, sizeof(line));
-	(void)!write(report, line, strlen(line));
+	launch(&st, report, &err);
+	/* Tell start why (the exec stub reports its failure the same way). */
+	struct ward_sync_msg m;
+	size_t len = ward_sync_error_record(&err, &m);
+	(void)!write(report, &m, len);
 	_exit(127);
 }

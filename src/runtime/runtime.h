@@ -166,6 +166,7 @@ struct ward_init_args {
 	const struct ward_seccomp *seccomp; /* compiled by the parent, or NULL */
 	const struct ward_landlock *landlock; /* negotiated by the parent, or NULL */
 	const int *idmap_trees; /* idmapped bind trees made by the parent, or NULL */
+	int stub_fd;		/* the sealed exec stub, or -1: exec directly */
 };
 __attribute__((noreturn)) void ward_init_main(const struct ward_init_args *a);
 
@@ -173,5 +174,34 @@ __attribute__((noreturn)) void ward_init_main(const struct ward_init_args *a);
 int ward_find_executable(const char *name, char *const *env, char *out, size_t len, ward_err *err);
 /* Add HOME from the container's /etc/passwd when the process env lacks it. */
 int ward_env_complete(char ***env, uid_t uid, ward_err *err);
+
+/* ---- protect.c: CVE-2019-5736, the binary kept from the container ---- */
+struct ward_seccomp;
+/* main: argv for a re-exec of the whole CLI. */
+void ward_protect_init(char **argv);
+struct ward_protect_query {
+	const struct ward_process *p;	    /* the process about to be exec'd */
+	const struct ward_process *container; /* the container's (exec: its config) */
+	const struct ward_seccomp *seccomp; /* compiled filter, or NULL */
+	bool container_hooks;		    /* createContainer/startContainer */
+	bool shared_pidns;		    /* the init joins a pid namespace or the host's */
+};
+/* Before anything is made: either re-execute from a sealed copy of the
+ * binary (returns only on failure), or set *stub to the sealed exec stub
+ * (close-on-exec; -1 when the binary cannot be written anyway). */
+int ward_protect_choose(const struct ward_protect_query *q, int *stub, ward_err *err);
+struct ward_launch {
+	int stub_fd;
+	char **argv; /* the stub's: ward-stub:FD, exe, argv... */
+	char name[32];
+};
+/* In the child, before seccomp: build the stub's argv and keep report_fd
+ * (socket or fifo) open across the stub's exec. */
+int ward_protect_launch_prepare(struct ward_launch *l, int stub, int report_fd, const char *exe,
+				char *const argv[], ward_err *err);
+/* The last step: exec exe through the stub, or directly. Returns on failure
+ * only, with errno set. */
+void ward_protect_launch(const struct ward_launch *l, const char *exe, char *const argv[],
+			 char *const env[]);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../linux/linux.h"
 #include "../util/cleanup.h"
 #include "../util/log.h"
 #include "runtime.h"
@@ -53,8 +54,13 @@ static int read_fifo(int fifo, int pidfd, ward_err *err)
 	got_start = n > 0 && buf[0] == '0';
 	if (!got_start)
 		return ward_err_set(err, "the container's init exited before it could start");
-	if (n > 1)
+	if (n > 1) {
+		/* An error record from the init or the exec stub; an init made by an
+		 * older ward wrote the line as text. */
+		if (ward_sync_error_parse(buf + 1, n - 1, err) == 0)
+			return -1;
 		return ward_err_set(err, "%s", buf + 1);
+	}
 	return 0;
 }
 

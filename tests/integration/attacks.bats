@@ -281,18 +281,190 @@ EOF
 	! grep -qxF "$copy" "$BUNDLE/rootfs/tmp/seen" 2>/dev/null || false
 }
 
-@test "the runtime's process inside a created container runs from a sealed memfd, not the binary on disk" {
+# Exec protection (src/runtime/protect.c): the init and exec's child run
+# ward's code until they exec the program through the sealed exec stub, or,
+# where the stub cannot be used, the whole CLI re-executes from a sealed copy.
+
+# Probe the created container's init (PID 1, still running ward) from an
+# exec'd process: its exe must be neither readable nor writable.
+probe_init_exe() {
+	run ward exec ctr sh -c 'readlink /proc/1/exe && echo LINKED; cat /proc/1/exe >/dev/null && echo READ; (echo PWNED >>/proc/1/exe) && echo WROTE; true'
+}
+
+@test "a created container's init, still running ward's binary, is closed to the container's processes" {
+	local sum
+	sum=$(sha256sum <"$WARD")
 	set_args true
 	run_detached create -b "$BUNDLE" ctr
 	assert_success
-	local pid exe
+	local pid
+	pid=$(ctr_pid ctr)
+	# The fast path: no sealed copy of ward, the init is ward's binary...
+	[ "$(stat -L -c %d:%i "/proc/$pid/exe")" = "$(stat -L -c %d:%i "$WARD")" ]
+	# ...and non-dumpable, so the container's processes cannot reach it.
+	probe_init_exe
+	assert_success
+	assert_output_not_contains LINKED
+	assert_output_not_contains READ
+	assert_output_not_contains WROTE
+	[ "$(sha256sum <"$WARD")" = "$sum" ]
+}
+
+@test "a #!/proc/self/exe program reaches the sealed exec stub, never ward's binary (CVE-2019-5736)" {
+	local copy="$BATS_TEST_TMPDIR/ward-copy" sum
+	cp "$WARD" "$copy"
+	sum=$(sha256sum <"$copy")
+	update_config '.root.readonly = false'
+	printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/evil"
+	chmod 755 "$BUNDLE/rootfs/evil"
+	set_args /evil
+	run "$copy" --root "$STATE_ROOT" run -b "$BUNDLE" ctr </dev/null
+	# The kernel ran the stub (the init's /proc/self/exe at its exec), which
+	# refuses to be anything but the runtime's last step.
+	assert_status 126
+	assert_output_contains "ward-stub: this is part of ward"
+	[ "$(sha256sum <"$copy")" = "$sum" ]
+	# The same for a program that execs /proc/self/exe itself: that is the
+	# shell, here; the stub is only ever seen as the program's predecessor.
+	set_args sh -c 'readlink /proc/self/exe'
+	run "$copy" --root "$STATE_ROOT" run -b "$BUNDLE" ctr2 </dev/null
+	assert_success
+	[ "$output" = /bin/busybox ]
+}
+
+@test "an exec the stub cannot do is reported by start and run, as a direct exec was" {
+	update_config '.root.readonly = false'
+	printf 'not a program\n' >"$BUNDLE/rootfs/bad"
+	chmod 755 "$BUNDLE/rootfs/bad"
+	set_args /bad
+	run_ward run -b "$BUNDLE" ctr </dev/null
+	assert_failure
+	assert_output_contains "exec /bad: Exec format error"
+	assert_no_leftovers ctr
+	run_detached create -b "$BUNDLE" ctr2
+	assert_success
+	run_ward start ctr2
+	assert_failure
+	assert_output_contains "exec /bad: Exec format error"
+	# ward exec reports it the same way.
+	set_args sleep 100
+	run_detached run -d -b "$BUNDLE" ctr3
+	assert_success
+	run_ward exec ctr3 /bad
+	assert_failure
+	assert_output_contains "exec /bad: Exec format error"
+}
+
+# The init's exe: "stub" (ward's binary, the fast path) or "reexec" (a sealed
+# copy of ward). Also checks the choice the debug log gives.
+assert_protection() {
+	local want=$1 pid exe
 	pid=$(ctr_pid ctr)
 	exe=$(readlink "/proc/$pid/exe")
-	[[ "$exe" == /memfd:* ]] || { echo "init exe is $exe" >&2; false; }
-	[ "$(stat -L -c %d:%i "/proc/$pid/exe")" != "$(stat -L -c %d:%i "$WARD")" ]
-	# Writing through the link fails (sealed / not the host file).
-	! (echo PWNED >"/proc/$pid/exe") 2>/dev/null || false
+	if [ "$want" = reexec ]; then
+		[[ "$exe" == /memfd:ward* ]] || { echo "init exe is $exe" >&2; false; }
+		[[ "$exe" != /memfd:ward-stub* ]] || { echo "init exe is $exe" >&2; false; }
+		[ "$(stat -L -c %d:%i "/proc/$pid/exe")" != "$(stat -L -c %d:%i "$WARD")" ]
+		# Writing through the link fails: sealed.
+		! (echo PWNED >"/proc/$pid/exe") 2>/dev/null || false
+		grep -q "exec protection: re-executing from a sealed copy" "$BATS_TEST_TMPDIR/detached.log"
+	else
+		[ "$exe" = "$WARD" ] || { echo "init exe is $exe" >&2; false; }
+		grep -q "exec protection: exec stub" "$BATS_TEST_TMPDIR/detached.log"
+	fi
 	[ "$(head -c 4 "$WARD" | od -An -c | tr -d ' ')" = '177ELF' ]
+}
+
+@test "exec protection: the stub by default; the sealed re-exec when asked" {
+	set_args true
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection stub
+	ward delete -f ctr
+	WARD_EXE_PROTECT=reexec run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection reexec
+	probe_init_exe
+	assert_output_not_contains LINKED
+	assert_output_not_contains WROTE
+}
+
+@test "exec protection: a createContainer hook, run by the init inside the container, means the sealed re-exec" {
+	set_args true
+	update_config '.hooks.createContainer = [{"path": "/bin/true"}]'
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection reexec
+	assert_output_contains "createContainer/startContainer hooks"
+}
+
+@test "exec protection: a seccomp filter that refuses the stub's execveat means the sealed re-exec" {
+	set_args sh -c 'echo ran'
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execveat"], "action": "SCMP_ACT_ERRNO"}]}'
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection reexec
+	assert_output_contains "execveat"
+	run_ward start ctr
+	assert_success
+	# and one that only refuses the stub's fcntl(F_SETFD)
+	update_config '.linux.seccomp.syscalls = [{"names": ["fcntl"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 2, "op": "SCMP_CMP_EQ"}]}]'
+	ward delete -f ctr
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection reexec
+	assert_output_contains "fcntl"
+}
+
+@test "exec protection: CAP_SYS_PTRACE in the container means the sealed re-exec, for the init and for exec" {
+	set_args sleep 100
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection stub
+	# An exec that brings CAP_SYS_PTRACE along re-executes.
+	run_detached --debug exec -d ctr true
+	assert_success
+	grep -q "exec protection: exec stub" "$BATS_TEST_TMPDIR/detached.log"
+	run_detached --debug exec -d --cap CAP_SYS_PTRACE ctr true
+	assert_success
+	assert_output_contains "may hold CAP_SYS_PTRACE"
+	ward delete -f ctr
+	# A container whose processes may have it.
+	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection reexec
+	assert_output_contains "may hold CAP_SYS_PTRACE"
+	# No capabilities field at all: the process keeps ward's.
+	ward delete -f ctr
+	update_config 'del(.process.capabilities)'
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection reexec
+}
+
+@test "exec protection: the hardened default seccomp profile takes the stub" {
+	set_args true
+	[ "$(jq -r '.linux.seccomp.defaultAction' "$BUNDLE/config.json")" != null ]
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection stub
+}
+
+@test "exec protection: an immutable binary needs neither" {
+	command -v chattr >/dev/null || skip "no chattr"
+	local copy="$BATS_TEST_TMPDIR/ward-imm"
+	cp "$WARD" "$copy"
+	chattr +i "$copy" 2>/dev/null || skip "this filesystem has no immutable attribute"
+	set_args true
+	"$copy" --root "$STATE_ROOT" --debug create -b "$BUNDLE" ctr </dev/null >"$BATS_TEST_TMPDIR/detached.log" 2>&1 || { chattr -i "$copy"; cat "$BATS_TEST_TMPDIR/detached.log"; false; }
+	local pid
+	pid=$(ctr_pid ctr)
+	local exe
+	exe=$(readlink "/proc/$pid/exe")
+	chattr -i "$copy"
+	[ "$exe" = "$copy" ]
+	grep -q "exec protection: none needed" "$BATS_TEST_TMPDIR/detached.log"
 }
 
 @test "no file descriptor of the runtime is visible to the container process" {
