@@ -1,12 +1,52 @@
-/* Classic BPF as seccomp accepts it (kernel/seccomp.c seccomp_check_filter):
- * loads of 32-bit words of struct seccomp_data at aligned offsets, its length,
- * immediates and the 16 scratch words, ALU, forward jumps, RET. */
+/* Classic BPF as seccomp accepts it (kernel/seccomp.c seccomp_check_filter,
+ * net/core/filter.c bpf_check_classic): loads of 32-bit words of struct
+ * seccomp_data at aligned offsets, its length, immediates and the 16
+ * scratch words (never read before written), ALU without modulo, forward
+ * jumps, RET last. */
 #include <stdbool.h>
 #include <string.h>
 
 #include "bpf.h"
 
 #define MEMWORDS 16
+
+/* No scratch word is read on any path before one writes it. The kernel's
+ * check, as a forward pass: what is written at each instruction is what
+ * every path into it wrote (jumps go forward only). */
+static bool stores_first(const struct sock_filter *prog, size_t n)
+{
+	uint16_t into[BPF_MAXINSNS]; /* words written on every path seen into pc */
+	for (size_t pc = 0; pc < n; pc++)
+		into[pc] = 0xffff;
+	uint16_t written = 0;
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct sock_filter *f = &prog[pc];
+		written &= into[pc];
+		switch (f->code) {
+		case BPF_ST:
+		case BPF_STX:
+			written |= (uint16_t)(1u << f->k);
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+			if (!(written & (1u << f->k)))
+				return false;
+			break;
+		case BPF_JMP | BPF_JA:
+			into[pc + 1 + f->k] &= written;
+			written = 0xffff; /* nothing falls through */
+			break;
+		default:
+			/* (after a RET the kernel carries on as if it fell through) */
+			if (BPF_CLASS(f->code) == BPF_JMP) {
+				into[pc + 1 + f->jt] &= written;
+				into[pc + 1 + f->jf] &= written;
+				written = 0xffff;
+			}
+		}
+	}
+	return true;
+}
 
 /* The load-time checks of the kernel (bpf_check_classic, seccomp_check_filter). */
 static bool valid(const struct sock_filter *prog, size_t n)
@@ -40,7 +80,6 @@ static bool valid(const struct sock_filter *prog, size_t n)
 				return false;
 			break;
 		case BPF_ALU | BPF_DIV | BPF_K:
-		case BPF_ALU | BPF_MOD | BPF_K:
 			if (f->k == 0)
 				return false;
 			break;
@@ -56,7 +95,7 @@ static bool valid(const struct sock_filter *prog, size_t n)
 		case BPF_ALU | BPF_ADD | BPF_K: case BPF_ALU | BPF_ADD | BPF_X:
 		case BPF_ALU | BPF_SUB | BPF_K: case BPF_ALU | BPF_SUB | BPF_X:
 		case BPF_ALU | BPF_MUL | BPF_K: case BPF_ALU | BPF_MUL | BPF_X:
-		case BPF_ALU | BPF_DIV | BPF_X: case BPF_ALU | BPF_MOD | BPF_X:
+		case BPF_ALU | BPF_DIV | BPF_X:
 		case BPF_ALU | BPF_AND | BPF_K: case BPF_ALU | BPF_AND | BPF_X:
 		case BPF_ALU | BPF_OR | BPF_K: case BPF_ALU | BPF_OR | BPF_X:
 		case BPF_ALU | BPF_XOR | BPF_K: case BPF_ALU | BPF_XOR | BPF_X:
@@ -67,7 +106,7 @@ static bool valid(const struct sock_filter *prog, size_t n)
 			return false;
 		}
 	}
-	return BPF_CLASS(prog[n - 1].code) == BPF_RET;
+	return BPF_CLASS(prog[n - 1].code) == BPF_RET && stores_first(prog, n);
 }
 
 int ward_bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_data *d,
@@ -137,16 +176,11 @@ int ward_bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_
 					return -1; /* the kernel returns 0 (kill); say unknown */
 				a /= src;
 				break;
-			case BPF_MOD:
-				if (!src)
-					return -1;
-				a %= src;
-				break;
 			case BPF_AND: a &= src; break;
 			case BPF_OR: a |= src; break;
 			case BPF_XOR: a ^= src; break;
-			case BPF_LSH: a = src < 32 ? a << src : 0; break;
-			case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+			case BPF_LSH: a <<= src & 31; break; /* as the kernel runs it */
+			case BPF_RSH: a >>= src & 31; break;
 			case BPF_NEG: a = -a; break;
 			default: return -1;
 			}

@@ -410,11 +410,6 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	};
 	if (ward_protect_choose(&pq, &c.stub_fd, err) < 0)
 		goto out;
-	/* With the stub, the init runs ward's binary among the container's
-	 * processes until its exec: born non-dumpable, it is never open to
-	 * them (a rootless ward must wait: newuidmap writes its maps). */
-	if (c.stub_fd >= 0 && !ward_running_rootless())
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0 ||
 	    ward_idmap_trees(c.spec, c.bundle, &c.idmap_trees, err) < 0)
 		goto out;
@@ -432,6 +427,13 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0 ||
 	    ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
 		goto fail;
+	/* With the stub, the init runs ward's binary until its exec: born
+	 * non-dumpable, it is never open to another process (a rootless ward
+	 * must wait: newuidmap writes its maps; its init is alone in a new pid
+	 * namespace until then). Not earlier: the idmap helpers' /proc files
+	 * must stay open to us. */
+	if (c.stub_fd >= 0 && !ward_running_rootless())
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (spawn(&c, err) < 0 || supervise(&c, err) < 0)
 		goto fail;
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */

@@ -32,14 +32,19 @@
 
 /* The process to run: from --process, or the container's process with the
  * command-line overrides (what runc does). */
+/* text: the --process file as read (for a re-exec), or NULL. */
 static struct ward_process *build_process(const struct ward_exec_opts *o,
-					  const struct ward_spec *spec, ward_err *err)
+					  const struct ward_spec *spec, char **textp, size_t *lenp,
+					  ward_err *err)
 {
+	*textp = NULL;
 	if (o->process_file) {
-		_cleanup_free_ char *text = NULL;
+		char *text = NULL;
 		size_t len;
 		if (ward_read_file_at(AT_FDCWD, o->process_file, &text, &len, err) < 0)
 			return NULL;
+		*textp = text;
+		*lenp = len;
 		json_error_t jerr;
 		json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!j) {
@@ -231,7 +236,7 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	ward_protect_launch(&l, exe, c->p->args, env);
 	if (c->stub_fd >= 0)
-		ward_err_sys(&err, errno, "exec the exec stub (for %s)", exe);
+		ward_protect_launch_error(&err, errno, exe);
 	else
 		ward_err_sys(&err, errno, "exec %s", exe);
 fail:
@@ -269,6 +274,42 @@ static int enter_pidns(pid_t pid, int pidfd, ward_err *err)
 	return 0;
 }
 
+#define PTRACE_MARK "ptrace-exec"
+
+/* Exec protection (protect.c) for this process. One that brings
+ * CAP_SYS_PTRACE the container's own processes cannot have could reach a
+ * process running ward's binary: it is refused while the init still runs it
+ * (created, not started, with the exec stub), and it leaves a mark in the
+ * state dir that sends every later exec to the sealed re-exec. */
+static int exec_protect(const struct ward_exec_opts *o, const struct ward_state *st,
+			const struct ward_spec *spec, struct exec_child *c, const char *ptext,
+			size_t ptext_len, ward_err *err)
+{
+	struct ward_protect_query q = {
+		.p = c->p,
+		.container = spec->process,
+		.seccomp = c->seccomp,
+		.ptrace_exec = faccessat(st->dirfd, PTRACE_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0,
+	};
+	if (ward_protect_may_ptrace(c->p) && !ward_protect_may_ptrace(spec->process)) {
+		if (st->status == WARD_CREATED && !ward_protect_exe_safe(st->pid))
+			return ward_err_set(err, "an exec with CAP_SYS_PTRACE could reach the init, "
+						 "which runs ward's binary until the container "
+						 "starts: start it first");
+		int fd = openat(st->dirfd, PTRACE_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				0600);
+		if (fd < 0)
+			return ward_err_sys(err, errno, "mark the state of a CAP_SYS_PTRACE exec");
+		close(fd);
+	}
+	const char *why;
+	enum ward_protect_mode mode = ward_protect_plan(&q, &why);
+	if (mode == WARD_PROTECT_REEXEC && o->process_file && ptext &&
+	    ward_protect_pass_input(o->process_file, ptext, ptext_len, err) < 0)
+		return -1;
+	return ward_protect_apply(mode, why, &c->stub_fd, err);
+}
+
 static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		    struct ward_state *st, struct ward_spec *spec, int *exit_code, ward_err *err)
 {
@@ -280,9 +321,11 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	_cleanup_close_ int rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return ward_err_sys(err, errno, "open the container's root");
+	_cleanup_free_ char *ptext = NULL;
+	size_t ptext_len = 0;
 	struct exec_child c = {
 		.spec = spec,
-		.p = build_process(o, spec, err),
+		.p = build_process(o, spec, &ptext, &ptext_len, err),
 		.pidfd = pidfd,
 		.rootfd = rootfd,
 		.ns_flags = ns_flags_of(spec, st->pid),
@@ -309,8 +352,7 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	}
 	c.seccomp = sc.bpf ? &sc : NULL;
 	c.listener = -1;
-	struct ward_protect_query pq = {.p = c.p, .container = spec->process, .seccomp = c.seccomp};
-	if (ward_protect_choose(&pq, &c.stub_fd, err) < 0) {
+	if (exec_protect(o, st, spec, &c, ptext, ptext_len, err) < 0) {
 		ward_seccomp_release(&sc);
 		ward_process_free(c.p);
 		return -1;
@@ -322,6 +364,8 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 				ward_landlock_abi(), &ll, err) < 0) {
 		ward_seccomp_release(&sc);
 		ward_process_free(c.p);
+		if (c.stub_fd >= 0)
+			close(c.stub_fd);
 		return -1;
 	}
 	c.landlock = ll.present ? &ll : NULL;
@@ -331,6 +375,8 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		ward_seccomp_release(&sc);
 		json_decref(c.listener_state);
 		ward_process_free(c.p);
+		if (c.stub_fd >= 0)
+			close(c.stub_fd);
 		return -1;
 	}
 	int sync[2] = {-1, -1};

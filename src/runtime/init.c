@@ -311,7 +311,7 @@ static int launch(struct init_state *st, int report_fd, ward_err *err)
 		return -1;
 	ward_protect_launch(&l, st->exe, p->args, st->env);
 	if (a->stub_fd >= 0)
-		return ward_err_sys(err, errno, "exec the exec stub (for %s)", st->exe);
+		return ward_protect_launch_error(err, errno, st->exe);
 	return ward_err_sys(err, errno, "exec %s", st->exe);
 }
 

@@ -17,27 +17,40 @@
  *           before anything else happens (about a millisecond a container:
  *           copying and dynamically linking ~300 KB again).
  *
- * The stub is the default. It needs what the direct execve needs plus two
- * things to hold, and ward re-executes instead when one might not:
- *   - the seccomp filter lets the stub's execveat and fcntl through (the
- *     filter is loaded before; it is run here on those calls, bpf.c);
+ * The stub is the default. It needs what the direct execve needs and more,
+ * and ward re-executes instead when any of this might not hold:
+ *   - the seccomp filter lets the stub's execveat, prctl and fcntl through
+ *     (the filter is loaded before; it is run here on those calls, bpf.c;
+ *     the stub fails closed if one is refused anyway);
  *   - no LSM label switches at that exec: an AppArmor profile or SELinux
  *     label would apply to the stub, whose memfd the policy may not allow
  *     (runc-dmz met exactly this);
  *   - no createContainer/startContainer hook: the init execs those itself,
  *     inside the container, while it still runs ward's binary;
- *   - the init is not visible to the container's processes before it can
- *     make itself non-dumpable (a rootless ward whose container shares a pid
- *     namespace: the ID maps must be written first);
+ *   - the container has a pid namespace of its own: in a joined or the
+ *     host's, other processes (another container of the pod, say) see the
+ *     init while it runs ward's binary;
  *   - no process of the container may hold CAP_SYS_PTRACE, which passes the
  *     check that non-dumpable fails: it could open the init's exe and keep
- *     it for a write once no ward runs. (Such a process can also ptrace the
- *     init before its exec, under either scheme: granting CAP_SYS_PTRACE
- *     next to a runtime's init is trusting the container.)
- * Capabilities come out the same: an exec of a file without capabilities
- * keeps the inheritable, ambient and bounding sets, and the program's exec
- * recomputes the rest from exactly those (root's as well: its permitted set
- * is bounding | inheritable after either exec).
+ *     it for a write once no ward runs. The container's capabilities are
+ *     checked, and those of each exec: one that brings CAP_SYS_PTRACE is
+ *     refused while the init still runs ward's binary (created, not
+ *     started), and leaves a mark that sends later execs to the re-exec.
+ *     (Such a process can also ptrace the init before its exec, under
+ *     either scheme: CAP_SYS_PTRACE next to a runtime's init is trust.)
+ *   - the capabilities the program gets are the same: an exec of a file
+ *     without capabilities keeps the inheritable, ambient and bounding sets,
+ *     and the program's exec recomputes the rest from exactly those (root's
+ *     as well: bounding | inheritable after either exec). Except under
+ *     no_new_privs for a non-root user: there each exec is capped at the
+ *     permitted set before it, and the stub's exec leaves only the ambient
+ *     set, so a permitted capability outside ambient (for a program with
+ *     file capabilities) needs the direct exec.
+ *
+ * What the interpreter cannot know, it assumes: the stub's fd numbers, a zero
+ * instruction pointer, no filter of ward's own caller (one that refuses
+ * execveat shows as "exec the program through the exec stub: EPERM"; then
+ * set WARD_EXE_PROTECT=reexec).
  *
  * WARD_EXE_PROTECT=reexec in the environment forces the re-exec (tests,
  * and a way out should a policy refuse the stub). */
@@ -75,6 +88,9 @@ extern char **environ;
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #else
 #define NATIVE_AUDIT_ARCH 0
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
 #endif
 
 static char **saved_argv;
@@ -117,7 +133,24 @@ static bool seccomp_lets_through(const struct ward_seccomp *sc, int nr, uint64_t
 static bool may_ptrace(const struct ward_process *p)
 {
 	/* No capabilities field: the process keeps ward's own, all of them. */
-	return p && (!p->caps.present || (p->caps.bounding & (1ULL << CAP_SYS_PTRACE)));
+	if (!p)
+		return false;
+	const struct ward_caps *c = &p->caps;
+	uint64_t any = c->bounding | c->effective | c->permitted | c->inheritable | c->ambient;
+	return !c->present || (any & (1ULL << CAP_SYS_PTRACE));
+}
+
+/* Under no_new_privs each exec is capped at the permitted set before it;
+ * for a non-root user the stub's exec leaves the ambient set only. */
+static bool nnp_caps_differ(const struct ward_process *p)
+{
+	return p && p->no_new_privileges && p->user.uid != 0 && p->caps.present &&
+	       (p->caps.permitted & ~p->caps.ambient);
+}
+
+bool ward_protect_may_ptrace(const struct ward_process *p)
+{
+	return may_ptrace(p);
 }
 
 /* Why the stub cannot be used for q, or NULL. */
@@ -134,14 +167,21 @@ static const char *stub_refused(const struct ward_protect_query *q)
 		return "process.selinuxLabel applies at the exec";
 	if (q->container_hooks)
 		return "createContainer/startContainer hooks are run from inside the container";
+	if (q->shared_pidns)
+		return "the container shares a pid namespace: the init is visible before its exec";
 	if (may_ptrace(q->p) || may_ptrace(q->container))
 		return "a process of the container may hold CAP_SYS_PTRACE";
-	if (q->shared_pidns && ward_running_rootless())
-		return "a rootless init in a shared pid namespace is visible before it can hide";
+	if (q->ptrace_exec)
+		return "an earlier exec brought CAP_SYS_PTRACE into the container";
+	if (nnp_caps_differ(q->p))
+		return "no_new_privs with permitted capabilities outside the ambient set";
 	/* The stub's own calls, with the values it passes (the fds are typical
-	 * numbers: a filter that compares fd arguments would be an odd one). */
+	 * numbers: a filter that compares fd arguments would be an odd one, and
+	 * the stub fails closed if it is refused after all). */
 	if (!seccomp_lets_through(q->seccomp, SYS_execveat, 3, 0, 0, AT_EMPTY_PATH))
 		return "the seccomp filter may refuse execveat(2) of the stub";
+	if (!seccomp_lets_through(q->seccomp, SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0))
+		return "the seccomp filter may refuse prctl(PR_SET_DUMPABLE)";
 	if (!seccomp_lets_through(q->seccomp, SYS_fcntl, 3, F_SETFD, FD_CLOEXEC, 0))
 		return "the seccomp filter may refuse fcntl(F_SETFD)";
 	return NULL;
@@ -149,7 +189,11 @@ static const char *stub_refused(const struct ward_protect_query *q)
 
 static int stub_fd(ward_err *err)
 {
-	int fd = memfd_create("ward-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* MFD_EXEC: a host with vm.memfd_noexec=1 makes memfds non-executable
+	 * unless asked (kernels before 6.3 do not know the flag). */
+	int fd = memfd_create("ward-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("ward-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return ward_err_sys(err, errno, "exec stub: memfd_create");
 	if (write(fd, ward_stub_elf, ward_stub_elf_len) != (ssize_t)ward_stub_elf_len ||
@@ -186,27 +230,85 @@ static int reexec(ward_err *err)
 	return ward_err_sys(err, errno, "execute the sealed copy");
 }
 
-int ward_protect_choose(const struct ward_protect_query *q, int *stub, ward_err *err)
+bool ward_protect_exe_safe(pid_t pid)
+{
+	char path[64];
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/exe");
+	_cleanup_close_ int exe = open(path, O_RDONLY | O_CLOEXEC);
+	return exe >= 0 && exe_is_safe(exe);
+}
+
+enum ward_protect_mode ward_protect_plan(const struct ward_protect_query *q, const char **why)
+{
+	*why = NULL;
+	if (ward_protect_exe_safe(0)) {
+		ward_debug("exec protection: none needed (the binary cannot be written)");
+		return WARD_PROTECT_NONE;
+	}
+	*why = stub_refused(q);
+	if (!*why) {
+		ward_debug("exec protection: exec stub");
+		return WARD_PROTECT_STUB;
+	}
+	ward_debug("exec protection: re-executing from a sealed copy (%s)", *why);
+	return WARD_PROTECT_REEXEC;
+}
+
+int ward_protect_apply(enum ward_protect_mode mode, const char *why, int *stub, ward_err *err)
 {
 	*stub = -1;
-	{
-		_cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-		if (exe >= 0 && exe_is_safe(exe)) {
-			ward_debug("exec protection: none needed (the binary cannot be written)");
-			return 0;
-		}
-	}
-	const char *why = stub_refused(q);
-	if (!why) {
-		ward_debug("exec protection: exec stub");
+	if (mode == WARD_PROTECT_NONE)
+		return 0;
+	if (mode == WARD_PROTECT_STUB) {
 		*stub = stub_fd(err);
 		return *stub < 0 ? -1 : 0;
 	}
-	ward_debug("exec protection: re-executing from a sealed copy (%s)", why);
 	if (!saved_argv)
 		return ward_err_set(err, "exec protection: cannot re-execute (%s)", why);
 	if (reexec(err) < 0)
 		return ward_err_wrap(err, "exec protection (CVE-2019-5736, %s)", why);
+	return 0;
+}
+
+int ward_protect_choose(const struct ward_protect_query *q, int *stub, ward_err *err)
+{
+	const char *why;
+	enum ward_protect_mode mode = ward_protect_plan(q, &why);
+	return ward_protect_apply(mode, why, stub, err);
+}
+
+int ward_protect_pass_input(const char *arg, const char *text, size_t len, ward_err *err)
+{
+	for (size_t i = 0; saved_argv && saved_argv[i]; i++) {
+		char *e = saved_argv[i];
+		size_t el = strlen(e);
+		if (arg < e || arg > e + el)
+			continue;
+		int fd = memfd_create("ward-input", 0);
+		if (fd < 0)
+			return ward_err_sys(err, errno, "keep %s for the re-exec", arg);
+		/* Far above any fd a caller passes on (--preserve-fds). */
+		int high = fcntl(fd, F_DUPFD, 1000);
+		if (high >= 0) {
+			close(fd);
+			fd = high;
+		}
+		if (write(fd, text, len) != (ssize_t)len) {
+			ward_err_sys(err, errno, "keep %s for the re-exec", arg);
+			close(fd);
+			return -1;
+		}
+		char *repl;
+		if (asprintf(&repl, "%.*s/proc/self/fd/%d", (int)(arg - e), e, fd) < 0) {
+			close(fd);
+			return ward_err_sys(err, ENOMEM, "keep %s for the re-exec", arg);
+		}
+		saved_argv[i] = repl; /* both live until the exec */
+		return 0;
+	}
 	return 0;
 }
 
@@ -239,4 +341,14 @@ void ward_protect_launch(const struct ward_launch *l, const char *exe, char *con
 		return;
 	}
 	syscall(SYS_execveat, l->stub_fd, "", l->argv, env, AT_EMPTY_PATH);
+}
+
+int ward_protect_launch_error(ward_err *err, int errnum, const char *exe)
+{
+	if (errnum == EPERM || errnum == ENOSYS)
+		return ward_err_sys(err, errnum, "exec %s through the exec stub (refused by a seccomp "
+						 "filter ward cannot see? WARD_EXE_PROTECT=reexec avoids "
+						 "the stub)",
+				    exe);
+	return ward_err_sys(err, errnum, "exec %s through the exec stub", exe);
 }

@@ -185,11 +185,25 @@ struct ward_protect_query {
 	const struct ward_seccomp *seccomp; /* compiled filter, or NULL */
 	bool container_hooks;		    /* createContainer/startContainer */
 	bool shared_pidns;		    /* the init joins a pid namespace or the host's */
+	bool ptrace_exec;		    /* an exec brought CAP_SYS_PTRACE in */
 };
-/* Before anything is made: either re-execute from a sealed copy of the
- * binary (returns only on failure), or set *stub to the sealed exec stub
- * (close-on-exec; -1 when the binary cannot be written anyway). */
+enum ward_protect_mode { WARD_PROTECT_NONE, WARD_PROTECT_STUB, WARD_PROTECT_REEXEC };
+/* Which protection q needs (*why: the reason for a re-exec); logged. */
+enum ward_protect_mode ward_protect_plan(const struct ward_protect_query *q, const char **why);
+/* Before anything is made: for REEXEC, re-execute the whole process from a
+ * sealed copy of the binary (returns only on failure); for STUB, set *stub
+ * to the sealed exec stub (close-on-exec); else *stub = -1. */
+int ward_protect_apply(enum ward_protect_mode mode, const char *why, int *stub, ward_err *err);
+/* plan + apply. */
 int ward_protect_choose(const struct ward_protect_query *q, int *stub, ward_err *err);
+/* Before a re-exec: input already read from the command-line argument arg
+ * (a pointer into argv: a pipe, /dev/stdin...) is handed to the new process
+ * through a memfd that replaces it in argv. */
+int ward_protect_pass_input(const char *arg, const char *text, size_t len, ward_err *err);
+/* The binary of pid (0: ours) cannot be written: sealed, read-only, immutable. */
+bool ward_protect_exe_safe(pid_t pid);
+/* The process may hold CAP_SYS_PTRACE (in any set, or no capabilities field). */
+bool ward_protect_may_ptrace(const struct ward_process *p);
 struct ward_launch {
 	int stub_fd;
 	char **argv; /* the stub's: ward-stub:FD, exe, argv... */
@@ -203,5 +217,7 @@ int ward_protect_launch_prepare(struct ward_launch *l, int stub, int report_fd, 
  * only, with errno set. */
 void ward_protect_launch(const struct ward_launch *l, const char *exe, char *const argv[],
 			 char *const env[]);
+/* The error for a failed exec of the stub itself (for exe). Returns -1. */
+int ward_protect_launch_error(ward_err *err, int errnum, const char *exe);
 
 #endif

@@ -59,6 +59,10 @@ static int read_fifo(int fifo, int pidfd, ward_err *err)
 		 * older ward wrote the line as text. */
 		if (ward_sync_error_parse(buf + 1, n - 1, err) == 0)
 			return -1;
+		for (size_t i = 1; i < n; i++)
+			if ((unsigned char)buf[i] < ' ' && buf[i] != '\n' && buf[i] != '\t')
+				return ward_err_set(err, "the container's init failed (its report "
+							 "is unreadable)");
 		return ward_err_set(err, "%s", buf + 1);
 	}
 	return 0;

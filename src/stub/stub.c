@@ -17,10 +17,13 @@
  *   argv[1]  the program's path, already resolved by the runtime
  *   argv[2…] the program's argv; envp is passed on unchanged
  *
+ * First the stub makes itself non-dumpable (the exec just made it dumpable:
+ * no other process of the container may reach FD through /proc/PID/fd), then
  * FD becomes close-on-exec, so the runtime sees it close exactly when the
- * program starts. If the exec fails, a WARD_SYNC_ERROR record (errno and
- * "exec PATH") goes to FD, and the stub exits 127. Run any other way (say, as
- * a #! interpreter), it refuses and exits 126. */
+ * program starts. If any of that or the exec fails, a WARD_SYNC_ERROR record
+ * (errno and what failed) goes to FD and the stub exits 127: it never execs
+ * with FD still open. Run any other way (say, as a #! interpreter), it
+ * refuses and exits 126. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,9 +31,10 @@
 
 #define F_SETFD 2
 #define FD_CLOEXEC 1
+#define PR_SET_DUMPABLE 4
 
 #if defined(__x86_64__)
-enum { NR_write = 1, NR_fcntl = 72, NR_execve = 59, NR_exit_group = 231 };
+enum { NR_write = 1, NR_fcntl = 72, NR_execve = 59, NR_exit_group = 231, NR_prctl = 157 };
 static long sys3(long n, long a, long b, long c)
 {
 	long r;
@@ -40,7 +44,7 @@ static long sys3(long n, long a, long b, long c)
 __asm__(".text\n.globl _start\n.type _start,@function\n_start:\n"
 	"\txor %ebp, %ebp\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tcall stub_main\n\thlt\n");
 #elif defined(__aarch64__)
-enum { NR_write = 64, NR_fcntl = 25, NR_execve = 221, NR_exit_group = 94 };
+enum { NR_write = 64, NR_fcntl = 25, NR_execve = 221, NR_exit_group = 94, NR_prctl = 167 };
 static long sys3(long n, long a, long b, long c)
 {
 	register long x8 __asm__("x8") = n;
@@ -91,14 +95,24 @@ __attribute__((noreturn, used)) void stub_main(long *sp)
 		sys3(NR_write, 2, (long)msg, sizeof(msg) - 1);
 		leave(126);
 	}
-	sys3(NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
-	long r = sys3(NR_execve, (long)argv[1], (long)(argv + 2), (long)envp);
+	const char *what = "exec stub: prctl(PR_SET_DUMPABLE)";
+	long r = sys3(NR_prctl, PR_SET_DUMPABLE, 0, 0);
+	if (r == 0) {
+		what = "exec stub: fcntl(F_SETFD)";
+		r = sys3(NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
+	}
+	int at_exec = r == 0;
+	if (at_exec) {
+		what = "exec ";
+		r = sys3(NR_execve, (long)argv[1], (long)(argv + 2), (long)envp);
+	}
 
 	static struct ward_sync_msg m;
 	m.type = WARD_SYNC_ERROR;
 	m.errnum = (int32_t)-r;
-	size_t n = append(m.msg, 0, sizeof(m.msg), "exec ");
-	n = append(m.msg, n, sizeof(m.msg), argv[1]);
+	size_t n = append(m.msg, 0, sizeof(m.msg), what);
+	if (at_exec)
+		n = append(m.msg, n, sizeof(m.msg), argv[1]);
 	sys3(NR_write, fd, (long)&m, (long)(WARD_SYNC_HEADER_LEN + n + 1));
 	leave(127);
 }

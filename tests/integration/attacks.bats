@@ -421,16 +421,26 @@ assert_protection() {
 	run_detached --debug create -b "$BUNDLE" ctr
 	assert_success
 	assert_protection stub
-	# An exec that brings CAP_SYS_PTRACE along re-executes.
 	run_detached --debug exec -d ctr true
 	assert_success
 	grep -q "exec protection: exec stub" "$BATS_TEST_TMPDIR/detached.log"
+	# While the init still runs ward's binary, an exec that brings
+	# CAP_SYS_PTRACE (it passes the non-dumpable check) is refused...
+	run_detached --debug exec -d --cap CAP_SYS_PTRACE ctr true
+	assert_failure
+	assert_output_contains "start it first"
+	# ...after start it re-executes, and marks the container: later execs,
+	# whose children could be reached by that process, re-execute too.
+	ward start ctr
 	run_detached --debug exec -d --cap CAP_SYS_PTRACE ctr true
 	assert_success
 	assert_output_contains "may hold CAP_SYS_PTRACE"
+	run_detached --debug exec -d ctr true
+	assert_success
+	assert_output_contains "an earlier exec brought CAP_SYS_PTRACE"
 	ward delete -f ctr
-	# A container whose processes may have it.
-	update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
+	# A container whose processes may have it, in any set.
+	update_config '.process.capabilities.inheritable += ["CAP_SYS_PTRACE"]'
 	run_detached --debug create -b "$BUNDLE" ctr
 	assert_success
 	assert_protection reexec
@@ -441,6 +451,62 @@ assert_protection() {
 	run_detached --debug create -b "$BUNDLE" ctr
 	assert_success
 	assert_protection reexec
+}
+
+@test "exec protection: an exec --process read from a pipe survives the sealed re-exec" {
+	set_args sleep 100
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	jq -c '.process | .args = ["sh", "-c", "echo via-pipe"] | .capabilities.bounding += ["CAP_SYS_PTRACE"]' \
+		"$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	run sh -c "cat '$BATS_TEST_TMPDIR/p.json' | '$WARD' --root '$STATE_ROOT' --debug exec -p /dev/stdin ctr"
+	assert_success
+	assert_output_contains "re-executing from a sealed copy"
+	assert_output_contains "via-pipe"
+}
+
+@test "exec protection: a container in a shared pid namespace gets the sealed re-exec" {
+	set_args sleep 100
+	run_detached run -d -b "$BUNDLE" first
+	assert_success
+	local pid
+	pid=$(ward state first | jq -r .pid)
+	set_args true
+	update_config --arg ns "/proc/$pid/ns/pid" '.linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)
+		| .linux.cgroupsPath += "-2"'
+	run_detached --debug create -b "$BUNDLE" ctr
+	assert_success
+	assert_protection reexec
+	assert_output_contains "shares a pid namespace"
+}
+
+@test "exec protection: no_new_privs, a non-root user and file capabilities: the program keeps them" {
+	command -v setcap >/dev/null || skip "no setcap"
+	mkdir -p "$BUNDLE/rootfs/capbin"
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/capbin/cat"
+	setcap cap_net_bind_service=+ep "$BUNDLE/rootfs/capbin/cat" 2>/dev/null || skip "this filesystem has no file capabilities"
+	set_args /capbin/cat /proc/self/status
+	update_config '.process.user = {uid: 1000, gid: 1000} | .process.noNewPrivileges = true
+		| .process.capabilities = {bounding: ["CAP_NET_BIND_SERVICE"], effective: ["CAP_NET_BIND_SERVICE"], permitted: ["CAP_NET_BIND_SERVICE"]}'
+	run_ward --debug run -b "$BUNDLE" ctr </dev/null
+	assert_success
+	# Under no_new_privs each exec is capped at the permitted set before it:
+	# the stub's exec would leave none, so ward execs directly (sealed copy).
+	assert_output_contains "no_new_privs with permitted capabilities outside the ambient set"
+	assert_output_matches "CapPrm:[[:space:]]+0000000000000400"
+}
+
+@test "exec protection: the stub fails closed when its fcntl is refused (no report fd reaches the program)" {
+	# fcntl(F_SETFD) refused except on fd 3, the number ward's check asks
+	# about: the check passes, the stub's real call fails.
+	set_args sh -c 'ls /proc/self/fd | xargs; echo PROGRAM-RAN'
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["fcntl"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 3, "op": "SCMP_CMP_NE"}, {"index": 1, "value": 2, "op": "SCMP_CMP_EQ"}]}]}'
+	run_ward --debug run -b "$BUNDLE" ctr </dev/null
+	assert_output_contains "exec protection: exec stub"
+	assert_failure
+	assert_output_contains "exec stub: fcntl(F_SETFD): Operation not permitted"
+	assert_output_not_contains PROGRAM-RAN
+	assert_no_leftovers ctr
 }
 
 @test "exec protection: the hardened default seccomp profile takes the stub" {

@@ -22,6 +22,14 @@
 
 #define MARK 999 /* the errnoRet of the test profiles: the filter said no */
 
+#if defined(__x86_64__)
+#define ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define ARCH AUDIT_ARCH_AARCH64
+#else
+#error "test_bpf: which AUDIT_ARCH is native here?"
+#endif
+
 struct probe {
 	const char *what;
 	int nr;
@@ -96,7 +104,7 @@ static void compile(const char *tmpl, struct ward_seccomp *sc)
 static void agree(const struct ward_seccomp *sc, enum outcome *out)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
-		struct seccomp_data d = {.nr = probes[i].nr, .arch = AUDIT_ARCH_X86_64};
+		struct seccomp_data d = {.nr = probes[i].nr, .arch = ARCH};
 		memcpy(d.args, probes[i].a, sizeof(d.args));
 		uint32_t ret = 0;
 		assert_int_equal(ward_bpf_run(sc->bpf, sc->bpf_len, &d, &ret), 0);
@@ -171,7 +179,7 @@ static void test_default_profile(void **state)
 	json_decref(prof);
 	enum outcome o[ARRAY_SIZE(probes)];
 	for (size_t i = 0; i < 3; i++) {
-		struct seccomp_data d = {.nr = probes[i].nr, .arch = AUDIT_ARCH_X86_64};
+		struct seccomp_data d = {.nr = probes[i].nr, .arch = ARCH};
 		memcpy(d.args, probes[i].a, sizeof(d.args));
 		uint32_t ret = 0;
 		assert_int_equal(ward_bpf_run(sc.bpf, sc.bpf_len, &d, &ret), 0);
@@ -179,7 +187,7 @@ static void test_default_profile(void **state)
 		assert_int_equal(o[i], LET_THROUGH);
 	}
 	/* And a call the profile refuses is refused here too. */
-	struct seccomp_data d = {.nr = SYS_kexec_load, .arch = AUDIT_ARCH_X86_64};
+	struct seccomp_data d = {.nr = SYS_kexec_load, .arch = ARCH};
 	uint32_t ret = 0;
 	assert_int_equal(ward_bpf_run(sc.bpf, sc.bpf_len, &d, &ret), 0);
 	assert_int_not_equal(ret & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW);
@@ -190,7 +198,7 @@ static void test_default_profile(void **state)
 static void test_malformed(void **state)
 {
 	(void)state;
-	struct seccomp_data d = {.nr = SYS_getppid, .arch = AUDIT_ARCH_X86_64};
+	struct seccomp_data d = {.nr = SYS_getppid, .arch = ARCH};
 	uint32_t ret = 0;
 	struct sock_filter jump_out[] = {
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 5, 0),
@@ -230,6 +238,102 @@ static void test_malformed(void **state)
 	assert_int_equal(ret, SECCOMP_RET_ALLOW);
 }
 
+/* Where the kernel and a naive interpreter part: each program is loaded in
+ * a child (accepted or not) and run on getppid, and ward_bpf_run must agree. */
+static int kernel_verdict(struct sock_filter *f, size_t n, uint32_t *ret_errno)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sock_fprog prog = {.len = (unsigned short)n, .filter = f};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(100);
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			_exit(errno == EINVAL ? 101 : 102);
+		long r = syscall(SYS_getppid);
+		_exit(r < 0 ? (errno & 0x3f) : 0);
+	}
+	int status;
+	assert_true(waitpid(pid, &status, 0) == pid);
+	assert_true(WIFEXITED(status));
+	int code = WEXITSTATUS(status);
+	assert_int_not_equal(code, 100);
+	assert_int_not_equal(code, 102);
+	if (code == 101)
+		return -1; /* refused at load */
+	*ret_errno = (uint32_t)code;
+	return 0;
+}
+
+static void agree_with_kernel(struct sock_filter *f, size_t n)
+{
+	struct seccomp_data d = {.nr = SYS_getppid, .arch = ARCH};
+	uint32_t ret = 0, kerr = 0;
+	int mine = ward_bpf_run(f, n, &d, &ret);
+	int kernel = kernel_verdict(f, n, &kerr);
+	assert_int_equal(mine, kernel);
+	if (mine == 0) {
+		uint32_t my_errno = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO ?
+					    (ret & SECCOMP_RET_DATA) & 0x3f : 0;
+		assert_int_equal(my_errno, kerr);
+	}
+}
+
+static void test_kernel_corners(void **state)
+{
+	(void)state;
+	/* A shift by 32 or more through X: the kernel masks the count. */
+	struct sock_filter shift[] = {
+		BPF_STMT(BPF_LD | BPF_IMM, 1),
+		BPF_STMT(BPF_LDX | BPF_IMM, 32),
+		BPF_STMT(BPF_ALU | BPF_LSH | BPF_X, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 7),
+	};
+	agree_with_kernel(shift, ARRAY_SIZE(shift));
+	/* Modulo: classic BPF has it, seccomp refuses it. */
+	struct sock_filter mod[] = {
+		BPF_STMT(BPF_LD | BPF_IMM, 5),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 3),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	agree_with_kernel(mod, ARRAY_SIZE(mod));
+	/* A scratch word read before any write: refused. */
+	struct sock_filter unwritten[] = {
+		BPF_STMT(BPF_LD | BPF_MEM, 2),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	agree_with_kernel(unwritten, ARRAY_SIZE(unwritten));
+	/* Written on one path into the read only: refused. */
+	struct sock_filter one_path[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_ST, 4),
+		BPF_STMT(BPF_LD | BPF_MEM, 4),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	agree_with_kernel(one_path, ARRAY_SIZE(one_path));
+	/* Written on every path: accepted, and the value read back. */
+	struct sock_filter all_paths[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+		BPF_STMT(BPF_ST, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_ST, 4),
+		BPF_STMT(BPF_LD | BPF_MEM, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 9),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	agree_with_kernel(all_paths, ARRAY_SIZE(all_paths));
+	/* The last instruction is not a RET: refused. */
+	struct sock_filter no_ret[] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_IMM, 0),
+	};
+	agree_with_kernel(no_ret, ARRAY_SIZE(no_ret));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_default_profile),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_kernel_corners),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
