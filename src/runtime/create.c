@@ -444,6 +444,17 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	out->pid = c.pid;
 	out->pidfd = steal_fd(&c.pidfd);
 	out->pty_master = steal_fd(&c.pty_master);
+	if (out->state) {
+		/* The state as a full load would give it, still locked. */
+		c.st.status = WARD_CREATED;
+		c.st.config_text = NULL;
+		c.st.config_raw = text;
+		c.st.config_raw_len = len;
+		text = NULL;
+		*out->state = c.st;
+		memset(&c.st, 0, sizeof(c.st));
+		c.st.dirfd = -1;
+	}
 	r = 0;
 	goto out;
 fail:

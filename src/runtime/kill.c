@@ -143,58 +143,66 @@ static void run_poststop(struct ward_state *st)
 	ward_spec_free(spec);
 }
 
-int ward_container_delete(const struct ward_ctx *ctx, const char *id, bool force, ward_err *err)
+int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *st, bool force,
+				 ward_err *err)
 {
-	struct ward_state st;
 	int r = -1;
-	if (ward_state_load(ctx, id, true, &st, err) < 0) {
-		if (force && err->errnum == ENOENT) {
-			ward_err_clear(err);
-			r = 0;
-		}
-		goto out;
-	}
-	if ((st.status == WARD_RUNNING || st.status == WARD_PAUSED) && !force) {
+	const char *id = st->id;
+	if ((st->status == WARD_RUNNING || st->status == WARD_PAUSED) && !force) {
 		ward_err_set(err, "cannot delete container %s that is not stopped: %s", id,
-			     ward_status_name(st.status));
+			     ward_status_name(st->status));
 		goto out;
 	}
-	if (st.status != WARD_STOPPED && st.pid > 0) {
+	if (st->status != WARD_STOPPED && st->pid > 0) {
 		/* created (runc deletes those without --force), or forced. */
-		_cleanup_close_ int pidfd = init_pidfd(&st);
-		if (ward_cgroup_present(st.extra)) {
+		_cleanup_close_ int pidfd = init_pidfd(st);
+		if (ward_cgroup_present(st->extra)) {
 			ward_err ignored = {0};
-			ward_cgroup_kill_all(st.extra, SIGKILL, &ignored);
+			ward_cgroup_kill_all(st->extra, SIGKILL, &ignored);
 		}
 		if (pidfd >= 0)
 			pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		if (st.status == WARD_PAUSED) {
+		if (st->status == WARD_PAUSED) {
 			/* Frozen tasks die only once thawed. */
 			ward_err ignored = {0};
-			ward_cgroup_freeze(st.extra, false, &ignored);
+			ward_cgroup_freeze(st->extra, false, &ignored);
 		}
 		if (pidfd >= 0) {
 			if (wait_gone(pidfd, 10000) < 0) {
-				ward_err_set(err, "container init %d did not die after SIGKILL", st.pid);
+				ward_err_set(err, "container init %d did not die after SIGKILL", st->pid);
 				goto out;
 			}
 		}
 	}
-	if (st.status == WARD_CREATING && st.pid == 0 && !force) {
+	if (st->status == WARD_CREATING && st->pid == 0 && !force) {
 		ward_err_set(err, "container %s is still being created", id);
 		goto out;
 	}
-	if (st.extra && ward_cgroup_present(st.extra)) {
+	if (st->extra && ward_cgroup_present(st->extra)) {
 		ward_err ignored = {0};
-		ward_cgroup_kill_all(st.extra, SIGKILL, &ignored);
-		if (ward_cgroup_destroy(st.extra, err) < 0)
+		ward_cgroup_kill_all(st->extra, SIGKILL, &ignored);
+		if (ward_cgroup_destroy(st->extra, err) < 0)
 			goto out;
 	}
-	run_poststop(&st);
+	run_poststop(st);
 	r = ward_state_remove(ctx, id, err);
 out:
-	ward_state_release(&st);
 	if (r < 0)
 		ward_err_wrap(err, "delete %s", id);
+	ward_state_release(st);
 	return r;
+}
+
+int ward_container_delete(const struct ward_ctx *ctx, const char *id, bool force, ward_err *err)
+{
+	struct ward_state st;
+	if (ward_state_load(ctx, id, true, &st, err) < 0) {
+		ward_state_release(&st);
+		if (force && err->errnum == ENOENT) {
+			ward_err_clear(err);
+			return 0;
+		}
+		return ward_err_wrap(err, "delete %s", id);
+	}
+	return ward_container_delete_loaded(ctx, &st, force, err);
 }

@@ -88,6 +88,9 @@ struct ward_created {
 	pid_t pid;
 	int pidfd;
 	int pty_master; /* run in the foreground with a terminal, else -1 */
+	/* If set by the caller (run): receives the state as saved, its dir
+	 * still locked, for start and delete without reading it back. */
+	struct ward_state *state;
 };
 
 int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_opts *o,
@@ -100,6 +103,9 @@ int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts
 /* ---- kill.c / delete.c ---- */
 int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, bool all,
 			ward_err *err);
+/* delete of a container whose state is loaded and locked (st is released). */
+int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *st, bool force,
+				 ward_err *err);
 int ward_container_delete(const struct ward_ctx *ctx, const char *id, bool force, ward_err *err);
 
 /* ---- manage.c (through the cgroups) ---- */

@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,26 +135,31 @@ out:
 	return r;
 }
 
+/* run keeps the state create saved: start and delete use it as it is, the
+ * state dir locked around each (not while the container runs: kill, state,
+ * exec and delete from elsewhere must not wait for it). */
 int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts *o, bool detach,
 		       bool keep, int *exit_code, ward_err *err)
 {
-	struct ward_created c = {.pidfd = -1, .pty_master = -1};
+	struct ward_state st;
+	struct ward_created c = {.pidfd = -1, .pty_master = -1, .state = &st};
 	*exit_code = 0;
 	if (ward_container_create(ctx, o, &c, err) < 0)
 		return -1;
-	struct ward_state st;
-	int r = ward_state_load(ctx, o->id, true, &st, err);
-	if (r == 0)
-		r = start_locked(&st, c.pidfd, err);
-	ward_state_release(&st);
+	int r = start_locked(&st, c.pidfd, err);
 	if (r < 0) {
 		ward_err_wrap(err, "run %s", o->id);
 		ward_err ignored = {0};
-		ward_container_delete(ctx, o->id, true, &ignored);
+		ward_container_delete_loaded(ctx, &st, true, &ignored);
 		goto out;
 	}
-	if (detach)
-		goto out;
+	if (detach || keep) {
+		ward_state_release(&st);
+		if (detach)
+			goto out;
+	} else {
+		flock(st.dirfd, LOCK_UN);
+	}
 	r = ward_wait_foreground(c.pid, c.pidfd, c.pty_master, err);
 	if (r >= 0) {
 		*exit_code = r;
@@ -160,9 +167,21 @@ int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts
 	}
 	if (!keep) {
 		ward_err derr = {0};
-		if (ward_container_delete(ctx, o->id, true, &derr) < 0 && r == 0) {
-			*err = derr;
-			r = -1;
+		/* Deleted from elsewhere meanwhile (our dir is gone, maybe a new
+		 * container has the id): nothing left for us to do. */
+		struct stat sb;
+		flock(st.dirfd, LOCK_EX);
+		if (fstat(st.dirfd, &sb) == 0 && sb.st_nlink == 0) {
+			ward_state_release(&st);
+		} else {
+			/* wait_foreground reaped the init (unless it failed: then
+			 * delete kills it as a running one). */
+			if (r == 0)
+				st.status = WARD_STOPPED;
+			if (ward_container_delete_loaded(ctx, &st, true, &derr) < 0 && r == 0) {
+				*err = derr;
+				r = -1;
+			}
 		}
 	}
 out:

@@ -260,6 +260,30 @@ run_sleeper() {
 	[ -z "$output" ]
 }
 
+@test "a foreground run holds no lock while the container runs, and cleans up only its own container" {
+	sleeper
+	"$WARD" --root "$STATE_ROOT" run -b "$BUNDLE" c1 </dev/null >/dev/null 2>&1 &
+	local runner=$!
+	wait_status c1 running
+	# kill, state and delete from elsewhere do not wait for run.
+	run timeout 5 "$WARD" --root "$STATE_ROOT" state c1
+	assert_success
+	# run is held still while its container is deleted and a new one takes
+	# the id; when it goes on, it must leave the new one alone.
+	kill -STOP "$runner"
+	run timeout 5 "$WARD" --root "$STATE_ROOT" delete -f c1
+	assert_success
+	run_detached create -b "$BUNDLE" c1
+	assert_success
+	kill -CONT "$runner"
+	local rc=0
+	wait "$runner" || rc=$?
+	[ "$rc" = 137 ] || { echo "run exited $rc" >&2; false; }
+	run_ward state c1
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = created ]
+}
+
 @test "run exits 128+N when the process is killed by signal N" {
 	# Without a pid namespace: an init of a pid namespace cannot be killed by
 	# a signal sent from inside it.
