@@ -192,12 +192,15 @@ static void cpuset_inherit(const char *dir)
 	}
 }
 
-static int mkdir_cgroup(const char *dir, bool cpuset, ward_err *err)
+/* *existed: the cgroup was there already (maybe another container's). */
+static int mkdir_cgroup(const char *dir, bool cpuset, bool *existed, ward_err *err)
 {
 	char buf[4200];
 	snprintf(buf, sizeof(buf), "%s", dir);
+	*existed = false;
 	/* Usually the parents exist: one mkdir. */
 	if (mkdir(buf, 0755) == 0 || errno == EEXIST) {
+		*existed = errno == EEXIST;
 		if (cpuset)
 			cpuset_inherit(buf);
 		return 0;
@@ -215,8 +218,11 @@ static int mkdir_cgroup(const char *dir, bool cpuset, ward_err *err)
 			return ward_err_sys(err, errno, "create cgroup %s", buf);
 		*p = '/';
 	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return ward_err_sys(err, errno, "create cgroup %s", buf);
+	if (mkdir(buf, 0755) < 0) {
+		if (errno != EEXIST)
+			return ward_err_sys(err, errno, "create cgroup %s", buf);
+		*existed = true;
+	}
 	if (cpuset)
 		cpuset_inherit(buf);
 	return 0;
@@ -291,20 +297,8 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 		size_t dl = strlen(dir);
 		while (dl > 1 && dir[dl - 1] == '/')
 			dir[--dl] = '\0';
-		/* Another container's cgroup (same id under another --root, or a
-		 * cgroupsPath collision) must not be shared: kill --all and delete
-		 * would reach its processes. */
-		char procs[4300];
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
-		_cleanup_free_ char *cur = NULL;
-		ward_err e2;
-		if (ward_read_file_at(AT_FDCWD, procs, &cur, NULL, &e2) == 0 && cur[0]) {
-			ward_cgroup_destroy(extra, &(ward_err){0});
-			return ward_err_set(err, "linux.cgroupsPath: cgroup %s is in use by other "
-						 "processes",
-					    dir);
-		}
-		if (mkdir_cgroup(dir, strstr(h[i].controllers, "cpuset") != NULL, err) < 0) {
+		bool existed;
+		if (mkdir_cgroup(dir, strstr(h[i].controllers, "cpuset") != NULL, &existed, err) < 0) {
 			if (ward_running_rootless() &&
 			    (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS)) {
 				/* Rootless without delegation: run without a cgroup, as runc. */
@@ -314,6 +308,21 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 			}
 			ward_cgroup_destroy(extra, &(ward_err){0});
 			return ward_err_wrap(err, "linux.cgroupsPath");
+		}
+		/* Another container's cgroup (same id under another --root, or a
+		 * cgroupsPath collision) must not be shared: kill --all and delete
+		 * would reach its processes. (Not ours: it stays.) */
+		if (existed) {
+			char procs[4300];
+			snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+			_cleanup_free_ char *cur = NULL;
+			ward_err e2;
+			if (ward_read_file_at(AT_FDCWD, procs, &cur, NULL, &e2) == 0 && cur[0]) {
+				ward_cgroup_destroy(extra, &(ward_err){0});
+				return ward_err_set(err, "linux.cgroupsPath: cgroup %s is in use by "
+							 "other processes",
+						    dir);
+			}
 		}
 		char enabled[256] = "";
 		if (h[i].v2)
@@ -523,9 +532,6 @@ int ward_cgroup_destroy(json_t *extra, ward_err *err)
 	json_array_foreach(dirs, i, d)
 	{
 		const char *path = json_string_value(json_object_get(d, "path"));
-		/* Cgroups made below ours (a runtime nested in the container) go
-		 * first, deepest first: rmdir refuses a cgroup with children. */
-		for_each_child(path, 0, rmdir_tree, NULL);
 		/* A process that just died may linger in the cgroup for a moment. */
 		for (int tries = 0; tries < 200; tries++) {
 			if (rmdir(path) == 0 || errno == ENOENT)
@@ -533,6 +539,13 @@ int ward_cgroup_destroy(json_t *extra, ward_err *err)
 			if (errno != EBUSY) {
 				ret = ward_err_sys(err, errno, "remove cgroup %s", path);
 				break;
+			}
+			/* Cgroups made below ours (a runtime nested in the
+			 * container) go first, deepest first: rmdir refuses a
+			 * cgroup with children. Looked for only then. */
+			if (tries == 0) {
+				for_each_child(path, 0, rmdir_tree, NULL);
+				continue;
 			}
 			struct timespec ts = {0, 5 * 1000 * 1000};
 			nanosleep(&ts, NULL);

@@ -456,6 +456,24 @@ blk_ctrl() {
 	assert_no_cgroup "$rel"
 }
 
+@test "a cgroupsPath another container's processes are in is refused, and left as it was" {
+	update_config --arg p "/ward/$ID" '.linux.cgroupsPath = $p'
+	start_ctr
+	local first=$INIT_PID
+	# The same cgroup for a second container: refused before anything runs.
+	run_detached create -b "$BUNDLE" "$ID-2"
+	assert_failure
+	assert_output_contains "is in use by other processes"
+	[ ! -e "$STATE_ROOT/$ID-2" ]
+	# The first container is untouched: still in its cgroup, which exists.
+	local mp
+	for mp in $(cg_all_mounts); do
+		grep -qx "$first" "$mp/ward/$ID/cgroup.procs"
+	done
+	ctr_state "$ID"
+	[ "$CTR_STATUS" = running ]
+}
+
 # ---------------------------------------------------------------- ps
 
 @test "ward ps prints the ps header and only the container's processes" {
