@@ -6,8 +6,9 @@
  * and move_mount): nobody sees a half-filled directory, and a read-only tmpfs
  * can still be filled. The source is the container's rootfs, so nothing in it
  * is trusted: every name is opened relative to its parent's fd with
- * O_NOFOLLOW, symlinks are recreated (never followed), a file replaced by a
- * fifo between stat and open is caught by fstat of what was opened, and the
+ * O_NOFOLLOW, symlinks are recreated (never followed), a file is opened as
+ * O_PATH and read through it only once fstat says it is regular (a name
+ * swapped for a fifo or a device node is never opened for reading), and the
  * walk stays on the directory's own filesystem (it does not descend into
  * other mounts, such as an earlier bind mount below the directory). */
 #include <errno.h>
@@ -98,16 +99,22 @@ static int copy_data(int in, int out)
 
 static int copy_file(struct copyup *c, int src, int dst, const char *name, ward_err *err)
 {
-	_cleanup_close_ int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-							   O_CLOEXEC);
-	if (in < 0)
+	/* Opened for reading only once known to be a regular file: a name
+	 * swapped for a device node is never opened (that alone can act). */
+	_cleanup_close_ int path = openat(src, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (path < 0)
 		return ward_err_sys(err, errno, "tmpcopyup %s%s: open", c->dest, c->path);
 	struct stat st;
-	if (fstat(in, &st) < 0)
+	if (fstat(path, &st) < 0)
 		return ward_err_sys(err, errno, "tmpcopyup %s%s: stat", c->dest, c->path);
 	if (!S_ISREG(st.st_mode))
 		return ward_err_set(err, "tmpcopyup %s%s: changed while being copied", c->dest,
 				    c->path);
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", path);
+	_cleanup_close_ int in = open(self, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (in < 0)
+		return ward_err_sys(err, errno, "tmpcopyup %s%s: open", c->dest, c->path);
 	_cleanup_close_ int out =
 		openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
@@ -166,8 +173,16 @@ static int copy_entry(struct copyup *c, int src, int dst, const char *name, int 
 	case S_IFLNK:
 		return copy_symlink(c, src, dst, name, &st, err);
 	default: /* fifo, socket, device node */
-		if (mknodat(dst, name, st.st_mode & (S_IFMT | 0600), st.st_rdev) < 0)
+		if (mknodat(dst, name, st.st_mode & (S_IFMT | 0600), st.st_rdev) < 0) {
+			/* A user namespace may not make device nodes: the copy goes
+			 * without it rather than the container not starting. */
+			if (errno == EPERM && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+				ward_debug("tmpcopyup %s%s: device node not copied: %s", c->dest,
+					   c->path, strerror(errno));
+				return 0;
+			}
 			return ward_err_sys(err, errno, "tmpcopyup %s%s: mknod", c->dest, c->path);
+		}
 		return copy_meta(c, dst, name, &st, err);
 	}
 }

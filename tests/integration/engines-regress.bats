@@ -195,6 +195,19 @@ image content'
 	assert_output_contains "image content"
 }
 
+@test "tmpcopyup in a user namespace: a device node it may not make is left out, the rest copied" {
+	make_copyup_source
+	mknod "$BUNDLE/rootfs/data/null" c 1 3
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	enable_userns 100000 65536
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}'
+	run_sh 'ls /data; cat /data/file' "$ID"
+	assert_success
+	assert_output_contains "image content"
+	assert_output_contains "fifo"
+	assert_output_not_contains "null"
+}
+
 @test "tmpcopyup never reads outside the root: a symlinked destination resolves inside it" {
 	local secret="$BATS_TEST_TMPDIR/host-secret"
 	mkdir -p "$secret"
