@@ -447,20 +447,22 @@ json_t *ward_landlock_describe(const struct ward_landlock *ll)
 	return d;
 }
 
-void ward_landlock_record(struct ward_landlock *ll, pid_t pid, json_t *extra)
+void ward_landlock_skipped_report(const bool *missing, size_t n, char *out, size_t len)
 {
-	char root[64];
-	snprintf(root, sizeof(root), "/proc/%d/root", pid);
-	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	for (size_t i = 0; rootfd >= 0 && i < ll->n_paths; i++) {
-		ward_err e = {0};
-		_cleanup_close_ int fd = ward_open_in_root(rootfd, ll->paths[i].path, O_PATH, 0, &e);
-		ll->paths[i].missing = fd < 0 && e.errnum == ENOENT;
-	}
-	json_object_set_new(extra, "landlock", ward_landlock_describe(ll));
+	size_t i = 0;
+	for (; i < n && i + 1 < len; i++)
+		out[i] = missing[i] ? '1' : '0';
+	out[i] = '\0';
 }
 
-/* what: the field the path came from, for messages. */
+void ward_landlock_skipped_apply(struct ward_landlock *ll, const char *report)
+{
+	for (size_t i = 0; i < ll->n_paths; i++)
+		ll->paths[i].missing = report && i < strlen(report) && report[i] == '1';
+}
+
+/* what: the field the path came from, for messages. Returns 1 for a path
+ * skipped because it does not exist (best effort). */
 static int add_path_rule(int rs, const char *what, const char *path, uint64_t access, bool strict,
 			 ward_err *err)
 {
@@ -473,7 +475,7 @@ static int add_path_rule(int rs, const char *what, const char *path, uint64_t ac
 				  "effort)",
 				  what, path);
 			ward_err_clear(err);
-			return 0;
+			return 1;
 		}
 		if (e == ENOENT)
 			return ward_err_set(err, "%s: \"%s\" does not exist in the container "
@@ -593,13 +595,13 @@ static int apply_preset(int rs, const struct ward_landlock *ll, ward_err *err)
 	uint64_t read = all & ((1ULL << 2) | (1ULL << 3) | (1ULL << 15));
 	uint64_t rw = all & ~exec;
 	int r = add_path_rule(rs, PRESET_WHAT, "/", rw, false, err);
-	if (r == 0)
+	if (r >= 0)
 		r = wx_walk(rs, m, n, "/", read | exec, rw, 0, err);
 	free(m);
 	return r;
 }
 
-int ward_landlock_prepare(const struct ward_landlock *ll, ward_err *err)
+int ward_landlock_prepare(const struct ward_landlock *ll, bool *missing, ward_err *err)
 {
 	if (!ward_landlock_enforced(ll))
 		return -2; /* nothing to enforce */
@@ -618,8 +620,12 @@ int ward_landlock_prepare(const struct ward_landlock *ll, ward_err *err)
 		snprintf(what, sizeof(what), "%s.rules.pathBeneath[%zu].paths[%zu]",
 			 ll->field ? ll->field : "process.landlock", ll->paths[i].rule,
 			 ll->paths[i].index);
-		if (add_path_rule(rs, what, ll->paths[i].path, ll->paths[i].access, ll->strict, err) < 0)
+		int r = add_path_rule(rs, what, ll->paths[i].path, ll->paths[i].access, ll->strict,
+				      err);
+		if (r < 0)
 			goto fail;
+		if (missing)
+			missing[i] = r == 1;
 	}
 	for (size_t i = 0; i < ll->n_ports; i++) {
 		struct ll_net_port_attr np = {.allowed_access = ll->ports[i].access,

@@ -76,13 +76,15 @@ int ward_landlock_set_memfd_noexec(const struct ward_landlock *ll, ward_err *err
 bool ward_landlock_enforced(const struct ward_landlock *ll);
 /* What was enforced, for the state and `ward inspect`. */
 json_t *ward_landlock_describe(const struct ward_landlock *ll);
-/* After create has built the container (its init has opened the rule paths
- * and waits for start): note the rule paths that do not exist under
- * /proc/PID/root (best effort skipped them) and store the description in
- * extra["landlock"]. */
-void ward_landlock_record(struct ward_landlock *ll, pid_t pid, json_t *extra);
-/* Build the ruleset (paths resolved in our current root). Returns an fd. */
-int ward_landlock_prepare(const struct ward_landlock *ll, ward_err *err);
+/* The init's report of the rule paths best effort skipped: one '0' or '1'
+ * per path (at most len - 1 of them; the rest count as present). */
+void ward_landlock_skipped_report(const bool *missing, size_t n, char *out, size_t len);
+/* Apply such a report to ll's paths (their .missing). */
+void ward_landlock_skipped_apply(struct ward_landlock *ll, const char *report);
+/* Build the ruleset (paths resolved in our current root). Returns an fd, -2
+ * when nothing is enforced. missing (n_paths entries, or NULL) receives the
+ * paths skipped because they do not exist (best effort). */
+int ward_landlock_prepare(const struct ward_landlock *ll, bool *missing, ward_err *err);
 int ward_landlock_enforce(int ruleset_fd, const struct ward_landlock *ll, ward_err *err);
 /* `ward spec --landlock`: the policy object ward writes. */
 json_t *ward_landlock_default_policy(void);

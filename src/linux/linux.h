@@ -20,6 +20,8 @@ int ward_sync_pair(int fds[2], ward_err *err);
 /* fd_to_pass < 0: none. */
 int ward_sync_send(int sock, uint32_t type, int64_t value, int fd_to_pass, ward_err *err);
 int ward_sync_send_error(int sock, const ward_err *e);
+/* A message whose payload is text (msg, NUL-terminated, truncated to fit). */
+int ward_sync_send_text(int sock, uint32_t type, const char *text, ward_err *err);
 /* An ERROR message in m; returns its length on the wire. */
 size_t ward_sync_error_record(const ward_err *e, struct ward_sync_msg *m);
 /* Read an ERROR record of n bytes back into err; -1 if buf is not one. */

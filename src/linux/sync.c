@@ -40,6 +40,20 @@ int ward_sync_send(int sock, uint32_t type, int64_t value, int fd_to_pass, ward_
 	return 0;
 }
 
+int ward_sync_send_text(int sock, uint32_t type, const char *text, ward_err *err)
+{
+	struct ward_sync_msg m = {.type = type};
+	size_t n = strnlen(text, sizeof(m.msg) - 1);
+	memcpy(m.msg, text, n);
+	ssize_t r;
+	do
+		r = send(sock, &m, offsetof(struct ward_sync_msg, msg) + n + 1, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return ward_err_sys(err, errno, "sync: send");
+	return 0;
+}
+
 size_t ward_sync_error_record(const ward_err *e, struct ward_sync_msg *m)
 {
 	*m = (struct ward_sync_msg){.type = WARD_SYNC_ERROR, .errnum = e->errnum};

@@ -323,6 +323,9 @@ static int supervise(struct creation *c, ward_err *err)
 			if (handle_pty(c, fd, err) < 0)
 				return -1;
 			break;
+		case WARD_SYNC_LANDLOCK:
+			ward_landlock_skipped_apply(&c->landlock, m.msg);
+			break;
 		case WARD_SYNC_READY:
 			return 0;
 		default:
@@ -437,7 +440,7 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	if (spawn(&c, err) < 0 || supervise(&c, err) < 0)
 		goto fail;
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
-		ward_landlock_record(&c.landlock, c.pid, c.st.extra);
+		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
 	c.st.bundle = NULL;
 	if (record(&c, err) < 0)
 		goto fail;

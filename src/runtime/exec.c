@@ -195,7 +195,7 @@ static int exec_landlock(struct exec_child *c, int *fd, ward_err *err)
 	*fd = -1;
 	if (!c->landlock)
 		return 0;
-	int r = ward_landlock_prepare(c->landlock, err);
+	int r = ward_landlock_prepare(c->landlock, NULL, err);
 	if (r == -1)
 		return -1;
 	*fd = r;

@@ -241,9 +241,20 @@ static int prepare(struct init_state *st, ward_err *err)
 		return ward_err_wrap(err, "process");
 	if (ward_find_executable(s->process->args[0], st->env, st->exe, sizeof(st->exe), err) < 0)
 		return ward_err_wrap(err, "process.args[0]");
-	/* Rule paths are opened now, as root, inside the final root. */
-	if (a->landlock && (st->landlock_fd = ward_landlock_prepare(a->landlock, err)) == -1)
-		return -1;
+	/* Rule paths are opened now, as root, inside the final root; the
+	 * parent learns which best effort skipped (for the state and inspect:
+	 * it cannot always look into our root itself, rootless). */
+	if (a->landlock) {
+		_cleanup_free_ bool *missing = calloc(a->landlock->n_paths + 1, sizeof(bool));
+		if (!missing)
+			return ward_err_sys(err, ENOMEM, "process.landlock");
+		if ((st->landlock_fd = ward_landlock_prepare(a->landlock, missing, err)) == -1)
+			return -1;
+		char report[WARD_SYNC_MSG_MAX];
+		ward_landlock_skipped_report(missing, a->landlock->n_paths, report, sizeof(report));
+		if (ward_sync_send_text(a->sync, WARD_SYNC_LANDLOCK, report, err) < 0)
+			return -1;
+	}
 	/* The exec label before READY, as runc: the kernel checks the name now,
 	 * so create fails on a profile it does not know instead of leaving a
 	 * container that can never start. It takes effect at an execve only (the

@@ -158,6 +158,19 @@ rl_args() {
 	[ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = "$RL_UID" ]
 }
 
+@test "rootless: inspect lists the Landlock rule paths best effort skipped" {
+	rl_spec
+	rl_args sleep 100
+	rl_update '.process.landlock = {ruleset: {handledAccessFS: ["make_dir", "read_dir"]}, rules: {pathBeneath: [{allowedAccess: ["make_dir", "read_dir"], paths: ["/tmp", "/nope"]}]}}'
+	as_user "$WARD" run -d rl1
+	assert_success
+	assert_output_contains '"/nope" does not exist in the container; rule skipped'
+	as_user "$WARD" inspect --format json rl1
+	assert_success
+	[ "$(jq -r .landlock.policy.enforced <<<"$output")" = true ] || skip "Landlock is not enforced here"
+	[ "$(jq -c .landlock.policy.skippedPaths <<<"$output")" = '["/nope"]' ]
+}
+
 @test "rootless: kill and delete as the user clean up" {
 	rl_spec
 	rl_args sleep 100

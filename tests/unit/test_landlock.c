@@ -121,6 +121,39 @@ static void test_strict_names_the_first_right_too_new(void **state)
 		   "(disableBestEffort is set)");
 }
 
+/* The init's report of skipped rule paths, as the parent applies it. */
+static void test_skipped_report_round_trip(void **state)
+{
+	(void)state;
+	struct ward_landlock ll;
+	ward_err err = {0};
+	assert_int_equal(parse_at("{'ruleset': {'handledAccessFS': ['read_file']}, 'rules': {'pathBeneath': [{'allowedAccess': ['read_file'], "
+				  "'paths': ['/a', '/b', '/c']}]}}",
+				  3, &ll, &err),
+			 0);
+	assert_int_equal(ll.n_paths, 3);
+	bool missing[3] = {false, true, true};
+	char report[8];
+	ward_landlock_skipped_report(missing, 3, report, sizeof(report));
+	assert_string_equal(report, "011");
+	ward_landlock_skipped_apply(&ll, report);
+	assert_false(ll.paths[0].missing);
+	assert_true(ll.paths[1].missing);
+	assert_true(ll.paths[2].missing);
+	json_t *d = ward_landlock_describe(&ll);
+	char *sk = json_dumps(json_object_get(d, "skippedPaths"), JSON_COMPACT);
+	assert_string_equal(sk, "[\"/b\",\"/c\"]");
+	free(sk);
+	json_decref(d);
+	/* A report cut short (more paths than fit): the rest count as present. */
+	ward_landlock_skipped_report(missing, 3, report, 3);
+	assert_string_equal(report, "01");
+	ward_landlock_skipped_apply(&ll, report);
+	assert_true(ll.paths[1].missing);
+	assert_false(ll.paths[2].missing);
+	ward_landlock_release(&ll);
+}
+
 static void test_everything_dropped_is_not_enforced(void **state)
 {
 	(void)state;
@@ -130,7 +163,7 @@ static void test_everything_dropped_is_not_enforced(void **state)
 				  3, &ll, &err),
 			 0);
 	assert_false(ward_landlock_enforced(&ll));
-	assert_int_equal(ward_landlock_prepare(&ll, &err), -2); /* nothing to enforce */
+	assert_int_equal(ward_landlock_prepare(&ll, NULL, &err), -2); /* nothing to enforce */
 	json_t *d = ward_landlock_describe(&ll);
 	assert_true(json_is_false(json_object_get(d, "enforced")));
 	json_decref(d);
@@ -220,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_rule_rights_checked_before_negotiation),
 		cmocka_unit_test(test_preset_handles_what_the_kernel_knows),
 		cmocka_unit_test(test_bad_shapes),
+		cmocka_unit_test(test_skipped_report_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
