@@ -120,7 +120,8 @@ chattr +i "$BD/bin/ward-immutable" 2>/dev/null || {
 # ------------------------------------------------------------------ variants
 PLAIN=$BD/base/plain-ward.json
 HARD=$BD/base/hardened.json
-# The floor: a mount namespace (ward requires one), /proc (ward's init
+# The floor: a mount namespace (ward requires one), a pid namespace (without
+# one ward takes the sealed re-exec: variant no-pidns), /proc (ward's init
 # reaches the exec fifo through /proc/self/fd after pivot_root) and a /dev
 # tmpfs (else the default device nodes land in the shared rootfs); nothing else.
 # Capabilities: all of ours (the bounding set; `ward features` lists them in
@@ -132,7 +133,7 @@ ALLCAPS=$("$WARD" features | jq -c --arg bnd "$(awk '/^CapBnd/ { print $2 }' /pr
 	| [.linux.capabilities | to_entries[]
 		| select(.value != "CAP_SYS_PTRACE")
 		| select((($mask / pow(2; .key)) | floor) % 2 == 1) | .value]')
-FLOOR='.linux = {namespaces: [{type: "mount"}]}
+FLOOR='.linux = {namespaces: [{type: "mount"}, {type: "pid"}]}
 	| .mounts = ($p.mounts | map(select(.destination == "/proc" or .destination == "/dev")))
 	| del(.hostname) | del(.process.rlimits)
 	| .process.capabilities = {bounding: '"$ALLCAPS"', effective: '"$ALLCAPS"', permitted: '"$ALLCAPS"'}
@@ -146,7 +147,7 @@ variant() { # variant NAME BASE CGMODE BIN FLAGS SRC FILTER DESCRIPTION
 	VARIANTS+=("$1")
 	V_BASE[$1]=$2 V_CG[$1]=$3 V_BIN[$1]=$4 V_FLAGS[$1]=$5 V_SRC[$1]=$6 V_FILTER[$1]=$7 V_DESC[$1]=$8
 }
-variant floor - none copy "" "$PLAIN" "$FLOOR" "mount ns, /proc, /dev; no cgroup, seccomp, caps list"
+variant floor - none copy "" "$PLAIN" "$FLOOR" "mount + pid ns, /proc, /dev; no cgroup, seccomp; all caps but ptrace"
 [ "$HAVE_IMMUTABLE" = 1 ] &&
 	variant no-protect floor none immutable "" "$PLAIN" "$FLOOR" "floor, immutable binary: no exec stub (direct exec)"
 variant reexec floor none reexec "" "$PLAIN" "$FLOOR" "floor, sealed re-exec of the CLI instead of the exec stub"
@@ -154,14 +155,14 @@ variant no-pivot floor none copy "--no-pivot" "$PLAIN" "$FLOOR" "floor with --no
 variant cgroup floor nodev copy "" "$PLAIN" "$FLOOR" "+ cgroup dirs in 8 v1 hierarchies (devices hidden)"
 variant cgroup+devices floor full copy "" "$PLAIN" "$FLOOR" "+ cgroups incl. devices (device allow/deny writes)"
 variant cgroupfs cgroup+devices full copy "" "$PLAIN" "$FLOOR | .mounts += (\$p.mounts | map(select(.destination == \"/sys\" or .destination == \"/sys/fs/cgroup\")))" "+ sysfs and the /sys/fs/cgroup mount (v1: one bind per hierarchy)"
-variant pidns floor none copy "" "$PLAIN" "$(addns '{type: "pid"}')" "+ pid namespace"
+variant no-pidns floor none copy "" "$PLAIN" "$FLOOR | .linux.namespaces = [{type: \"mount\"}]" "floor without its pid namespace (the host's: ward takes the sealed re-exec)"
 variant netns floor none copy "" "$PLAIN" "$(addns '{type: "network"}')" "+ network namespace (+ lo up)"
 variant ipcns floor none copy "" "$PLAIN" "$(addns '{type: "ipc"}')" "+ ipc namespace"
 variant utsns floor none copy "" "$PLAIN" "$(addns '{type: "uts"}') | .hostname = \"bench\"" "+ uts namespace + hostname"
 variant cgroupns floor none copy "" "$PLAIN" "$(addns '{type: "cgroup"}')" "+ cgroup namespace"
 variant timens floor none copy "" "$PLAIN" "$(addns '{type: "time"}')" "+ time namespace"
-variant userns pidns none copy "" "$PLAIN" "$(addns '{type: "pid"}') | $USERNS_FILTER" "+ user namespace, 0->100000 x65536 maps (proc needs the pid ns)"
-variant all-ns floor none copy "" "$PLAIN" "$(addns '{type: "pid"}, {type: "network"}, {type: "ipc"}, {type: "uts"}, {type: "cgroup"}')" "+ pid, net, ipc, uts, cgroup namespaces together"
+variant userns floor none copy "" "$PLAIN" "$FLOOR | $USERNS_FILTER" "+ user namespace, 0->100000 x65536 maps"
+variant all-ns floor none copy "" "$PLAIN" "$(addns '{type: "network"}, {type: "ipc"}, {type: "uts"}, {type: "cgroup"}')" "+ net, ipc, uts, cgroup namespaces together"
 variant mounts floor none copy "" "$PLAIN" "$MOUNTS" "+ the other default mounts (devpts, shm, mqueue, sysfs)"
 variant masked mounts none copy "" "$PLAIN" "$MOUNTS | .linux.maskedPaths = \$h.linux.maskedPaths" "+ 11 masked paths (over mounts)"
 variant readonly mounts none copy "" "$PLAIN" "$MOUNTS | .linux.readonlyPaths = \$h.linux.readonlyPaths" "+ 5 read-only paths (over mounts)"
