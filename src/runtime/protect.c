@@ -47,6 +47,12 @@
  *     set, so a permitted capability outside ambient (for a program with
  *     file capabilities) needs the direct exec.
  *
+ * Left as it is: between the stub's exec and its first instruction the stub
+ * is dumpable (the exec made it so; without a user namespace, as its memfd is
+ * readable). A container process of the same uid that finds it in those few
+ * microseconds could open /proc/PID/fd/N and hold the report fd: its own
+ * container's exec fifo or exec socket, nothing of the host's.
+ *
  * What the interpreter cannot know, it assumes: the stub's fd numbers, a zero
  * instruction pointer, no filter of ward's own caller (one that refuses
  * execveat shows as "exec the program through the exec stub: EPERM"; then
