@@ -199,8 +199,9 @@ static int mkdir_cgroup(const char *dir, bool cpuset, bool *existed, ward_err *e
 	snprintf(buf, sizeof(buf), "%s", dir);
 	*existed = false;
 	/* Usually the parents exist: one mkdir. */
-	if (mkdir(buf, 0755) == 0 || errno == EEXIST) {
-		*existed = errno == EEXIST;
+	int made = mkdir(buf, 0755);
+	if (made == 0 || errno == EEXIST) {
+		*existed = made != 0;
 		if (cpuset)
 			cpuset_inherit(buf);
 		return 0;

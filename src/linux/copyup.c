@@ -23,6 +23,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
+#include "../util/rootless.h"
 #include "linux.h"
 
 /* Each level holds a few fds; deeper trees are refused, not truncated. */
@@ -159,6 +160,14 @@ static int copy_subdir(struct copyup *c, int src, int dst, const char *name,
 	return copy_meta(c, out, NULL, st, err);
 }
 
+static bool in_user_namespace(void)
+{
+	_cleanup_free_ char *map = NULL;
+	ward_err e;
+	return ward_read_file_at(AT_FDCWD, "/proc/self/uid_map", &map, NULL, &e) == 0 &&
+	       !ward_uid_map_is_initial(map);
+}
+
 static int copy_entry(struct copyup *c, int src, int dst, const char *name, int depth,
 		      ward_err *err)
 {
@@ -176,9 +185,11 @@ static int copy_entry(struct copyup *c, int src, int dst, const char *name, int 
 		if (mknodat(dst, name, st.st_mode & (S_IFMT | 0600), st.st_rdev) < 0) {
 			/* A user namespace may not make device nodes: the copy goes
 			 * without it rather than the container not starting. */
-			if (errno == EPERM && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
-				ward_debug("tmpcopyup %s%s: device node not copied: %s", c->dest,
-					   c->path, strerror(errno));
+			if (errno == EPERM && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) &&
+			    in_user_namespace()) {
+				ward_warn("tmpcopyup %s%s: a device node cannot be made in a user "
+					  "namespace; not copied",
+					  c->dest, c->path);
 				return 0;
 			}
 			return ward_err_sys(err, errno, "tmpcopyup %s%s: mknod", c->dest, c->path);

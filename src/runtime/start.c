@@ -157,8 +157,8 @@ int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts
 		ward_state_release(&st);
 		if (detach)
 			goto out;
-	} else {
-		flock(st.dirfd, LOCK_UN);
+	} else if (flock(st.dirfd, LOCK_UN) < 0) {
+		ward_warn("run %s: unlock the state: %s", o->id, strerror(errno));
 	}
 	r = ward_wait_foreground(c.pid, c.pidfd, c.pty_master, err);
 	if (r >= 0) {
@@ -170,14 +170,14 @@ int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts
 		/* Deleted from elsewhere meanwhile (our dir is gone, maybe a new
 		 * container has the id): nothing left for us to do. */
 		struct stat sb;
-		flock(st.dirfd, LOCK_EX);
+		if (flock(st.dirfd, LOCK_EX) < 0)
+			ward_warn("run %s: lock the state: %s", o->id, strerror(errno));
 		if (fstat(st.dirfd, &sb) == 0 && sb.st_nlink == 0) {
 			ward_state_release(&st);
 		} else {
-			/* wait_foreground reaped the init (unless it failed: then
-			 * delete kills it as a running one). */
-			if (r == 0)
-				st.status = WARD_STOPPED;
+			/* As it is now: stopped (the init was reaped), or paused
+			 * from elsewhere meanwhile, which delete must thaw. */
+			ward_state_refresh(&st);
 			if (ward_container_delete_loaded(ctx, &st, true, &derr) < 0 && r == 0) {
 				*err = derr;
 				r = -1;

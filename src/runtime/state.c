@@ -189,6 +189,11 @@ static int load_at(int root, const char *id, bool lock, bool full, struct ward_s
 		st->owner_uid = sb.st_uid;
 	if (lock && flock(st->dirfd, LOCK_EX) < 0)
 		return ward_err_sys(err, errno, "lock state of %s", id);
+	/* Removed while we waited for the lock (a delete; maybe a new
+	 * container has the id by now): this one is gone. Acting on the name
+	 * would reach the new one. */
+	if (lock && fstat(st->dirfd, &sb) == 0 && sb.st_nlink == 0)
+		return ward_err_sys(err, ENOENT, "container \"%s\" does not exist", id);
 	st->id = strdup(id);
 	_cleanup_free_ char *text = NULL;
 	size_t len;

@@ -84,8 +84,11 @@ int ward_wait_foreground(pid_t pid, int pidfd, int pty, ward_err *err)
 	sigdelset(&all, SIGFPE);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	_cleanup_close_ int sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		return ward_err_sys(err, errno, "signalfd");
+	if (sfd < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return ward_err_sys(err, e, "signalfd");
+	}
 
 	struct termios saved;
 	bool raw = pty >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
@@ -143,8 +146,10 @@ int ward_wait_foreground(pid_t pid, int pidfd, int pty, ward_err *err)
 			pid_t w;
 			while ((w = waitpid(pid, &status, __WALL)) < 0 && errno == EINTR)
 				;
-			if (w < 0)
-				return ward_err_sys(err, errno, "wait for %d", pid);
+			if (w < 0) {
+				ward_err_sys(err, errno, "wait for %d", pid);
+				break;
+			}
 			if (pty >= 0 && !out_eof) {
 				int fl = fcntl(pty, F_GETFL);
 				fcntl(pty, F_SETFL, fl | O_NONBLOCK);
@@ -161,5 +166,7 @@ int ward_wait_foreground(pid_t pid, int pidfd, int pty, ward_err *err)
 	if (raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return code < 0 ? ward_err_set(err, "lost track of process %d", pid) : code;
+	if (code < 0)
+		return err->msg[0] ? -1 : ward_err_set(err, "lost track of process %d", pid);
+	return code;
 }

@@ -284,6 +284,30 @@ run_sleeper() {
 	[ "$(jq -r .status <<<"$output")" = created ]
 }
 
+@test "a delete that waited for the lock of a container removed meanwhile leaves a new one of the same id alone" {
+	command -v flock >/dev/null || skip "no flock(1)"
+	set_args true
+	run_detached create -b "$BUNDLE" c1
+	assert_success
+	kill -9 "$(ward state c1 | jq -r .pid)"
+	exec 8<"$STATE_ROOT/c1"
+	flock 8
+	# This delete opens c1's dir, then waits for the lock we hold.
+	"$WARD" --root "$STATE_ROOT" delete -f c1 </dev/null >"$BATS_TEST_TMPDIR/delete.log" 2>&1 8<&- &
+	local deleter=$!
+	sleep 0.3
+	# Meanwhile c1 goes away and a new c1 is made.
+	rm -rf "$STATE_ROOT/c1"
+	# (not inheriting our locked fd: the new init would hold the lock)
+	run_detached create -b "$BUNDLE" c1 8<&-
+	assert_success
+	exec 8<&-
+	wait "$deleter"
+	run_ward state c1
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = created ]
+}
+
 @test "run exits 128+N when the process is killed by signal N" {
 	# Without a pid namespace: an init of a pid namespace cannot be killed by
 	# a signal sent from inside it.
