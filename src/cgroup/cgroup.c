@@ -279,6 +279,24 @@ static void enable_v2_controllers(const char *mount, const char *dir, char *out,
 		w += (size_t)snprintf(out + w, len - w, "%s%s", w ? "," : "", c);
 }
 
+struct pid_list {
+	pid_t *v;
+	size_t n, cap;
+	ward_err *err;
+};
+static int collect_pids(const char *dir, int depth, void *arg);
+
+/* Processes in dir or in a cgroup below it (where a nested runtime puts
+ * them: the dir's own cgroup.procs is then empty). */
+static bool cgroup_in_use(const char *dir)
+{
+	ward_err e = {0};
+	struct pid_list l = {.err = &e};
+	int r = collect_pids(dir, 0, &l);
+	free(l.v);
+	return r < 0 || l.n > 0;
+}
+
 int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err)
 {
 	struct hierarchy h[32];
@@ -313,17 +331,11 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 		/* Another container's cgroup (same id under another --root, or a
 		 * cgroupsPath collision) must not be shared: kill --all and delete
 		 * would reach its processes. (Not ours: it stays.) */
-		if (existed) {
-			char procs[4300];
-			snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
-			_cleanup_free_ char *cur = NULL;
-			ward_err e2;
-			if (ward_read_file_at(AT_FDCWD, procs, &cur, NULL, &e2) == 0 && cur[0]) {
-				ward_cgroup_destroy(extra, &(ward_err){0});
-				return ward_err_set(err, "linux.cgroupsPath: cgroup %s is in use by "
-							 "other processes",
-						    dir);
-			}
+		if (existed && cgroup_in_use(dir)) {
+			ward_cgroup_destroy(extra, &(ward_err){0});
+			return ward_err_set(err, "linux.cgroupsPath: cgroup %s is in use by other "
+						 "processes",
+					    dir);
 		}
 		char enabled[256] = "";
 		if (h[i].v2)
@@ -446,12 +458,6 @@ static int for_each_child(const char *dir, int depth, int (*fn)(const char *, in
 	}
 	return 0;
 }
-
-struct pid_list {
-	pid_t *v;
-	size_t n, cap;
-	ward_err *err;
-};
 
 /* Append the pids of dir's cgroup.procs and of every cgroup below it (a
  * nested runtime makes child cgroups): runc's GetAllPids. */

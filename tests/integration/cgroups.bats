@@ -474,6 +474,25 @@ blk_ctrl() {
 	[ "$CTR_STATUS" = running ]
 }
 
+@test "a cgroupsPath whose processes are all in a cgroup below it is refused too" {
+	require_ctrl pids
+	local dir
+	dir=$(cg_dir pids "/ward/$ID-pre")
+	mkdir -p "$dir/nested"
+	CG_EXTRA_DIRS="$dir/nested $dir"
+	sleep 100 &
+	BG_PIDS=$!
+	echo "$BG_PIDS" >"$dir/nested/cgroup.procs"
+	[ -z "$(cat "$dir/cgroup.procs")" ]
+	update_config --arg p "/ward/$ID-pre" '.linux.cgroupsPath = $p'
+	set_cmd true
+	run_detached create -b "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_contains "is in use by other processes"
+	[ ! -e "$STATE_ROOT/$ID" ]
+	grep -qx "$BG_PIDS" "$dir/nested/cgroup.procs"
+}
+
 # ---------------------------------------------------------------- ps
 
 @test "ward ps prints the ps header and only the container's processes" {
