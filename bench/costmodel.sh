@@ -261,7 +261,7 @@ echo "(levels: medians over $COST_ROUNDS rounds of $COST_RUN runs; +wall: median
 echo " to the base variant, +cpu: their mean; IQR: interquartile range of those per-round differences)"
 echo
 echo "reference: spawn /bin/true (dynamic) $REF_TRUE ms; busybox true (static) $REF_STATIC ms; ward --version $REF_WARD ms"
-echo "(a ward run = exec of ward + clone of the init + exec of the stub + exec of the program: 3 execs, one of a 1 KB static ELF)"
+echo "(a ward run = exec of ward + clone of the init + exec of the stub + exec of the program: 3 execs, one of a 1.3 KB static ELF)"
 if [ "$SMOKE" = 1 ]; then
 	ok=1
 	for v in "${VARIANTS[@]}"; do [[ ${VALS[$v|0]:-} =~ ^[0-9.]+$ ]] || ok=0; done
