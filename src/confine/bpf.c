@@ -109,11 +109,22 @@ static bool valid(const struct sock_filter *prog, size_t n)
 	return BPF_CLASS(prog[n - 1].code) == BPF_RET && stores_first(prog, n);
 }
 
+bool ward_bpf_valid(const struct sock_filter *prog, size_t n)
+{
+	return valid(prog, n);
+}
+
 int ward_bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_data *d,
 		 uint32_t *ret)
 {
 	if (!valid(prog, n))
 		return -1;
+	return ward_bpf_run_valid(prog, n, d, ret);
+}
+
+int ward_bpf_run_valid(const struct sock_filter *prog, size_t n, const struct seccomp_data *d,
+		       uint32_t *ret)
+{
 	uint32_t a = 0, x = 0, mem[MEMWORDS] = {0};
 	unsigned char data[sizeof(*d)];
 	memcpy(data, d, sizeof(data));

@@ -120,23 +120,39 @@ static bool exe_is_safe(int fd)
 	return ioctl(fd, FS_IOC_GETFLAGS, &attr) == 0 && (attr & FS_IMMUTABLE_FL);
 }
 
-static bool seccomp_lets_through(const struct ward_seccomp *sc, int nr, uint64_t a0, uint64_t a1,
-				 uint64_t a2, uint64_t a4)
+/* The filter lets the call through (allows or only logs it); prog was
+ * checked with ward_bpf_valid. */
+static bool lets_through(const struct ward_seccomp *sc, int nr, uint64_t a0, uint64_t a1,
+			 uint64_t a2, uint64_t a4)
 {
-	if (!sc || !sc->bpf)
-		return true;
-	if (!NATIVE_AUDIT_ARCH)
-		return false;
 	struct seccomp_data d = {.nr = nr, .arch = NATIVE_AUDIT_ARCH,
 				 .args = {a0, a1, a2, 0, a4, 0}};
 	uint32_t ret;
-	if (ward_bpf_run(sc->bpf, sc->bpf_len, &d, &ret) < 0)
+	if (ward_bpf_run_valid(sc->bpf, sc->bpf_len, &d, &ret) < 0)
 		return false;
 	uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
 	return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
 }
 
-static bool may_ptrace(const struct ward_process *p)
+/* Why the filter might stop the stub, or NULL. The values are the stub's
+ * (the fds typical numbers: a filter that compares fd arguments would be an
+ * odd one, and the stub fails closed if it is refused after all). */
+static const char *seccomp_refuses_stub(const struct ward_seccomp *sc)
+{
+	if (!sc || !sc->bpf)
+		return NULL;
+	if (!NATIVE_AUDIT_ARCH || !ward_bpf_valid(sc->bpf, sc->bpf_len))
+		return "the seccomp filter cannot be checked";
+	if (!lets_through(sc, SYS_execveat, 3, 0, 0, AT_EMPTY_PATH))
+		return "the seccomp filter may refuse execveat(2) of the stub";
+	if (!lets_through(sc, SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0))
+		return "the seccomp filter may refuse prctl(PR_SET_DUMPABLE)";
+	if (!lets_through(sc, SYS_fcntl, 3, F_SETFD, FD_CLOEXEC, 0))
+		return "the seccomp filter may refuse fcntl(F_SETFD)";
+	return NULL;
+}
+
+bool ward_protect_may_ptrace(const struct ward_process *p)
 {
 	/* No capabilities field: the process keeps ward's own, all of them. */
 	if (!p)
@@ -152,11 +168,6 @@ static bool nnp_caps_differ(const struct ward_process *p)
 {
 	return p && p->no_new_privileges && p->user.uid != 0 && p->caps.present &&
 	       (p->caps.permitted & ~p->caps.ambient);
-}
-
-bool ward_protect_may_ptrace(const struct ward_process *p)
-{
-	return may_ptrace(p);
 }
 
 /* Why the stub cannot be used for q, or NULL. */
@@ -175,22 +186,13 @@ static const char *stub_refused(const struct ward_protect_query *q)
 		return "createContainer/startContainer hooks are run from inside the container";
 	if (q->shared_pidns)
 		return "the container shares a pid namespace: the init is visible before its exec";
-	if (may_ptrace(q->p) || may_ptrace(q->container))
+	if (ward_protect_may_ptrace(q->p) || ward_protect_may_ptrace(q->container))
 		return "a process of the container may hold CAP_SYS_PTRACE";
 	if (q->ptrace_exec)
 		return "an earlier exec brought CAP_SYS_PTRACE into the container";
 	if (nnp_caps_differ(q->p))
 		return "no_new_privs with permitted capabilities outside the ambient set";
-	/* The stub's own calls, with the values it passes (the fds are typical
-	 * numbers: a filter that compares fd arguments would be an odd one, and
-	 * the stub fails closed if it is refused after all). */
-	if (!seccomp_lets_through(q->seccomp, SYS_execveat, 3, 0, 0, AT_EMPTY_PATH))
-		return "the seccomp filter may refuse execveat(2) of the stub";
-	if (!seccomp_lets_through(q->seccomp, SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0))
-		return "the seccomp filter may refuse prctl(PR_SET_DUMPABLE)";
-	if (!seccomp_lets_through(q->seccomp, SYS_fcntl, 3, F_SETFD, FD_CLOEXEC, 0))
-		return "the seccomp filter may refuse fcntl(F_SETFD)";
-	return NULL;
+	return seccomp_refuses_stub(q->seccomp);
 }
 
 static int stub_fd(ward_err *err)
