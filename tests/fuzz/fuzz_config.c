@@ -13,14 +13,8 @@
 
 #include "oci/spec.h"
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_config: invariant broken: %s (%s:%d)\n", #cond,      \
-				__FILE__, __LINE__);                                               \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define FUZZ_NAME "fuzz_config"
+#include "check.h"
 
 static void check_process(const struct ward_process *p)
 {
