@@ -171,6 +171,21 @@ rl_args() {
 	[ "$(jq -c .landlock.policy.skippedPaths <<<"$output")" = '["/nope"]' ]
 }
 
+@test "rootless: a created container's init, running ward's binary until start, is non-dumpable" {
+	rl_spec
+	rl_args true
+	as_user "$WARD" create rl1
+	assert_success
+	local pid
+	pid=$(run_as_user_raw "$WARD" state rl1 | jq -r .pid)
+	# It runs as the user, and its /proc files belong to root: the mark of a
+	# non-dumpable process (a dumpable one's would be the user's), which no
+	# process of the container may then ptrace or reach through /proc/PID.
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = "$RL_UID" ]
+	[ "$(stat -c %u "/proc/$pid/environ")" = 0 ]
+	[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$WARD")" ]
+}
+
 @test "rootless: kill and delete as the user clean up" {
 	rl_spec
 	rl_args sleep 100
