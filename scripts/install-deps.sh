@@ -13,7 +13,7 @@ test_pkgs=(
   qemu-system-x86 cpio apparmor secilc
   podman conmon catatonit netavark aardvark-dns containernetworking-plugins
   iptables slirp4netns fuse-overlayfs containerd runc
-  crun hyperfine time
+  crun hyperfine time libcap2-bin e2fsprogs
 )
 
 mode=${1:---all}
