@@ -40,16 +40,22 @@ int ward_sync_send(int sock, uint32_t type, int64_t value, int fd_to_pass, ward_
 	return 0;
 }
 
+/* One record: the header and msg up to its NUL. */
+static ssize_t send_record(int sock, const struct ward_sync_msg *m)
+{
+	size_t len = offsetof(struct ward_sync_msg, msg) + strnlen(m->msg, sizeof(m->msg) - 1) + 1;
+	ssize_t r;
+	do
+		r = send(sock, m, len, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 int ward_sync_send_text(int sock, uint32_t type, const char *text, ward_err *err)
 {
 	struct ward_sync_msg m = {.type = type};
-	size_t n = strnlen(text, sizeof(m.msg) - 1);
-	memcpy(m.msg, text, n);
-	ssize_t r;
-	do
-		r = send(sock, &m, offsetof(struct ward_sync_msg, msg) + n + 1, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
+	memcpy(m.msg, text, strnlen(text, sizeof(m.msg) - 1));
+	if (send_record(sock, &m) < 0)
 		return ward_err_sys(err, errno, "sync: send");
 	return 0;
 }
@@ -82,12 +88,8 @@ int ward_sync_error_parse(const void *buf, size_t n, ward_err *err)
 int ward_sync_send_error(int sock, const ward_err *e)
 {
 	struct ward_sync_msg m;
-	size_t len = ward_sync_error_record(e, &m);
-	ssize_t r;
-	do
-		r = send(sock, &m, len, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? -1 : 0;
+	ward_sync_error_record(e, &m);
+	return send_record(sock, &m) < 0 ? -1 : 0;
 }
 
 int ward_sync_recv(int sock, struct ward_sync_msg *m, int *fd_out, ward_err *err)
