@@ -75,15 +75,10 @@ nest_a_process() {
 	# signal sent to the nested process itself can end that one.
 	run ward kill --all "$ID" TERM
 	assert_success
-	local i
-	for i in $(seq 50); do
-		kill -0 "$inner" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$inner" 2>/dev/null; then
+	wait_for "! kill -0 $inner 2>/dev/null" || {
 		echo "the nested process $inner survived kill --all" >&2
-		return 1
-	fi
+		false
+	}
 	[ "$(ward state "$ID" | jq -r .status)" = running ]
 }
 
