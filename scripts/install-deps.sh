@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential meson ninja-build pkg-config
-  libjansson-dev libseccomp-dev libcap-dev
+  libjansson-dev libseccomp-dev libcap-dev libaudit-dev
 )
 test_pkgs=(
   libcmocka-dev bats jq busybox-static uidmap util-linux iproute2 procps
@@ -13,7 +13,7 @@ test_pkgs=(
   qemu-system-x86 cpio apparmor secilc
   podman conmon catatonit netavark aardvark-dns containernetworking-plugins
   iptables slirp4netns fuse-overlayfs containerd runc
-  crun hyperfine time libcap2-bin e2fsprogs
+  crun hyperfine time libcap2-bin e2fsprogs auditd
 )
 
 mode=${1:---all}

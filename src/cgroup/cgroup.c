@@ -148,6 +148,20 @@ static int own_path(const struct hierarchy *h, char *out, size_t len)
 	return ward_cgroup_own_path(h->v2 ? "" : h->controllers, out, len);
 }
 
+/* Where containers without a cgroupsPath go: /ward, or the one path
+ * component in WARD_CGROUP_PARENT (test runs side by side use their own). */
+static const char *default_parent(void)
+{
+	const char *p = getenv("WARD_CGROUP_PARENT");
+	if (!p || !*p || strcmp(p, ".") == 0 || strcmp(p, "..") == 0 || strlen(p) > 64)
+		return "ward";
+	for (const char *c = p; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.'))
+			return "ward";
+	return p;
+}
+
 /* cgroupsPath: absolute is below the hierarchy root; relative is below our
  * own cgroup; absent is /ward/<id> (runc uses the bare id). */
 static void container_rel_path(const struct ward_spec *spec, const char *id,
@@ -155,7 +169,7 @@ static void container_rel_path(const struct ward_spec *spec, const char *id,
 {
 	const char *cp = spec->lx.cgroups_path;
 	if (!cp || !*cp) {
-		snprintf(out, len, "/ward/%s", id);
+		snprintf(out, len, "/%s/%s", default_parent(), id);
 		return;
 	}
 	if (cp[0] == '/') {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../audit/audit.h"
 #include "../util/cleanup.h"
 #include "../util/log.h"
 #include "../util/rootless.h"
@@ -75,6 +76,8 @@ static void usage(FILE *f)
 		   "  --log FILE          log file (default: stderr)\n"
 		   "  --log-format FMT    text or json\n"
 		   "  --debug             debug logging\n"
+		   "  --audit             audit this command's containers (docs/audit.md; also\n"
+		   "                      WARD_AUDIT=1 or /etc/ward/audit.json)\n"
 		   "  --systemd-cgroup    cgroupsPath is slice:prefix:name, placed where systemd\n"
 		   "                      would put the unit (cgroupfs; no D-Bus)\n"
 		   "  --rootless VALUE    true, false or auto (default: auto: not root, or\n"
@@ -108,6 +111,7 @@ int main(int argc, char **argv)
 	struct ward_cli g = {0};
 	ward_protect_init(argv); /* create, run and exec may re-execute (protect.c) */
 	const char *root = NULL, *log_format = "text";
+	bool audit_on = false;
 	int i = 1;
 	/* Global options come before the command; -opt and --opt both work (runc). */
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -127,6 +131,8 @@ int main(int argc, char **argv)
 			g.debug = true;
 		else if (IS("systemd-cgroup"))
 			g.ctx.systemd_cgroup = true;
+		else if (IS("audit"))
+			audit_on = true;
 		else if (IS("rootless")) {
 			const char *v = VALUE();
 			if (ward_rootless_set(v) < 0) {
@@ -171,10 +177,18 @@ int main(int argc, char **argv)
 		ward_error("cannot determine the state root; pass --root");
 		return 1;
 	}
+	struct ward_audit audit;
+	ward_err aerr = {0};
+	if (ward_audit_setup(&audit, g.ctx.root, audit_on, &aerr) < 0) {
+		ward_err_wrap(&aerr, "audit settings");
+		return ward_cli_fail(&aerr);
+	}
+	g.ctx.audit = &audit;
 	for (size_t c = 0; c < ARRAY_SIZE(commands); c++) {
 		if (strcmp(argv[i], commands[c].name) != 0)
 			continue;
 		int rc = commands[c].fn(&g, argc - i, argv + i);
+		ward_audit_release(&audit);
 		free(g.ctx.root);
 		return rc;
 	}

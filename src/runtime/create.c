@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../audit/audit.h"
 #include "../cgroup/cgroup.h"
 #include "../cgroup/resources.h"
 #include "../confine/confine.h"
@@ -54,6 +55,10 @@ struct creation {
 	int stub_fd;	  /* the sealed exec stub, or -1 (protect.c) */
 	bool setgroups_denied; /* computed before clone: the child's ids differ */
 	bool born_in_v2;       /* clone3(CLONE_INTO_CGROUP) placed the init */
+	char audit_id[WARD_AUDIT_ID_LEN + 1]; /* the container's audit ID (audit/) */
+	bool audit_given; /* ... from the annotation */
+	bool audited;	  /* lifecycle records are sent (audit on, or the annotation) */
+	bool audit_keep;  /* the ID is kept with the state (any layer that reports) */
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -135,6 +140,31 @@ static int check_spec(struct creation *c, ward_err *err)
 		c->res.has_devices = false;
 	}
 	return 0;
+}
+
+/* The audit ID, fixed now: from the engine's annotation (validated even
+ * when auditing is off), else random. Lifecycle records follow when the
+ * audit layer is on or the annotation asks for them. */
+static int audit_identify(struct creation *c, ward_err *err)
+{
+	if (ward_audit_id_for(c->spec->annotations, "config.json", c->audit_id, &c->audit_given,
+			      err) < 0)
+		return -1;
+	c->audited = c->ctx->audit && (c->ctx->audit->enabled || c->audit_given);
+	c->audit_keep = c->audited;
+	return 0;
+}
+
+/* The state's annotations: the config's, with the audit ID when it is kept
+ * (`state` shows it where runc shows annotations). */
+static json_t *audit_annotations(const struct creation *c)
+{
+	if (!c->audit_keep || c->audit_given)
+		return json_incref(c->spec->annotations);
+	json_t *a = json_is_object(c->spec->annotations) ? json_copy(c->spec->annotations)
+							  : json_object();
+	json_object_set_new(a, WARD_AUDIT_ANNOTATION, json_string(c->audit_id));
+	return a;
 }
 
 static int make_state_dir(struct creation *c, ward_err *err)
@@ -396,7 +426,8 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	size_t len;
 	if (ward_read_file_at(AT_FDCWD, cfg, &text, &len, err) < 0)
 		goto out;
-	if (!(c.spec = ward_spec_parse(text, len, "config.json", err)) || check_spec(&c, err) < 0)
+	if (!(c.spec = ward_spec_parse(text, len, "config.json", err)) || check_spec(&c, err) < 0 ||
+	    audit_identify(&c, err) < 0)
 		goto out;
 	char cache[PATH_MAX];
 	ward_seccomp_cache_dir(ctx, cache, sizeof(cache));
@@ -424,7 +455,7 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	c.st.id = strdup(o->id);
 	c.st.config_text = text;
 	c.st.oci_version = strdup(c.spec->oci_version ? c.spec->oci_version : "");
-	c.st.annotations = json_incref(c.spec->annotations);
+	c.st.annotations = audit_annotations(&c);
 	c.st.extra = json_object();
 	c.st.bundle = c.bundle;
 	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0 ||

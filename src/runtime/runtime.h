@@ -10,9 +10,11 @@
 #include "../oci/spec.h"
 #include "../util/err.h"
 
+struct ward_audit;
 struct ward_ctx {
 	char *root; /* state root: /run/ward, or $XDG_RUNTIME_DIR/ward */
 	bool systemd_cgroup;
+	struct ward_audit *audit; /* the audit layer's settings (audit/audit.h) */
 };
 
 enum ward_status { WARD_CREATING, WARD_CREATED, WARD_RUNNING, WARD_PAUSED, WARD_STOPPED };
@@ -65,7 +67,9 @@ json_t *ward_state_to_json(const struct ward_state *st, bool hooks);
 /* Re-derive status from the process and exec.fifo. */
 enum ward_status ward_state_refresh(struct ward_state *st);
 int ward_state_remove(const struct ward_ctx *ctx, const char *id, ward_err *err);
-void ward_now_rfc3339(char *buf, size_t len);
+/* The container's audit ID (its state's org.ward.audit.id annotation), or
+ * NULL when it has none. */
+const char *ward_state_audit_id(const struct ward_state *st);
 
 /* ---- hooks.c ---- */
 /* Run every hook of a kind with the state on stdin. */

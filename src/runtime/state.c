@@ -30,22 +30,6 @@ const char *ward_status_name(enum ward_status s)
 	return names[s];
 }
 
-void ward_now_rfc3339(char *buf, size_t len)
-{
-	/* Go's RFC3339Nano, as runc prints: trailing zeros of the fraction dropped. */
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	char frac[16];
-	snprintf(frac, sizeof(frac), "%09ld", ts.tv_nsec);
-	int f = 8;
-	while (f >= 0 && frac[f] == '0')
-		frac[f--] = '\0';
-	snprintf(buf + n, len - n, "%s%sZ", frac[0] ? "." : "", frac);
-}
-
 void ward_seccomp_cache_dir(const struct ward_ctx *ctx, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/@seccomp-cache", ctx->root); /* "@" is not valid in an id */
@@ -372,6 +356,11 @@ json_t *ward_state_to_json(const struct ward_state *st, bool hooks)
 		json_object_set(j, "annotations", annotations);
 	json_object_set_new(j, "owner", json_string(""));
 	return j;
+}
+
+const char *ward_state_audit_id(const struct ward_state *st)
+{
+	return json_string_value(json_object_get(st->annotations, "org.ward.audit.id"));
 }
 
 int ward_state_remove(const struct ward_ctx *ctx, const char *id, ward_err *err)

@@ -125,22 +125,29 @@ int ward_read_file_at(int dirfd, const char *path, char **out, size_t *len, ward
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ward_err_sys(err, errno, "open %s", path);
+	if (ward_read_fd(fd, out, len, err) < 0)
+		return ward_err_wrap(err, "%s", path);
+	return 0;
+}
+
+int ward_read_fd(int fd, char **out, size_t *len, ward_err *err)
+{
 	size_t cap = 4096, n = 0;
 	_cleanup_free_ char *buf = malloc(cap);
 	if (!buf)
-		return ward_err_sys(err, ENOMEM, "read %s", path);
+		return ward_err_sys(err, ENOMEM, "read");
 	for (;;) {
 		if (n + 1 >= cap) {
 			char *nb = realloc(buf, cap *= 2);
 			if (!nb)
-				return ward_err_sys(err, ENOMEM, "read %s", path);
+				return ward_err_sys(err, ENOMEM, "read");
 			buf = nb;
 		}
 		ssize_t r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return ward_err_sys(err, errno, "read %s", path);
+			return ward_err_sys(err, errno, "read");
 		if (r == 0)
 			break;
 		n += (size_t)r;
@@ -241,4 +248,43 @@ int ward_rm_rf_at(int dirfd, const char *name, ward_err *err)
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return ward_err_sys(err, errno, "remove %s", name);
 	return 0;
+}
+
+/* A file that decides what ward enforces (the audit settings, the admission
+ * policy) is trusted only if nobody but root could have written it: the
+ * file and every directory above it owned by root and writable by nobody
+ * else. A sticky directory (/tmp) may be writable by all: its other users
+ * cannot rename or remove what root made in it, and what they made
+ * themselves is refused for its owner. */
+int ward_open_trusted(const char *path, ward_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ward_err_sys(err, errno, "%s", path);
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return ward_err_sys(err, errno, "%s", path);
+	if (!S_ISREG(sb.st_mode))
+		return ward_err_set(err, "%s: not a regular file", path);
+	if (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH)))
+		return ward_err_set(err, "%s: refused: writable by a user other than root "
+					 "(owner uid %u, mode %04o); it would let them change "
+					 "what ward enforces",
+				    path, (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777));
+	_cleanup_free_ char *dir = realpath(path, NULL);
+	if (!dir)
+		return ward_err_sys(err, errno, "%s", path);
+	for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if (stat(dir, &sb) < 0)
+			return ward_err_sys(err, errno, "%s: directory %s", path, dir);
+		if (sb.st_uid != 0 || ((sb.st_mode & (S_IWGRP | S_IWOTH)) && !(sb.st_mode & S_ISVTX)))
+			return ward_err_set(err, "%s: refused: its directory %s is writable by a "
+						 "user other than root (owner uid %u, mode %04o)",
+					    path, dir, (unsigned)sb.st_uid,
+					    (unsigned)(sb.st_mode & 07777));
+		if (slash == dir)
+			break;
+	}
+	return steal_fd(&fd);
 }

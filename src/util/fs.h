@@ -23,10 +23,16 @@ int ward_open_parent_in_root(int rootfd, const char *path, const char **base, wa
 
 /* Read a whole file (NUL-terminated). */
 int ward_read_file_at(int dirfd, const char *path, char **out, size_t *len, ward_err *err);
+/* Read what is left of an open file (NUL-terminated). */
+int ward_read_fd(int fd, char **out, size_t *len, ward_err *err);
 /* Write data to an existing file (O_WRONLY|O_TRUNC not used: sysctl/proc files). */
 int ward_write_file_at(int dirfd, const char *path, const char *data, size_t len, ward_err *err);
 /* Write via a temporary and rename: readers see the old or the new content, never half. */
 int ward_write_atomic_at(int dirfd, const char *name, const char *data, size_t len, ward_err *err);
+/* Open a file only root could have written (it and every directory above
+ * it owned by root, not group- or world-writable); refused with the reason
+ * otherwise. For settings that decide what ward enforces. */
+int ward_open_trusted(const char *path, ward_err *err);
 /* rm -rf of a directory we own (state dirs); does not cross mount points. */
 int ward_rm_rf_at(int dirfd, const char *name, ward_err *err);
 

@@ -107,3 +107,19 @@ void ward_log(enum ward_log_level level, const char *fmt, ...)
 		dprintf(STDERR_FILENO, "ward: %s\n", msg);
 	errno = saved;
 }
+
+void ward_now_rfc3339(char *buf, size_t len)
+{
+	/* Go's RFC3339Nano, as runc prints: trailing zeros of the fraction dropped. */
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	char frac[16];
+	snprintf(frac, sizeof(frac), "%09ld", ts.tv_nsec);
+	int f = 8;
+	while (f >= 0 && frac[f] == '0')
+		frac[f--] = '\0';
+	snprintf(buf + n, len - n, "%s%sZ", frac[0] ? "." : "", frac);
+}

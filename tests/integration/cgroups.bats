@@ -409,7 +409,7 @@ blk_ctrl() {
 	cg_v2_host || skip "not a pure cgroup v2 host"
 	update_config '.linux.resources.unified = {"pids.max": "7"}'
 	start_ctr
-	assert_file_value "/sys/fs/cgroup/ward/$ID/pids.max" 7
+	assert_file_value "/sys/fs/cgroup/$WARD_CGROUP_PARENT/$ID/pids.max" 7
 	in_ctr 'cat /sys/fs/cgroup/pids.max'
 	assert_success
 	[ "$output" = 7 ]
@@ -434,7 +434,7 @@ blk_ctrl() {
 	start_ctr
 	assert_cgroup_everywhere "$rel"
 	# Not in the default place.
-	assert_no_cgroup "/ward/$ID"
+	assert_no_cgroup "/$WARD_CGROUP_PARENT/$ID"
 	cat "/proc/$INIT_PID/cgroup" >&2
 	local n=0 line
 	while read -r line; do
@@ -457,7 +457,7 @@ blk_ctrl() {
 }
 
 @test "a cgroupsPath another container's processes are in is refused, and left as it was" {
-	update_config --arg p "/ward/$ID" '.linux.cgroupsPath = $p'
+	update_config --arg p "/$WARD_CGROUP_PARENT/$ID" '.linux.cgroupsPath = $p'
 	start_ctr
 	local first=$INIT_PID
 	# The same cgroup for a second container: refused before anything runs.
@@ -468,7 +468,7 @@ blk_ctrl() {
 	# The first container is untouched: still in its cgroup, which exists.
 	local mp
 	for mp in $(cg_all_mounts); do
-		grep -qx "$first" "$mp/ward/$ID/cgroup.procs"
+		grep -qx "$first" "$mp/$WARD_CGROUP_PARENT/$ID/cgroup.procs"
 	done
 	ctr_state "$ID"
 	[ "$CTR_STATUS" = running ]
@@ -477,14 +477,14 @@ blk_ctrl() {
 @test "a cgroupsPath whose processes are all in a cgroup below it is refused too" {
 	require_ctrl pids
 	local dir
-	dir=$(cg_dir pids "/ward/$ID-pre")
+	dir=$(cg_dir pids "/$WARD_CGROUP_PARENT/$ID-pre")
 	mkdir -p "$dir/nested"
 	CG_EXTRA_DIRS="$dir/nested $dir"
 	sleep 100 &
 	BG_PIDS=$!
 	echo "$BG_PIDS" >"$dir/nested/cgroup.procs"
 	[ -z "$(cat "$dir/cgroup.procs")" ]
-	update_config --arg p "/ward/$ID-pre" '.linux.cgroupsPath = $p'
+	update_config --arg p "/$WARD_CGROUP_PARENT/$ID-pre" '.linux.cgroupsPath = $p'
 	set_cmd true
 	run_detached create -b "$BUNDLE" "$ID"
 	assert_failure
@@ -535,7 +535,7 @@ cg_frozen() {
 	if cg_mount freezer >/dev/null 2>&1; then
 		grep -qx FROZEN "$(cg_host freezer freezer.state)"
 	else
-		grep -qx "frozen 1" "/sys/fs/cgroup/ward/$ID/cgroup.events"
+		grep -qx "frozen 1" "/sys/fs/cgroup/$WARD_CGROUP_PARENT/$ID/cgroup.events"
 	fi
 }
 

@@ -28,7 +28,7 @@ teardown() {
 # (v1), or its v2 cgroup.
 pids_cgroup_of() {
 	local d
-	for d in /sys/fs/cgroup/pids/ward/"$1" /sys/fs/cgroup/ward/"$1" /sys/fs/cgroup/unified/ward/"$1"; do
+	for d in /sys/fs/cgroup/pids/"$WARD_CGROUP_PARENT/$1" /sys/fs/cgroup/"$WARD_CGROUP_PARENT/$1" /sys/fs/cgroup/unified/"$WARD_CGROUP_PARENT/$1"; do
 		[ -f "$d/cgroup.procs" ] && { echo "$d"; return 0; }
 	done
 	return 1

@@ -94,7 +94,7 @@ assert_no_leftovers() {
 	local left
 	# find fails when a cgroup of a concurrent test vanishes mid-walk: only
 	# what it prints counts.
-	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/ward/$id" 2>/dev/null || true)
+	left=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/$WARD_CGROUP_PARENT/$id" 2>/dev/null || true)
 	if [ -n "$left" ]; then
 		echo "cgroups left behind: $left" >&2
 		return 1

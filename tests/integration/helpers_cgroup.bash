@@ -94,12 +94,12 @@ cg_all_mounts() {
 	done < <(cg_mounts)
 }
 
-# Host directory of container cgroup path $2 (default /ward/$ID) for
+# Host directory of container cgroup path $2 (default /$WARD_CGROUP_PARENT/$ID) for
 # controller $1.
 cg_dir() {
 	local mp
 	mp=$(cg_mount "$1") || return 1
-	echo "$mp${2:-/ward/$ID}"
+	echo "$mp${2:-/$WARD_CGROUP_PARENT/$ID}"
 }
 
 # Host file $2 of the container's cgroup for controller $1: cg_host memory memory.max
@@ -220,9 +220,9 @@ wait_for() {
 }
 
 # The container's cgroup directory exists in no hierarchy (path $1, default
-# /ward/$ID).
+# /$WARD_CGROUP_PARENT/$ID).
 assert_no_cgroup() {
-	local rel=${1:-/ward/$ID} mp left=
+	local rel=${1:-/$WARD_CGROUP_PARENT/$ID} mp left=
 	for mp in $(cg_all_mounts); do
 		[ -d "$mp$rel" ] && left="$left $mp$rel"
 	done
@@ -234,7 +234,7 @@ assert_no_cgroup() {
 
 # The container's cgroup directory exists in every hierarchy.
 assert_cgroup_everywhere() {
-	local rel=${1:-/ward/$ID} mp missing=
+	local rel=${1:-/$WARD_CGROUP_PARENT/$ID} mp missing=
 	for mp in $(cg_all_mounts); do
 		[ -d "$mp$rel" ] || missing="$missing $mp$rel"
 	done
@@ -275,7 +275,7 @@ cg_probe_file() {
 		cat "$log" >&2
 		return 1
 	}
-	[ -e "$(cg_dir "$1" "/ward/$probe")/$2" ] && r=0
+	[ -e "$(cg_dir "$1" "/$WARD_CGROUP_PARENT/$probe")/$2" ] && r=0
 	"$WARD" --root "$STATE_ROOT" delete -f "$probe" >/dev/null 2>&1 || true
 	return $r
 }

@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/strv.h"
 
 /* ---- ward_err ---- */
