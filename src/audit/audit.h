@@ -77,6 +77,24 @@ void ward_audit_release(struct ward_audit *a);
 /* Read our own login uid and session into a (done before the first record). */
 void ward_audit_self(struct ward_audit *a);
 
+/* ---- registry.c: one audit ID, one live container on the host ---- */
+/* Claim audit_id for container id (its state dir made and locked). Refused,
+ * naming the holder, when a live container has it. */
+int ward_audit_claim(const struct ward_audit *a, const char *audit_id, const char *id,
+		     ward_err *err);
+/* Release our claim (after delete, or a failed create). */
+void ward_audit_unclaim(const struct ward_audit *a, const char *audit_id, const char *id);
+
+/* ---- session.c: a kernel audit session per container ---- */
+/* The loginuid a container's session begins with: the caller's, else (a
+ * daemon's caller has none) the uid running ward. */
+unsigned ward_audit_session_loginuid(const struct ward_audit *a);
+/* In the task itself: a new session. Returns 0 (*ses set) or an errno
+ * (EPERM: no CAP_AUDIT_CONTROL, or the loginuid is immutable). */
+int ward_audit_session_begin(unsigned loginuid, unsigned *ses);
+/* A process's session id ((unsigned)-1 when unreadable or unset). */
+unsigned ward_audit_session_of(pid_t pid);
+
 /* ---- emit.c: the one path ---- */
 struct ward_audit_event {
 	const char *op;	      /* create start exec kill pause resume update delete deny

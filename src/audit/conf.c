@@ -98,28 +98,10 @@ static int conf_load(struct ward_audit *a, const char *path, bool must_exist, wa
 	return r;
 }
 
-static unsigned read_proc_uint(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char buf[32];
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (n <= 0)
-		return (unsigned)-1;
-	buf[n] = '\0';
-	return (unsigned)strtoul(buf, NULL, 10);
-}
-
-/* Who we are to the kernel's audit (its records of us carry these), and,
- * inside a ward container, our container's ID (set in its processes'
+/* Inside a ward container: our container's ID (set in its processes'
  * environment by the outer ward when it audits), so nested containers keep
- * the chain. The ID is the container's claim; the session is the kernel's
- * (docs/audit.md). */
-void ward_audit_self(struct ward_audit *a)
-{
-	a->self_auid = read_proc_uint("/proc/self/loginuid");
-	a->self_ses = read_proc_uint("/proc/self/sessionid");
-}
-
+ * the chain. The ID is the container's claim; the kernel-set session of
+ * our records is the fact (docs/audit.md). */
 static void conf_parent(struct ward_audit *a)
 {
 	const char *p = getenv("WARD_AUDIT_ID");

@@ -15,6 +15,7 @@ enum ward_sync_type {
 	WARD_SYNC_ERROR,	 /* either way: errnum + message */
 	WARD_SYNC_PID,		 /* intermediate -> parent: the init's pid */
 	WARD_SYNC_LANDLOCK,	 /* child -> parent: rule paths skipped ("0110...") */
+	WARD_SYNC_SESSION,	 /* child -> parent: its new audit session, or -errno */
 };
 
 #define WARD_SYNC_MSG_MAX 1024 /* = WARD_ERR_MSG_MAX (checked in linux.h) */

@@ -59,6 +59,9 @@ struct creation {
 	bool audit_given; /* ... from the annotation */
 	bool audited;	  /* lifecycle records are sent (audit on, or the annotation) */
 	bool audit_keep;  /* the ID is kept with the state (any layer that reports) */
+	bool audit_claimed; /* the host-wide registry holds it for us */
+	bool session;	  /* give the init a kernel audit session of its own */
+	long ses;	  /* the session it got, or -errno why not (0: not asked) */
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -152,6 +155,10 @@ static int audit_identify(struct creation *c, ward_err *err)
 		return -1;
 	c->audited = c->ctx->audit && (c->ctx->audit->enabled || c->audit_given);
 	c->audit_keep = c->audited;
+	if (c->audited && c->ctx->audit->session) {
+		c->session = true;
+		ward_audit_self(c->ctx->audit);
+	}
 	return 0;
 }
 
@@ -165,6 +172,59 @@ static json_t *audit_annotations(const struct creation *c)
 							  : json_object();
 	json_object_set_new(a, WARD_AUDIT_ANNOTATION, json_string(c->audit_id));
 	return a;
+}
+
+static unsigned long ns_inode(pid_t pid, const char *ns)
+{
+	char path[64];
+	struct stat sb;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	return stat(path, &sb) == 0 ? (unsigned long)sb.st_ino : 0;
+}
+
+/* What ties the kernel's records to the container (kept in the state and
+ * sent as the "init" record): its session, or, where none could be begun,
+ * what identifies it instead. */
+static json_t *audit_mapping(const struct creation *c)
+{
+	json_t *m = json_object();
+	_cleanup_free_ char *boot = NULL;
+	ward_err ignored = {0};
+	if (ward_read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", &boot, NULL,
+			      &ignored) == 0) {
+		boot[strcspn(boot, "\n")] = '\0';
+		json_object_set_new(m, "boot-id", json_string(boot));
+	}
+	if (c->ses > 0) {
+		json_object_set_new(m, "ses", json_integer(c->ses));
+		json_object_set_new(m, "auid",
+				    json_integer(ward_audit_session_loginuid(c->ctx->audit)));
+		json_object_set_new(m, "attribution", json_string("session"));
+	} else {
+		/* The kernel's records of the container then carry the caller's
+		 * session: only the ids below tell them apart (docs/audit.md). */
+		json_object_set_new(m, "attribution", json_string("pid-ns"));
+		json_object_set_new(m, "session-error",
+				    json_string(c->ses < 0 ? strerror((int)-c->ses)
+							   : "sessions are off (audit.json)"));
+	}
+	json_object_set_new(m, "init-pid", json_integer(c->pid));
+	json_object_set_new(m, "pid-ns", json_integer((json_int_t)ns_inode(c->pid, "pid")));
+	json_object_set_new(m, "net-ns", json_integer((json_int_t)ns_inode(c->pid, "net")));
+	bool v2 = false;
+	const char *dir = ward_cgroup_dir_for(c->st.extra, NULL, &v2);
+	struct stat sb;
+	if (dir && stat(dir, &sb) == 0) {
+		json_object_set_new(m, "cgroup", json_string(dir));
+		json_object_set_new(m, "cgroup-id", json_integer((json_int_t)sb.st_ino));
+	}
+	/* A process holding it could begin a session of its own and leave this
+	 * one: the mapping must say so (neither `ward spec` nor the admission
+	 * policy grants it). */
+	const struct ward_caps *caps = &c->spec->process->caps;
+	bool ctl = !caps->present || (caps->bounding & (1ULL << 30 /* CAP_AUDIT_CONTROL */));
+	json_object_set_new(m, "audit-control", json_boolean(ctl));
+	return m;
 }
 
 static int make_state_dir(struct creation *c, ward_err *err)
@@ -229,6 +289,10 @@ __attribute__((noreturn)) static void run_init(struct creation *c)
 		.landlock = c->landlock.present ? &c->landlock : NULL,
 		.idmap_trees = c->idmap_trees,
 		.stub_fd = c->stub_fd,
+		.audit_loginuid = c->session && !c->ses
+					  ? (long)ward_audit_session_loginuid(c->ctx->audit)
+					  : -1,
+		.audit_id = c->audited ? c->audit_id : NULL,
 	};
 	ward_init_main(&a);
 }
@@ -244,6 +308,15 @@ static int spawn_via_intermediate(struct creation *c, uint64_t flags, ward_err *
 	if (mid == 0) {
 		ward_err e = {0};
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* Before the joins: a joined user namespace would take away the
+		 * CAP_AUDIT_CONTROL this needs. The init inherits the session. */
+		if (c->session) {
+			unsigned ses;
+			int r = ward_audit_session_begin(ward_audit_session_loginuid(c->ctx->audit),
+							 &ses);
+			c->ses = r ? -(long)r : (long)ses;
+			ward_sync_send(c->sync[1], WARD_SYNC_SESSION, c->ses, -1, &e);
+		}
 		if (ward_ns_join_paths(c->ns_fds, &e) < 0) {
 			ward_err_wrap(&e, "linux.namespaces");
 			ward_sync_send_error(c->sync[1], &e);
@@ -264,6 +337,11 @@ static int spawn_via_intermediate(struct creation *c, uint64_t flags, ward_err *
 	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
 		;
 	struct ward_sync_msg m;
+	if (c->session) {
+		if (ward_sync_expect(c->sync[0], WARD_SYNC_SESSION, &m, NULL, err) < 0)
+			return -1;
+		c->ses = m.value;
+	}
 	if (ward_sync_expect(c->sync[0], WARD_SYNC_PID, &m, NULL, err) < 0)
 		return -1;
 	c->pid = (pid_t)m.value;
@@ -282,7 +360,9 @@ static int spawn(struct creation *c, ward_err *err)
 			 ~(uint64_t)(CLONE_NEWTIME | CLONE_NEWCGROUP);
 	if (ward_sync_pair(c->sync, err) < 0)
 		return -1;
-	if (has_joins(c))
+	/* A new user namespace leaves the host's at clone: its session must be
+	 * begun by an intermediate (without one, the init begins it itself). */
+	if (has_joins(c) || (c->session && (flags & CLONE_NEWUSER)))
 		return spawn_via_intermediate(c, flags, err);
 	long pid = ward_cgroup_clone3(c->st.extra, flags, &c->pidfd, &c->born_in_v2);
 	if (pid < 0)
@@ -355,6 +435,9 @@ static int supervise(struct creation *c, ward_err *err)
 			break;
 		case WARD_SYNC_LANDLOCK:
 			ward_landlock_skipped_apply(&c->landlock, m.msg);
+			break;
+		case WARD_SYNC_SESSION:
+			c->ses = m.value;
 			break;
 		case WARD_SYNC_READY:
 			return 0;
@@ -452,6 +535,11 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 			     ward_userns_setgroups_denied(&c.spec->lx);
 	if (make_state_dir(&c, err) < 0)
 		goto out;
+	if (c.audit_keep) {
+		if (ward_audit_claim(ctx->audit, c.audit_id, o->id, err) < 0)
+			goto fail;
+		c.audit_claimed = true;
+	}
 	c.st.id = strdup(o->id);
 	c.st.config_text = text;
 	c.st.oci_version = strdup(c.spec->oci_version ? c.spec->oci_version : "");
@@ -472,9 +560,16 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		goto fail;
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
 		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
+	if (c.audited)
+		json_object_set_new(c.st.extra, "audit", audit_mapping(&c));
 	c.st.bundle = NULL;
 	if (record(&c, err) < 0)
 		goto fail;
+	if (c.audited) {
+		ward_trail_record(ctx, o->id, c.audit_id, "create", c.pid, NULL, NULL);
+		ward_trail_record(ctx, o->id, c.audit_id, "init", c.pid, NULL,
+				  json_incref(json_object_get(c.st.extra, "audit")));
+	}
 	out->pid = c.pid;
 	out->pidfd = steal_fd(&c.pidfd);
 	out->pty_master = steal_fd(&c.pty_master);
@@ -495,7 +590,11 @@ fail:
 	if (c.st.bundle == c.bundle)
 		c.st.bundle = NULL;
 	undo(&c);
+	if (c.audit_claimed)
+		ward_audit_unclaim(ctx->audit, c.audit_id, o->id);
 out:
+	if (r < 0 && c.audited)
+		ward_trail_record(ctx, o->id, c.audit_id, "create", c.pid, err, NULL);
 	if (c.st.bundle == c.bundle)
 		c.st.bundle = NULL;
 	ward_state_release(&c.st);

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../audit/audit.h"
 #include "../cgroup/cgroup.h"
 #include "../confine/confine.h"
 #include "../confine/landlock.h"
@@ -148,6 +149,8 @@ struct exec_child {
 	pid_t self_pid;
 	const struct ward_landlock *landlock;
 	int stub_fd; /* the sealed exec stub, or -1 (protect.c) */
+	long audit_loginuid; /* begin an audit session with it first, or -1 */
+	const char *audit_id; /* the container's, when audited */
 };
 
 static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exelen,
@@ -159,6 +162,15 @@ static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exel
 	if (ward_sync_expect(c->sync, WARD_SYNC_MAPS_DONE, &m, NULL, err) < 0)
 		return -1;
 	c->self_pid = (pid_t)m.value; /* as the host sees us, for the seccomp agent */
+	/* A session of its own (it cannot join the init's), begun while we are
+	 * still in the host's user namespace; its own record maps it. */
+	if (c->audit_loginuid >= 0) {
+		unsigned ses;
+		int r = ward_audit_session_begin((unsigned)c->audit_loginuid, &ses);
+		if (ward_sync_send(c->sync, WARD_SYNC_SESSION, r ? -(int64_t)r : (int64_t)ses, -1,
+				   err) < 0)
+			return -1;
+	}
 	if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0)
 		return ward_err_sys(err, errno, "join the container's namespaces");
 	if (fchdir(c->rootfd) < 0 || chroot(".") < 0)
@@ -210,7 +222,8 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	for (size_t i = 0; env && c->p->env && c->p->env[i]; i++)
 		ward_strv_setenv(&env, c->p->env[i]);
 	if (exec_prepare(c, env, exe, sizeof(exe), &err) < 0 ||
-	    ward_env_complete(&env, c->p->user.uid, &err) < 0)
+	    ward_env_complete(&env, c->p->user.uid, &err) < 0 ||
+	    ward_env_audit_id(&env, c->audit_id, &err) < 0)
 		goto fail;
 	int llfd = -1;
 	if (exec_landlock(c, &llfd, &err) < 0)
@@ -310,6 +323,26 @@ static int exec_protect(const struct ward_exec_opts *o, const struct ward_state 
 	return ward_protect_apply(mode, why, &c->stub_fd, err);
 }
 
+/* The exec's record: the process's host pid and the audit session it began
+ * (its own: it cannot join the init's), or why it has none. */
+static void exec_trail(const struct ward_ctx *ctx, const struct ward_state *st,
+		       const struct exec_child *c, pid_t pid, long ses, const ward_err *failure)
+{
+	if (!ward_trail_on(st))
+		return;
+	json_t *f = json_object();
+	if (c->p && c->p->args) {
+		_cleanup_free_ char *cmd = ward_strv_join(c->p->args, " ");
+		json_object_set_new(f, "cmd", json_string(cmd ? cmd : "?"));
+		json_object_set_new(f, "user", json_integer(c->p->user.uid));
+	}
+	if (ses > 0)
+		json_object_set_new(f, "ses", json_integer(ses));
+	else if (ses < 0)
+		json_object_set_new(f, "session-error", json_string(strerror((int)-ses)));
+	ward_trail(ctx, st, "exec", pid, failure, f);
+}
+
 static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		    struct ward_state *st, struct ward_spec *spec, int *exit_code, ward_err *err)
 {
@@ -335,9 +368,17 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 				    !spec->lx.ns[WARD_NS_USER].path &&
 				    ward_userns_setgroups_denied(&spec->lx),
 		.stub_fd = -1,
+		.audit_loginuid = -1,
 	};
 	if (!c.p)
 		return -1;
+	if (ward_trail_on(st)) {
+		c.audit_id = ward_state_audit_id(st);
+		if (ctx->audit->session) {
+			ward_audit_self(ctx->audit);
+			c.audit_loginuid = (long)ward_audit_session_loginuid(ctx->audit);
+		}
+	}
 	if (ward_lsm_check(c.p, NULL, o->process_file ? o->process_file : "exec", err) < 0) {
 		ward_process_free(c.p);
 		return -1;
@@ -380,6 +421,8 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		return -1;
 	}
 	int sync[2] = {-1, -1};
+	long ses = 0;
+	pid_t pid = 0;
 	_cleanup_close_ int child_pidfd = -1;
 	_cleanup_close_ int master = -1;
 	if (c.p->terminal && !o->console_socket && o->detach) {
@@ -393,9 +436,10 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	 * non-dumpable, it is never open to them while it runs ward's binary. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	bool born_in_v2 = false;
-	long pid = ward_cgroup_clone3(st->extra, 0, &child_pidfd, &born_in_v2);
+	pid = (pid_t)ward_cgroup_clone3(st->extra, 0, &child_pidfd, &born_in_v2);
 	if (pid < 0) {
 		ward_err_sys(err, errno, "clone");
+		pid = 0;
 		goto out;
 	}
 	if (pid == 0) {
@@ -426,6 +470,8 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 			memcpy(err->msg, m.msg, sizeof(err->msg));
 			goto kill;
 		}
+		if (m.type == WARD_SYNC_SESSION)
+			ses = m.value;
 		if (m.type == WARD_SYNC_PTY && fd >= 0) {
 			if (o->console_socket) {
 				int sr = ward_terminal_send(o->console_socket, fd, err);
@@ -439,6 +485,7 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	}
 	if (o->pid_file && ward_write_pid_file(o->pid_file, (pid_t)pid, err) < 0)
 		goto kill;
+	exec_trail(ctx, st, &c, pid, ses, NULL);
 	if (o->detach) {
 		*exit_code = 0;
 		r = 0;
@@ -454,6 +501,8 @@ kill:
 	pidfd_send_signal(child_pidfd, SIGKILL, NULL, 0);
 	waitpid((pid_t)pid, NULL, __WALL);
 out:
+	if (r < 0)
+		exec_trail(ctx, st, &c, pid, ses, err);
 	for (int i = 0; i < 2; i++)
 		if (sync[i] >= 0)
 			close(sync[i]);

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../audit/audit.h"
 #include "../confine/confine.h"
 #include "../confine/landlock.h"
 #include "../confine/seccomp.h"
@@ -75,6 +76,20 @@ int ward_env_complete(char ***env, uid_t uid, ward_err *err)
 	}
 	char entry[1100];
 	snprintf(entry, sizeof(entry), "HOME=%s", home);
+	if (ward_strv_setenv(env, entry) < 0)
+		return ward_err_sys(err, ENOMEM, "env");
+	return 0;
+}
+
+int ward_env_audit_id(char ***env, const char *audit_id, ward_err *err)
+{
+	/* An audited container's processes learn its audit ID, so that a ward
+	 * nested in it records it as the parent (audit/conf.c). It is their
+	 * claim, not proof: the kernel-set session of their records is. */
+	if (!audit_id)
+		return 0;
+	char entry[64];
+	snprintf(entry, sizeof(entry), "WARD_AUDIT_ID=%s", audit_id);
 	if (ward_strv_setenv(env, entry) < 0)
 		return ward_err_sys(err, ENOMEM, "env");
 	return 0;
@@ -184,6 +199,15 @@ static int prepare(struct init_state *st, ward_err *err)
 	if (ward_sync_expect(a->sync, WARD_SYNC_MAPS_DONE, &m, NULL, err) < 0)
 		return -1;
 	st->host_pid = (pid_t)m.value;
+	/* Our own audit session, inherited by everything the container runs
+	 * (audit/session.c); the parent learns what we got. */
+	if (a->audit_loginuid >= 0) {
+		unsigned ses;
+		int r = ward_audit_session_begin((unsigned)a->audit_loginuid, &ses);
+		if (ward_sync_send(a->sync, WARD_SYNC_SESSION, r ? -(int64_t)r : (int64_t)ses, -1,
+				   err) < 0)
+			return -1;
+	}
 	/* Stay invisible to the container's other processes (no ptrace, no
 	 * /proc/PID/fd) while holding host fds. Not earlier: a non-dumpable
 	 * process's /proc files belong to root, and an unprivileged runtime must
@@ -235,7 +259,8 @@ static int prepare(struct init_state *st, ward_err *err)
 	for (size_t i = 0; s->process->env && s->process->env[i]; i++)
 		if (ward_strv_setenv(&st->env, s->process->env[i]) < 0)
 			return ward_err_sys(err, ENOMEM, "env");
-	if (ward_env_complete(&st->env, s->process->user.uid, err) < 0)
+	if (ward_env_complete(&st->env, s->process->user.uid, err) < 0 ||
+	    ward_env_audit_id(&st->env, a->audit_id, err) < 0)
 		return -1;
 	if (ward_chdir_in_root(s->process->cwd, err) < 0)
 		return ward_err_wrap(err, "process");

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../audit/audit.h"
 #include "../cgroup/cgroup.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
@@ -110,6 +111,8 @@ int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, boo
 	if (r == 0 && st.status == WARD_PAUSED && sig == SIGKILL)
 		r = ward_cgroup_freeze(st.extra, false, err);
 out:
+	ward_trail(ctx, &st, "kill", st.pid, r < 0 ? err : NULL,
+		   json_pack("{s:i, s:b}", "signal", sig, "all", all));
 	ward_state_release(&st);
 	if (r < 0)
 		ward_err_wrap(err, "kill %s", id);
@@ -187,6 +190,9 @@ int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *
 	run_poststop(st);
 	r = ward_state_remove(ctx, id, err);
 out:
+	ward_trail(ctx, st, "delete", st->pid, r < 0 ? err : NULL, NULL);
+	if (r == 0 && ward_state_audit_id(st))
+		ward_audit_unclaim(ctx->audit, ward_state_audit_id(st), id);
 	if (r < 0)
 		ward_err_wrap(err, "delete %s", id);
 	ward_state_release(st);

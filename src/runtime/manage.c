@@ -42,6 +42,7 @@ int ward_container_pause(const struct ward_ctx *ctx, const char *id, bool pause,
 	}
 	r = ward_cgroup_freeze(st.extra, pause, err);
 out:
+	ward_trail(ctx, &st, pause ? "pause" : "resume", st.pid, r < 0 ? err : NULL, NULL);
 	ward_state_release(&st);
 	if (r < 0)
 		ward_err_wrap(err, "%s %s", pause ? "pause" : "resume", id);
@@ -92,6 +93,11 @@ int ward_container_update(const struct ward_ctx *ctx, const char *id, json_t *re
 	}
 	r = ward_state_save_config(&st, err);
 out:
+	if (ward_trail_on(&st)) {
+		_cleanup_free_ char *text = json_dumps(resources, JSON_COMPACT | JSON_SORT_KEYS);
+		ward_trail(ctx, &st, "update", st.pid, r < 0 ? err : NULL,
+			   json_pack("{s:s}", "resources", text ? text : "?"));
+	}
 	ward_resources_free(&res);
 	ward_state_release(&st);
 	if (r < 0)

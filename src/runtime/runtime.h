@@ -71,6 +71,17 @@ int ward_state_remove(const struct ward_ctx *ctx, const char *id, ward_err *err)
  * NULL when it has none. */
 const char *ward_state_audit_id(const struct ward_state *st);
 
+/* ---- trail.c: lifecycle records of audited containers (audit/) ---- */
+bool ward_trail_on(const struct ward_state *st);
+/* One record (op "start", "kill", ...); failure: the error, or NULL for
+ * success; fields: more key/values, taken over (may be NULL). Sent only for
+ * an audited container. */
+void ward_trail(const struct ward_ctx *ctx, const struct ward_state *st, const char *op, pid_t pid,
+		const ward_err *failure, json_t *fields);
+/* The same for a container without a loaded state (create, a denial). */
+void ward_trail_record(const struct ward_ctx *ctx, const char *id, const char *audit_id,
+		       const char *op, pid_t pid, const ward_err *failure, json_t *fields);
+
 /* ---- hooks.c ---- */
 /* Run every hook of a kind with the state on stdin. */
 int ward_hooks_run(const struct ward_spec *spec, enum ward_hook_kind kind, json_t *state,
@@ -177,6 +188,8 @@ struct ward_init_args {
 	const struct ward_landlock *landlock; /* negotiated by the parent, or NULL */
 	const int *idmap_trees; /* idmapped bind trees made by the parent, or NULL */
 	int stub_fd;		/* the sealed exec stub, or -1: exec directly */
+	long audit_loginuid;	/* begin an audit session with it first, or -1 */
+	const char *audit_id;	/* the container's audit ID when audited, else NULL */
 };
 __attribute__((noreturn)) void ward_init_main(const struct ward_init_args *a);
 
@@ -184,6 +197,8 @@ __attribute__((noreturn)) void ward_init_main(const struct ward_init_args *a);
 int ward_find_executable(const char *name, char *const *env, char *out, size_t len, ward_err *err);
 /* Add HOME from the container's /etc/passwd when the process env lacks it. */
 int ward_env_complete(char ***env, uid_t uid, ward_err *err);
+/* WARD_AUDIT_ID=<audit_id> in env when the container is audited (NULL: no-op). */
+int ward_env_audit_id(char ***env, const char *audit_id, ward_err *err);
 
 /* ---- protect.c: CVE-2019-5736, the binary kept from the container ---- */
 struct ward_seccomp;

@@ -129,6 +129,7 @@ int ward_container_start(const struct ward_ctx *ctx, const char *id, ward_err *e
 	}
 	r = start_locked(&st, pidfd, err);
 out:
+	ward_trail(ctx, &st, "start", st.pid, r < 0 ? err : NULL, NULL);
 	ward_state_release(&st);
 	if (r < 0)
 		ward_err_wrap(err, "start %s", id);
@@ -147,6 +148,7 @@ int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts
 	if (ward_container_create(ctx, o, &c, err) < 0)
 		return -1;
 	int r = start_locked(&st, c.pidfd, err);
+	ward_trail(ctx, &st, "start", st.pid, r < 0 ? err : NULL, NULL);
 	if (r < 0) {
 		ward_err_wrap(err, "run %s", o->id);
 		ward_err ignored = {0};
@@ -164,6 +166,7 @@ int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts
 	if (r >= 0) {
 		*exit_code = r;
 		r = 0;
+		ward_trail(ctx, &st, "stop", st.pid, NULL, json_pack("{s:i}", "exit", *exit_code));
 	}
 	if (!keep) {
 		ward_err derr = {0};

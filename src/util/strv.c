@@ -64,3 +64,25 @@ const char *ward_strv_getenv(char *const *env, const char *name)
 			return *p + klen + 1;
 	return NULL;
 }
+
+char *ward_strv_join(char *const *v, const char *sep)
+{
+	size_t len = 1, sl = strlen(sep);
+	for (size_t i = 0; v && v[i]; i++)
+		len += strlen(v[i]) + sl;
+	char *out = malloc(len);
+	if (!out)
+		return NULL;
+	char *p = out;
+	for (size_t i = 0; v && v[i]; i++) {
+		if (i) {
+			memcpy(p, sep, sl);
+			p += sl;
+		}
+		size_t l = strlen(v[i]);
+		memcpy(p, v[i], l);
+		p += l;
+	}
+	*p = '\0';
+	return out;
+}

@@ -13,5 +13,7 @@ int ward_strv_push(char ***v, const char *s);
 /* Set NAME=value in env, replacing an existing NAME. */
 int ward_strv_setenv(char ***env, const char *entry);
 const char *ward_strv_getenv(char *const *env, const char *name);
+/* The strings joined with sep (malloc'd; NULL on ENOMEM). */
+char *ward_strv_join(char *const *v, const char *sep);
 
 #endif
