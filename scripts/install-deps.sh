@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential meson ninja-build pkg-config
-  libjansson-dev libseccomp-dev libcap-dev libaudit-dev
+  libjansson-dev libseccomp-dev libcap-dev libaudit-dev libauparse-dev
 )
 test_pkgs=(
   libcmocka-dev bats jq busybox-static uidmap util-linux iproute2 procps

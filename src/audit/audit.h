@@ -74,6 +74,9 @@ const char *ward_audit_kstate_name(int kstate);
  * A file that does not parse is an error naming it. */
 int ward_audit_setup(struct ward_audit *a, const char *state_root, bool force_on, ward_err *err);
 void ward_audit_release(struct ward_audit *a);
+/* The defaults alone (auditing off), for commands that record nothing when
+ * the settings file is refused. */
+void ward_audit_setup_off(struct ward_audit *a, const char *state_root);
 /* Read our own login uid and session into a (done before the first record). */
 void ward_audit_self(struct ward_audit *a);
 
@@ -111,5 +114,19 @@ struct ward_audit_event {
  * when the container is audited (the caller knows); records of the policy
  * and integrity layers are sent whenever those layers are on. */
 int ward_audit_emit(struct ward_audit *a, const struct ward_audit_event *ev);
+/* Where a record would go now (enum ward_audit_kstate; probed once). */
+int ward_audit_kernel_state(struct ward_audit *a);
+
+/* ---- search.c: a container's kernel records (libauparse) ---- */
+struct ward_audit_query {
+	const char *audit_id;
+	const char *input;    /* an audit log file, or NULL: auditd's logs (auditd.conf) */
+	bool kmsg;	      /* with no input: the kernel's log instead (no auditd ran) */
+	const char *json_log; /* ward's JSON log of the container (the twin check), or NULL */
+};
+/* {"auditId", "source", "sessions": [{ses, from, to}], "events": [{time,
+ * serial, kind: ward|nested|container|forged|unverified, why, records: [text]}]},
+ * in log order. */
+json_t *ward_audit_search(const struct ward_audit_query *q, ward_err *err);
 
 #endif

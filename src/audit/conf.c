@@ -110,7 +110,7 @@ static void conf_parent(struct ward_audit *a)
 		a->parent[0] = '\0';
 }
 
-int ward_audit_setup(struct ward_audit *a, const char *state_root, bool force_on, ward_err *err)
+void ward_audit_setup_off(struct ward_audit *a, const char *state_root)
 {
 	memset(a, 0, sizeof(*a));
 	a->nlfd = -1;
@@ -120,6 +120,11 @@ int ward_audit_setup(struct ward_audit *a, const char *state_root, bool force_on
 	a->root = strdup(state_root);
 	if (!ward_running_rootless())
 		a->host_log = strdup(DEFAULT_HOST_LOG);
+}
+
+int ward_audit_setup(struct ward_audit *a, const char *state_root, bool force_on, ward_err *err)
+{
+	ward_audit_setup_off(a, state_root);
 	const char *env_conf = getenv("WARD_AUDIT_CONF");
 	if (conf_load(a, env_conf && *env_conf ? env_conf : DEFAULT_CONF,
 		      env_conf && *env_conf, err) < 0)

@@ -58,6 +58,13 @@ static void probe(struct ward_audit *a)
 	a->kstate = WARD_AUDIT_K_SENT;
 }
 
+int ward_audit_kernel_state(struct ward_audit *a)
+{
+	if (!a->probed)
+		probe(a);
+	return a->kstate;
+}
+
 static int kernel_type(const char *op)
 {
 	if (strncmp(op, "integrity", 9) == 0)

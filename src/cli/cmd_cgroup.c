@@ -181,10 +181,11 @@ int ward_cmd_events(struct ward_cli *g, int argc, char **argv)
 	static const struct option opts[] = {
 		{"stats", no_argument, NULL, 's'},
 		{"interval", required_argument, NULL, 'i'},
+		{"audit", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool stats = false;
+	bool stats = false, audit = false;
 	int interval = 5000;
 	int c;
 	optind = 1;
@@ -192,6 +193,7 @@ int ward_cmd_events(struct ward_cli *g, int argc, char **argv)
 	while ((c = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': stats = true; break;
+		case 'a': audit = true; break;
 		case 'i': {
 			/* Go durations as runc: "5s", "500ms", "1m". */
 			char *end;
@@ -206,7 +208,11 @@ int ward_cmd_events(struct ward_cli *g, int argc, char **argv)
 			break;
 		}
 		case 'h':
-			printf("usage: ward events [--stats] [--interval 5s] <container-id>\n");
+			printf("usage: ward events [--stats] [--interval 5s] [--audit] <container-id>\n\n"
+			       "  --stats         print the stats once and exit\n"
+			       "  --interval D    stats every D (default 5s)\n"
+			       "  --audit         the container's audit records instead, until it\n"
+			       "                  is deleted (with --stats: those so far)\n");
 			return 0;
 		default: return ward_cli_usage("events", "unknown option %s", argv[optind - 1]);
 		}
@@ -214,6 +220,11 @@ int ward_cmd_events(struct ward_cli *g, int argc, char **argv)
 	if (argc - optind != 1)
 		return ward_cli_usage("events", "expects exactly one container id");
 	ward_err err = {0};
+	if (audit) {
+		if (ward_container_audit_events(&g->ctx, argv[optind], !stats, &err) < 0)
+			return ward_cli_fail(&err);
+		return 0;
+	}
 	if (ward_container_events(&g->ctx, argv[optind], stats, interval, &err) < 0)
 		return ward_cli_fail(&err);
 	return 0;

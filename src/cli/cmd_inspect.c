@@ -17,6 +17,33 @@ static void print_list(const char *label, json_t *arr)
 	printf("\n");
 }
 
+static void print_audit(json_t *a)
+{
+	printf("\naudit:\n");
+	if (!json_is_object(a)) {
+		printf("  not audited\n");
+		return;
+	}
+	json_t *m = json_object_get(a, "mapping");
+	printf("  %-14s %s\n", "audit ID", json_string_value(json_object_get(a, "id")));
+	const char *attr = json_string_value(json_object_get(m, "attribution"));
+	if (attr && strcmp(attr, "session") == 0)
+		printf("  %-14s session %lld (now %lld%s)\n", "attribution",
+		       (long long)json_integer_value(json_object_get(m, "ses")),
+		       (long long)json_integer_value(json_object_get(a, "sessionNow")),
+		       json_is_true(json_object_get(a, "sessionKept")) ? "" : ": LEFT");
+	else
+		printf("  %-14s %s (%s)\n", "attribution", attr ? attr : "?",
+		       json_string_value(json_object_get(m, "session-error")));
+	if (json_is_true(json_object_get(m, "audit-control")))
+		printf("  %-14s HELD: a process could begin a session of its own\n",
+		       "AUDIT_CONTROL");
+	printf("  %-14s %s\n", "kernel", json_string_value(json_object_get(a, "kernel")));
+	printf("  %-14s %s\n", "log", json_string_value(json_object_get(a, "log")));
+	const char *host = json_string_value(json_object_get(a, "hostLog"));
+	printf("  %-14s %s\n", "host log", host ? host : "(none)");
+}
+
 static void print_human(json_t *j)
 {
 	printf("container %s (%s), init pid %lld\n", json_string_value(json_object_get(j, "id")),
@@ -116,6 +143,7 @@ static void print_human(json_t *j)
 		printf("  %-26s %-12s %s\n", json_string_value(json_object_get(v, "name")),
 		       json_string_value(json_object_get(v, "soft")),
 		       json_string_value(json_object_get(v, "hard")));
+	print_audit(json_object_get(j, "audit"));
 }
 
 int ward_cmd_inspect(struct ward_cli *g, int argc, char **argv)

@@ -163,12 +163,15 @@ static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exel
 		return -1;
 	c->self_pid = (pid_t)m.value; /* as the host sees us, for the seccomp agent */
 	/* A session of its own (it cannot join the init's), begun while we are
-	 * still in the host's user namespace; its own record maps it. */
+	 * still in the host's user namespace. Its record must be in the log
+	 * before anything runs in it (the forgery check judges records in log
+	 * order, audit/search.c): wait for the parent to have sent it. */
 	if (c->audit_loginuid >= 0) {
 		unsigned ses;
 		int r = ward_audit_session_begin((unsigned)c->audit_loginuid, &ses);
 		if (ward_sync_send(c->sync, WARD_SYNC_SESSION, r ? -(int64_t)r : (int64_t)ses, -1,
-				   err) < 0)
+				   err) < 0 ||
+		    ward_sync_expect(c->sync, WARD_SYNC_GO, &m, NULL, err) < 0)
 			return -1;
 	}
 	if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0)
@@ -422,6 +425,7 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	}
 	int sync[2] = {-1, -1};
 	long ses = 0;
+	bool announced = false; /* the exec record is out (at its session's start) */
 	pid_t pid = 0;
 	_cleanup_close_ int child_pidfd = -1;
 	_cleanup_close_ int master = -1;
@@ -470,8 +474,13 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 			memcpy(err->msg, m.msg, sizeof(err->msg));
 			goto kill;
 		}
-		if (m.type == WARD_SYNC_SESSION)
+		if (m.type == WARD_SYNC_SESSION) {
 			ses = m.value;
+			exec_trail(ctx, st, &c, pid, ses, NULL);
+			announced = true;
+			if (ward_sync_send(sync[0], WARD_SYNC_GO, 0, -1, err) < 0)
+				goto kill;
+		}
 		if (m.type == WARD_SYNC_PTY && fd >= 0) {
 			if (o->console_socket) {
 				int sr = ward_terminal_send(o->console_socket, fd, err);
@@ -485,7 +494,8 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	}
 	if (o->pid_file && ward_write_pid_file(o->pid_file, (pid_t)pid, err) < 0)
 		goto kill;
-	exec_trail(ctx, st, &c, pid, ses, NULL);
+	if (!announced)
+		exec_trail(ctx, st, &c, pid, ses, NULL);
 	if (o->detach) {
 		*exit_code = 0;
 		r = 0;

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../audit/audit.h"
 #include "../cgroup/cgroup.h"
 #include "../confine/confine.h"
 #include "../util/cleanup.h"
@@ -291,6 +292,29 @@ static json_t *cgroup_info(const struct ward_state *st)
 	return o;
 }
 
+/* The container's audit identity, and its session as the kernel has it
+ * now: a process holding CAP_AUDIT_CONTROL could have left the recorded one. */
+static json_t *audit_info(const struct ward_ctx *ctx, const struct ward_state *st)
+{
+	if (!ward_trail_on(st))
+		return json_null();
+	json_t *m = json_object_get(st->extra, "audit");
+	json_t *a = json_pack("{s:s, s:O}", "id", ward_state_audit_id(st), "mapping", m);
+	unsigned now = ward_audit_session_of(st->pid);
+	if (now != (unsigned)-1)
+		json_object_set_new(a, "sessionNow", json_integer(now));
+	json_int_t ses = json_integer_value(json_object_get(m, "ses"));
+	json_object_set_new(a, "sessionKept", json_boolean(ses > 0 && (json_int_t)now == ses));
+	json_object_set_new(a, "kernel", json_string(ward_audit_kstate_name(
+						 ward_audit_kernel_state(ctx->audit))));
+	char log[4200];
+	snprintf(log, sizeof(log), "%s/@audit/%s.jsonl", ctx->root, st->id);
+	json_object_set_new(a, "log", json_string(log));
+	json_object_set_new(a, "hostLog", ctx->audit->host_log ? json_string(ctx->audit->host_log)
+							     : json_null());
+	return a;
+}
+
 json_t *ward_container_inspect(const struct ward_ctx *ctx, const char *id, ward_err *err)
 {
 	struct ward_state st;
@@ -326,6 +350,7 @@ json_t *ward_container_inspect(const struct ward_ctx *ctx, const char *id, ward_
 			    path_mounts(st.pid, json_object_get(lx, "readonlyPaths"), false));
 	json_object_set_new(out, "cgroup", cgroup_info(&st));
 	json_object_set_new(out, "rlimits", rlimits(st.pid));
+	json_object_set_new(out, "audit", audit_info(ctx, &st));
 done:
 	ward_state_release(&st);
 	if (!out)

@@ -82,6 +82,11 @@ void ward_trail(const struct ward_ctx *ctx, const struct ward_state *st, const c
 void ward_trail_record(const struct ward_ctx *ctx, const char *id, const char *audit_id,
 		       const char *op, pid_t pid, const ward_err *failure, json_t *fields);
 
+/* events --audit: the container's audit records as event lines
+ * ({"type":"audit","id":...,"data":record}); follow: until it is deleted. */
+int ward_container_audit_events(const struct ward_ctx *ctx, const char *id, bool follow,
+				ward_err *err);
+
 /* ---- hooks.c ---- */
 /* Run every hook of a kind with the state on stdin. */
 int ward_hooks_run(const struct ward_spec *spec, enum ward_hook_kind kind, json_t *state,

@@ -86,9 +86,10 @@ assert_refused_cleanly() {
 		echo "list -q not empty after a refused create: $listed" >&2
 		return 1
 	fi
-	# (the compiled-seccomp cache is shared by all containers and may stay)
+	# (the compiled-seccomp cache is shared by all containers and may stay,
+	# and the audit log is the record of the refusal: docs/audit.md)
 	local left
-	left=$(ls -A "$STATE_ROOT" 2>/dev/null | grep -vx '@seccomp-cache' || true)
+	left=$(ls -A "$STATE_ROOT" 2>/dev/null | grep -vxE '@seccomp-cache|@audit|@audit-ids' || true)
 	if [ -n "$left" ]; then
 		echo "state root not empty: $left" >&2
 		return 1
