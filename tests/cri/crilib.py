@@ -328,7 +328,7 @@ class Skip(Exception):
 
 class Tap:
     """Runs tests; each gets a fresh Cri and its TAP line names the CRI
-    calls it made."""
+    calls it made. A test may return a text to print below its line."""
 
     def __init__(self):
         self.n = 0
@@ -338,9 +338,9 @@ class Tap:
         self.n += 1
         cri = Cri()
         start = time.monotonic()
-        status, diag = "ok", []
+        status, diag, notes = "ok", [], None
         try:
-            fn(cri)
+            notes = fn(cri)
         except Skip as e:
             name += " # skip %s" % e
         except Exception:  # pylint: disable=broad-except
@@ -354,7 +354,7 @@ class Tap:
         else:
             line = "%s %d - %s (CRI: %s)" % (status, self.n, name, calls)
         print(line, flush=True)
-        for d in diag:
+        for d in diag + (notes.splitlines() if isinstance(notes, str) else []):
             print("# " + d, flush=True)
         print("#   %.1f s" % (time.monotonic() - start), flush=True)
         cri.channel.close()

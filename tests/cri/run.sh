@@ -140,7 +140,8 @@ inner() {
 	containerd --config "$CRI_T/config.toml" </dev/null >"$CRI_T/containerd.log" 2>&1 &
 	echo $! >"$CRI_T/containerd.pid"
 	local i
-	for i in $(seq 150); do
+	# Up in well under a second; the limit only bounds a loaded machine.
+	for i in $(seq 600); do
 		ctr --address "$CRI_SOCKET" version >/dev/null 2>&1 && break
 		sleep 0.1
 	done
@@ -250,14 +251,26 @@ outer_cleanup() {
 	rm -f "$tap"
 }
 trap outer_cleanup EXIT
-trap 'exit 130' INT TERM
 
 start=$(date +%s)
-# --kill-child: if this script is killed, the namespace's init is too, and
-# with it everything in the namespace. The limit guards against a hang only.
+# In the background, so that a signal to this script is handled at once
+# (bash runs traps only between foreground commands): it ends unshare, whose
+# --kill-child then kills the namespace's init, and with it everything in
+# the namespace. The time limit guards against a hang only.
 timeout -s KILL 900 unshare --mount --net --pid --fork --kill-child --propagation slave --mount-proc \
-	"$0" --inner | tee "$tap"
-rc=${PIPESTATUS[0]}
+	"$0" --inner >"$tap" &
+child=$!
+interrupted=""
+trap 'interrupted=1; kill -TERM "$child" 2>/dev/null' INT TERM
+tail -n +1 -f --pid="$child" "$tap" &
+rc=0
+wait "$child" || rc=$?
+while kill -0 "$child" 2>/dev/null; do
+	rc=0
+	wait "$child" || rc=$?
+done
+wait
+[ -n "$interrupted" ] && exit 130
 [ "$rc" -eq 137 ] && echo "# run.sh: killed after 900 s"
 
 if [ -n "$capture" ]; then
