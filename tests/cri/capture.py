@@ -98,9 +98,11 @@ CASES = {
 }
 
 
-def write_json(path, obj):
+def write_json(path, obj, sort=False):
+    """config.json as the runtime got it; our own files sorted, as protobuf
+    maps come in no fixed order."""
     with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
+        json.dump(obj, f, indent=2, sort_keys=sort)
         f.write("\n")
 
 
@@ -118,7 +120,7 @@ def capture(cri, out, case, spec, note, handler):
     d = os.path.join(out, case)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
-    write_json(os.path.join(d, "pod.json"), {"apiVersion": "v1", "kind": "Pod", **pod, "note": note})
+    write_json(os.path.join(d, "pod.json"), {"apiVersion": "v1", "kind": "Pod", **pod, "note": note}, True)
     p = Pod(cri, pod, handler or ENV["CRI_HANDLER"])
     c = pod["spec"]["containers"][0]
     write_json(os.path.join(d, "cri.json"), {
@@ -127,7 +129,7 @@ def capture(cri, out, case, spec, note, handler):
         "CreateContainerRequest": to_json(api.CreateContainerRequest(
             pod_sandbox_id="<the RunPodSandbox response's pod_sandbox_id>",
             config=container_config(pod, c, "<the ImageStatus response's image.id>"),
-            sandbox_config=p.sandbox_config))})
+            sandbox_config=p.sandbox_config))}, True)
     try:
         p.run()
         sandbox = captured(p.sandbox_id)

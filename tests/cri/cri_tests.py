@@ -75,6 +75,14 @@ class Lifecycle:
     """One pod through the calls the kubelet makes over its life; each step
     is a test, in order."""
 
+    def step(self, fn):
+        """fn as a test: the pod makes its calls with the test's client."""
+        def run(cri):
+            if self.p:
+                self.p.cri = cri
+            return fn(cri)
+        return run
+
     def __init__(self):
         self.pod = new_pod("life", containers=[
             {"name": "main", "command": sh("echo hello-stdout; echo hello-stderr >&2; " + SERVE)},
@@ -95,7 +103,6 @@ class Lifecycle:
         assert self.p.sandbox_id in ids
 
     def start_container(self, cri):
-        self.p.cri = cri
         self.cid = self.p.start("main")
         assert container_state(cri, self.cid).state == api.CONTAINER_RUNNING
         pid = pid_of(self.cid)
@@ -144,7 +151,6 @@ class Lifecycle:
         assert got == ["stderr F hello-stderr", "stdout F hello-stdout"], got
 
     def attach(self, cri):
-        self.p.cri = cri
         cid = self.p.start("cat")
         url = cri("Attach", api.AttachRequest(container_id=cid, stdin=True, stdout=True)).url
         out = websocket_stream(url, b"ping\n", b"got:ping")
@@ -182,7 +188,6 @@ class Lifecycle:
         wait_for(lambda: not leftovers(self.cid), "container %s to be gone: %s" % (self.cid, leftovers(self.cid)))
 
     def remove_pod(self, cri):
-        self.p.cri = cri
         ids = [self.p.sandbox_id] + list(self.p.containers.values())
         cri("StopPodSandbox", api.StopPodSandboxRequest(pod_sandbox_id=self.p.sandbox_id))
         st = cri("PodSandboxStatus", api.PodSandboxStatusRequest(pod_sandbox_id=self.p.sandbox_id)).status
@@ -416,7 +421,7 @@ def main():
                 ("StopContainer: SIGTERM ends it, exit code 0, the shim deletes it with ward", life.stop_container),
                 ("RemoveContainer: no ward state, cgroup, mount or shim left", life.remove_container),
                 ("StopPodSandbox, RemovePodSandbox: nothing of the pod left", life.remove_pod)):
-            tap.run(name, step)
+            tap.run(name, life.step(step))
     finally:
         life.cleanup()
     tap.run("two containers of a pod share the sandbox's net, ipc and uts namespaces, not mnt or pid",

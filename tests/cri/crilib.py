@@ -338,25 +338,20 @@ class Tap:
         self.n += 1
         cri = Cri()
         start = time.monotonic()
-        status, diag, notes = "ok", [], None
+        status, skip, diag = "ok", "", []
         try:
             notes = fn(cri)
+            diag = notes.splitlines() if isinstance(notes, str) else []
         except Skip as e:
-            name += " # skip %s" % e
+            skip = " # skip %s" % e
         except Exception:  # pylint: disable=broad-except
             status = "not ok"
             self.failed += 1
             diag = traceback.format_exc().rstrip().splitlines()
-        calls = ", ".join(cri.calls) or "none"
-        if "# skip" in name:
-            head, skip = name.split(" # skip ", 1)
-            line = "%s %d - %s (CRI: %s) # skip %s" % (status, self.n, head, calls, skip)
-        else:
-            line = "%s %d - %s (CRI: %s)" % (status, self.n, name, calls)
-        print(line, flush=True)
-        for d in diag + (notes.splitlines() if isinstance(notes, str) else []):
+        print("%s %d - %s (CRI: %s)%s" % (status, self.n, name, ", ".join(cri.calls) or "none", skip),
+              flush=True)
+        for d in diag + ["  %.1f s" % (time.monotonic() - start)]:
             print("# " + d, flush=True)
-        print("#   %.1f s" % (time.monotonic() - start), flush=True)
         cri.channel.close()
 
     def done(self):

@@ -33,11 +33,11 @@ PAUSE_IMAGE=docker.io/library/ward-pause:1
 # Runs as pid 1 of the new namespaces; the environment comes from outside.
 
 inner_cleanup() {
-	local pid i
+	local pid
 	pid=$(cat "$CRI_T/containerd.pid" 2>/dev/null)
 	if [ -n "$pid" ]; then
 		kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	fi
 	# Everything else in this pid namespace is ours: shims, pods left over.
 	kill -KILL -1 2>/dev/null
@@ -139,9 +139,8 @@ inner() {
 	fi
 	containerd --config "$CRI_T/config.toml" </dev/null >"$CRI_T/containerd.log" 2>&1 &
 	echo $! >"$CRI_T/containerd.pid"
-	local i
 	# Up in well under a second; the limit only bounds a loaded machine.
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		ctr --address "$CRI_SOCKET" version >/dev/null 2>&1 && break
 		sleep 0.1
 	done
@@ -175,7 +174,7 @@ capture=""
 case "${1:-}" in
 --capture) capture=$(mkdir -p "${2:?--capture DIR}" && cd "$2" && pwd) || exit 2 ;;
 "") ;;
-*) sed -n '2,26p' "$0" | cut -c3-; exit 2 ;;
+*) sed -n '2,25p' "$0" | cut -c3-; exit 2 ;;
 esac
 
 skip_all() {
@@ -239,8 +238,8 @@ run_cgroups() {
 }
 
 outer_cleanup() {
-	local d i
-	for i in $(seq 30); do
+	local d
+	for _ in $(seq 30); do
 		for d in $(run_cgroups); do rmdir "$d" 2>/dev/null; done
 		[ -z "$(run_cgroups)" ] && break
 		sleep 0.1
