@@ -14,6 +14,7 @@ test_pkgs=(
   podman conmon catatonit netavark aardvark-dns containernetworking-plugins
   iptables slirp4netns fuse-overlayfs containerd runc
   crun hyperfine time libcap2-bin e2fsprogs auditd
+  python3-grpcio python3-grpc-tools
 )
 
 mode=${1:---all}
@@ -28,15 +29,31 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
+# deb-src for `apt-get source` (tests/cri/getproto.sh reads the CRI api.proto
+# that containerd's source package vendors).
+src_new=0
+src_list=/etc/apt/sources.list.d/debian-src.sources
+if [ "$mode" = --all ] && [ ! -e "$src_list" ]; then
+  cat > "$src_list" <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  src_new=1
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ "${#missing[@]}" -eq 0 ]; then
+if [ "${#missing[@]}" -eq 0 ] && [ "$src_new" = 0 ]; then
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 # Wait for another apt/dpkg run (a parallel install) instead of failing.
 lock=(-o DPkg::Lock::Timeout=600)
 apt-get "${lock[@]}" update -qq
+[ "${#missing[@]}" -eq 0 ] ||
 apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -49,6 +49,20 @@ out:
 	return r;
 }
 
+/* containerd's CRI UpdateContainerResources resends the container's whole
+ * linux.resources, device rules included (runc ignores them). The rules the
+ * container already has are accepted as they are; a change is refused, as
+ * ward cannot swap a device filter under a running container safely. */
+static bool devices_unchanged(json_t *config, json_t *resources)
+{
+	json_t *cur = json_object_get(json_object_get(json_object_get(config, "linux"), "resources"),
+				      "devices");
+	json_t *req = json_object_get(resources, "devices");
+	if (!cur)
+		return json_array_size(req) == 0;
+	return json_equal(cur, req);
+}
+
 int ward_container_update(const struct ward_ctx *ctx, const char *id, json_t *resources,
 			  ward_err *err)
 {
@@ -61,16 +75,17 @@ int ward_container_update(const struct ward_ctx *ctx, const char *id, json_t *re
 	/* Everything is validated before the first write. */
 	if (ward_resources_parse(resources, "resources", &res, err) < 0)
 		goto out;
-	if (res.has_devices) {
-		ward_err_set(err, "resources.devices: device rules cannot be updated");
-		goto out;
-	}
-	if (ward_resources_apply(st.extra, &res, true, err) < 0)
-		goto out;
-	/* Remember the new values: later commands read the config from the state. */
 	json_t *config = ward_state_config(&st, err);
 	if (!config)
 		goto out;
+	if (res.has_devices && !devices_unchanged(config, resources)) {
+		ward_err_set(err, "resources.devices: device rules cannot be changed by update");
+		goto out;
+	}
+	res.has_devices = false;
+	if (ward_resources_apply(st.extra, &res, true, err) < 0)
+		goto out;
+	/* Remember the new values: later commands read the config from the state. */
 	json_t *lx = json_object_get(config, "linux");
 	if (!lx) {
 		lx = json_object();

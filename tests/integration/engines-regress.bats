@@ -400,3 +400,43 @@ remove_test_slices() {
 	assert_output_contains 'slice "kubepods" does not end in ".slice"'
 	assert_no_leftovers "$ID"
 }
+
+# ------------------------------------------------------ update -r (CRI) ----
+# containerd's CRI UpdateContainerResources (the kubelet's CPU manager,
+# in-place resize) runs `RUNTIME update --resources - ID` with the
+# container's whole linux.resources, its device rules included; runc ignores
+# device rules there. Found by tests/cri (UpdateContainerResources).
+
+# A created container with pids.max 10; $CG is its pids cgroup.
+create_pids_limited() {
+	update_config '.linux.resources.pids = {limit: 10}'
+	set_args sleep 1000
+	run_detached create --bundle "$BUNDLE" "$ID"
+	assert_success
+	CG=$(pids_cgroup_of "$ID")
+	[ "$(cat "$CG/pids.max")" = 10 ]
+}
+
+# update -r - with the config's linux.resources through the jq filter $1.
+update_resources_stdin() {
+	local res
+	res=$(jq -c ".linux.resources | $1" "$BUNDLE/config.json")
+	run bash -c 'echo "$1" | "$2" --root "$3" update -r - "$4"' sh "$res" "$WARD" "$STATE_ROOT" "$ID"
+}
+
+@test "update -r with the container's own device rules, as containerd resends them, applies the rest" {
+	create_pids_limited
+	update_resources_stdin '.pids = {limit: 25}'
+	assert_success
+	[ "$(cat "$CG/pids.max")" = 25 ]
+}
+
+@test "update -r that changes the device rules is refused, naming the field, and changes nothing" {
+	create_pids_limited
+	update_resources_stdin '.pids = {limit: 25} |
+		.devices += [{allow: true, type: "c", major: 1, minor: 1, access: "rwm"}]'
+	assert_failure
+	assert_output_contains "resources.devices: device rules cannot be changed by update"
+	[ "$(cat "$CG/pids.max")" = 10 ]
+	[ "$(ward state "$ID" | jq -r .status)" = created ]
+}
