@@ -227,3 +227,24 @@ rl_args() {
 	assert_output_contains uidMappings
 	[ ! -e "$RL_BUNDLE/rootfs/tmp/as-host-root" ]
 }
+
+@test "rootless: an audited container's records go to the user's own log, each saying the kernel refused its twin" {
+	rl_spec
+	rl_args sh -c 'cat /proc/self/sessionid'
+	as_user env WARD_AUDIT=1 "$WARD" run rl-audit
+	assert_success
+	local log="$RL_XDG/ward/@audit/rl-audit.jsonl"
+	[ -f "$log" ]
+	[ "$(stat -c %u "$log")" = "$RL_UID" ]
+	run jq -r '"\(.op) \(.kernel)"' "$log"
+	assert_output_contains "create refused"
+	assert_output_contains "delete refused"
+	assert_output_not_contains "auditd"
+	# No host-wide log for a user, and nothing written there.
+	run jq -r 'select(.op == "create") | .auditId' "$log"
+	[ -n "$output" ]
+	if [ -f /var/log/ward/audit.jsonl ]; then
+		run grep -c "$output" /var/log/ward/audit.jsonl
+		assert_equal "$output" 0
+	fi
+}
