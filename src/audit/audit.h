@@ -74,6 +74,9 @@ const char *ward_audit_kstate_name(int kstate);
  * A file that does not parse is an error naming it. */
 int ward_audit_setup(struct ward_audit *a, const char *state_root, bool force_on, ward_err *err);
 void ward_audit_release(struct ward_audit *a);
+/* The settings file's text onto a (path names it in messages). */
+int ward_audit_conf_parse(struct ward_audit *a, const char *text, size_t len, const char *path,
+			  ward_err *err);
 /* The defaults alone (auditing off), for commands that record nothing when
  * the settings file is refused. */
 void ward_audit_setup_off(struct ward_audit *a, const char *state_root);
@@ -128,5 +131,9 @@ struct ward_audit_query {
  * serial, kind: ward|nested|container|forged|unverified, why, records: [text]}]},
  * in log order. */
 json_t *ward_audit_search(const struct ward_audit_query *q, ward_err *err);
+/* One /dev/kmsg record ("6,123,456,-;audit: type=1300 audit(...): ...") as
+ * an audit log line ("type=SYSCALL msg=audit(...): ...\n"); 0, or -1 when
+ * it is not an audit record or does not fit. */
+int ward_audit_kmsg_line(const char *rec, char *out, size_t len);
 
 #endif

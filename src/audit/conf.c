@@ -75,6 +75,19 @@ static int conf_apply(struct ward_audit *a, json_t *o, const char *path, ward_er
 	return 0;
 }
 
+int ward_audit_conf_parse(struct ward_audit *a, const char *text, size_t len, const char *path,
+			  ward_err *err)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return ward_err_set(err, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+	int r = json_is_object(o) ? conf_apply(a, o, path, err)
+				  : ward_err_set(err, "%s: must be a JSON object", path);
+	json_decref(o);
+	return r;
+}
+
 static int conf_load(struct ward_audit *a, const char *path, bool must_exist, ward_err *err)
 {
 	if (access(path, F_OK) < 0 && errno == ENOENT && !must_exist)
@@ -86,16 +99,10 @@ static int conf_load(struct ward_audit *a, const char *path, bool must_exist, wa
 	size_t len;
 	if (ward_read_fd(fd, &text, &len, err) < 0)
 		return ward_err_wrap(err, "%s", path);
-	json_error_t jerr;
-	json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!o)
-		return ward_err_set(err, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-	int r = json_is_object(o) ? conf_apply(a, o, path, err)
-				  : ward_err_set(err, "%s: must be a JSON object", path);
-	json_decref(o);
-	if (r == 0)
-		a->conf_path = strdup(path);
-	return r;
+	if (ward_audit_conf_parse(a, text, len, path, err) < 0)
+		return -1;
+	a->conf_path = strdup(path);
+	return 0;
 }
 
 /* Inside a ward container: our container's ID (set in its processes'

@@ -202,9 +202,23 @@ static void pass_sessions(struct scan *s, auparse_state_t *au)
 	}
 }
 
+int ward_audit_kmsg_line(const char *rec, char *out, size_t len)
+{
+	const char *text = strchr(rec, ';');
+	int type;
+	const char *rest;
+	if (!text || sscanf(text + 1, "audit: type=%d ", &type) != 1 ||
+	    !(rest = strstr(text, " audit(")))
+		return -1;
+	const char *name = audit_msg_type_to_name(type);
+	size_t body = strcspn(rest + 1, "\n");
+	int n = name ? snprintf(out, len, "type=%s msg=%.*s\n", name, (int)body, rest + 1)
+		     : snprintf(out, len, "type=UNKNOWN[%d] msg=%.*s\n", type, (int)body, rest + 1);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
 /* The kernel's ring buffer as an audit log: what the kernel printed while
- * no auditd ran ("audit: type=1300 audit(...): ..." -> "type=SYSCALL
- * msg=audit(...): ..."). */
+ * no auditd ran. */
 static char *kmsg_log(size_t *len, ward_err *err)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -214,31 +228,20 @@ static char *kmsg_log(size_t *len, ward_err *err)
 	}
 	size_t cap = 1 << 16, n = 0;
 	char *out = malloc(cap);
-	char line[8192];
+	char rec[8192], line[8300];
 	ssize_t r;
-	while (out && (r = read(fd, line, sizeof(line) - 1)) != 0) {
+	while (out && (r = read(fd, rec, sizeof(rec) - 1)) != 0) {
 		if (r < 0) {
 			if (errno == EPIPE) /* overwritten while we read: go on */
 				continue;
 			break;
 		}
-		line[r] = '\0';
-		char *text = strchr(line, ';');
-		int type;
-		char *rest;
-		if (!text || sscanf(text + 1, "audit: type=%d ", &type) != 1 ||
-		    !(rest = strstr(text, " audit(")))
+		rec[r] = '\0';
+		if (ward_audit_kmsg_line(rec, line, sizeof(line)) < 0)
 			continue;
-		rest[strcspn(rest, "\n")] = '\0';
-		const char *name = audit_msg_type_to_name(type);
-		char head[64];
-		if (name)
-			snprintf(head, sizeof(head), "type=%s msg=", name);
-		else
-			snprintf(head, sizeof(head), "type=UNKNOWN[%d] msg=", type);
-		size_t need = strlen(head) + strlen(rest + 1) + 2;
-		if (n + need + 1 > cap) {
-			char *nb = realloc(out, cap = (cap + need) * 2);
+		size_t l = strlen(line);
+		if (n + l + 1 > cap) {
+			char *nb = realloc(out, cap = (cap + l) * 2);
 			if (!nb) {
 				free(out);
 				out = NULL;
@@ -246,7 +249,8 @@ static char *kmsg_log(size_t *len, ward_err *err)
 			}
 			out = nb;
 		}
-		n += (size_t)sprintf(out + n, "%s%s\n", head, rest + 1);
+		memcpy(out + n, line, l);
+		n += l;
 	}
 	close(fd);
 	if (!out) {
