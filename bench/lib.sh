@@ -68,7 +68,8 @@ median() { # median of the arguments
 
 # --- packages -----------------------------------------------------------------
 BENCH_PKGS=(crun runc hyperfine time jq busybox-static util-linux procps e2fsprogs strace
-	build-essential meson ninja-build pkg-config libjansson-dev libseccomp-dev libcap-dev)
+	build-essential meson ninja-build pkg-config libjansson-dev libseccomp-dev libcap-dev
+	libaudit-dev libauparse-dev)
 
 ensure_pkgs() {
 	local missing=() p

@@ -464,6 +464,65 @@ fig_scale() {
 	for r in "${RUNTIMES[@]}"; do rec scale-delete "$r" "$(fdiv "${acc[$r]}" $((BENCH_SCALE * 1000)))"; done
 }
 
+# 9: the mission layers, ward alone: each layer on against ward with every
+# layer off, interleaved run by run (rotated), BENCH_RUN per layer per round.
+# A layer is added with deflayer NAME DESCRIPTION SETUP; SETUP writes what it
+# needs below $BD/layers/NAME and sets LAYER_ENV[NAME] (environment
+# assignments for ward, space-separated) and LAYER_BUNDLE[NAME] (a bundle
+# variant; default plain).
+LAYERS=()
+declare -A LAYER_DESC=() LAYER_SETUP=() LAYER_ENV=() LAYER_BUNDLE=() LAYER_NOTE=()
+deflayer() { LAYERS+=("$1"); LAYER_DESC[$1]=$2; LAYER_SETUP[$1]=$3; }
+
+layer_cmd() { # layer_cmd NAME -> CMD (through env(1) for "off" too: the same exec cost)
+	local -a envs=()
+	read -ra envs <<<"${LAYER_ENV[$1]:-}"
+	CMD=(env "${envs[@]}" "$WARD" --root "$BD/state/ward")
+}
+
+layer_audit() {
+	local d=$BD/layers/audit
+	mkdir -p "$d"
+	printf '{"enabled": true, "hostLog": "%s"}\n' "$d/host.jsonl" >"$d/audit.json"
+	LAYER_ENV[audit]="WARD_AUDIT_CONF=$d/audit.json"
+	# What the kernel does with the record decides the cost of sending it.
+	local st
+	st=$(auditctl -s 2>/dev/null | awk '$1 == "enabled" {e=$2} $1 == "pid" {p=$2} END {print e, p}')
+	case "$st" in
+	"0 "*) LAYER_NOTE[audit]="kernel audit disabled here: records not sent to the kernel (JSON logs only)" ;;
+	*" 0") LAYER_NOTE[audit]="kernel audit enabled, no auditd: records sent, printed by the kernel" ;;
+	"") LAYER_NOTE[audit]="auditctl unavailable: kernel state unknown" ;;
+	*) LAYER_NOTE[audit]="auditd running: records sent to it" ;;
+	esac
+}
+deflayer audit "auditing on (audit.json): audit ID and registry, a session per container, kernel records, JSON logs" layer_audit
+
+fig_layers() {
+	local round i n l names=(off "${LAYERS[@]}")
+	for l in "${LAYERS[@]}"; do
+		"${LAYER_SETUP[$l]}" || { LAST_ERR="layer $l: setup failed"; return 1; }
+	done
+	for ((round = 0; round < BENCH_ROUNDS; round++)); do
+		for n in "${names[@]}"; do ACC[$n]=0 CACC[$n]=0; done
+		layer_cmd off
+		cid ward warm
+		"${CMD[@]}" run --bundle "$BD/bundles/plain-ward" "$ID" </dev/null >/dev/null 2>&1 || true
+		for ((i = 0; i < BENCH_RUN; i++)); do
+			rotated $((round + i)) "${names[@]}"
+			for n in "${ORDER[@]}"; do
+				layer_cmd "$n"
+				cid ward "L$n"
+				timed "$n" run --bundle "$BD/bundles/${LAYER_BUNDLE[$n]:-plain}-ward" "$ID" ||
+					{ fail "$n" "layer $n: run ($ID)" || return 1; }
+			done
+		done
+		for n in "${names[@]}"; do
+			rec layer-run "$n" "$(fdiv "${ACC[$n]}" $((BENCH_RUN * 1000)))"
+			rec layer-run-cpu "$n" "$(fdiv "${CACC[$n]}" $((BENCH_RUN * 1000)))"
+		done
+	done
+}
+
 fig_run_plain() { fig_run run plain; }
 fig_run_userns() { fig_run run-userns userns; }
 fig_run_hardened() { fig_run run-hardened hardened; }
@@ -499,11 +558,12 @@ tick
 SPAWN_MS=$(fdiv $((T - t0)) $((BENCH_RUN * BENCH_ROUNDS * 1000)))
 say "  harness floor: fork+exec+wait of /bin/true from the timing loop = $SPAWN_MS ms (included in every ms figure)"
 
-[ "$SMOKE" = 1 ] && echo "1..8"
+[ "$SMOKE" = 1 ] && echo "1..9"
 
 # ------------------------------------------------------------------- run them
 FIGNAMES=([1]="run (plain config)" [2]="create/start/delete" [3]="run with userns / hardened"
-	[4]="exec" [5]="parallel start/delete" [6]="peak RSS" [7]="per-syscall seccomp cost" [8]="scale: list/state")
+	[4]="exec" [5]="parallel start/delete" [6]="peak RSS" [7]="per-syscall seccomp cost" [8]="scale: list/state"
+	[9]="mission layers (ward alone: each layer on vs off)")
 runfig() { # runfig N FUNC...
 	local n=$1
 	shift
@@ -533,6 +593,7 @@ KEEP=""
 runfig 5 fig_parallel
 runfig 7 fig_syscall
 runfig 8 fig_scale
+runfig 9 fig_layers
 
 # --------------------------------------------------------------------- report
 tick
@@ -570,6 +631,8 @@ report() {
 		printf '\n'
 	done
 	echo
+	layer_report
+	echo
 	echo "metrics:"
 	for m in "${METRICS[@]}"; do printf '  %-21s %s\n' "$m" "${DESC[$m]}"; done
 	echo
@@ -577,6 +640,34 @@ report() {
 	for m in "${METRICS[@]}"; do
 		for r in "${RUNTIMES[@]}"; do echo "  $m $r:${VALS[$m|$r]:-}"; done
 	done
+}
+# Figure 9's table: ward with each layer on against all layers off.
+layer_delta() { # layer_delta METRIC LAYER -> "ratio extra-us"
+	local on off
+	on=$(median ${VALS[$1|$2]:-})
+	off=$(median ${VALS[$1|off]:-})
+	if isnum "$on" && isnum "$off" && awk -v b="$off" 'BEGIN { exit !(b != 0) }'; then
+		echo "$(fdiv "$on" "$off" 3) $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%+.0f", (a - b) * 1000 }')"
+	else
+		echo "nan nan"
+	fi
+}
+layer_report() {
+	local l d c
+	echo "figure 9: mission layers, ward alone, each on vs all off (run /bin/true, plain config; medians)"
+	printf '  %-12s %9s %9s %7s %9s %9s %9s %7s %9s\n' layer "on ms" "off ms" ratio "+us" "on cpu" "off cpu" ratio "+us cpu"
+	for l in "${LAYERS[@]}"; do
+		read -r -a d <<<"$(layer_delta layer-run "$l")"
+		read -r -a c <<<"$(layer_delta layer-run-cpu "$l")"
+		printf '  %-12s %9s %9s %7s %9s %9s %9s %7s %9s\n' "$l" \
+			"$(fmt "$(median ${VALS[layer-run|$l]:-})")" "$(fmt "$(median ${VALS[layer-run|off]:-})")" "${d[0]}" "${d[1]}" \
+			"$(fmt "$(median ${VALS[layer-run-cpu|$l]:-})")" "$(fmt "$(median ${VALS[layer-run-cpu|off]:-})")" "${c[0]}" "${c[1]}"
+	done
+	for l in "${LAYERS[@]}"; do
+		printf '  %-12s %s%s\n' "$l" "${LAYER_DESC[$l]}" "${LAYER_NOTE[$l]:+ [${LAYER_NOTE[$l]}]}"
+	done
+	echo "  raw per-round values (ms):"
+	for l in off "${LAYERS[@]}"; do echo "    $l:${VALS[layer-run|$l]:-} | cpu:${VALS[layer-run-cpu|$l]:-}"; done
 }
 REPORT=$(report)
 if [ "$SMOKE" = 1 ]; then sed 's/^/# /' <<<"$REPORT"; else echo "$REPORT"; fi
@@ -587,6 +678,11 @@ SUMMARY=$(
 		[ "${BETTER[$m]}" = none ] && continue
 		case $m in nofilter-*) continue ;; esac
 		for r in crun runc; do has "$r" && echo "bench: ward/$r $m = $(ratio "$m" "$r")"; done
+	done
+	for l in "${LAYERS[@]}"; do
+		read -r -a d <<<"$(layer_delta layer-run "$l")"
+		read -r -a c <<<"$(layer_delta layer-run-cpu "$l")"
+		echo "bench: layer $l / off: run = ${d[0]} (${d[1]} us), cpu = ${c[0]} (${c[1]} us)"
 	done
 	for n in "${!FIGFAIL[@]}"; do echo "bench: figure $n FAILED: ${FIGFAIL[$n]}"; done
 	echo "bench: total ${TOTAL_S} s, harness floor ${SPAWN_MS} ms/spawn, load average ${LOAD_START} -> $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -603,12 +699,17 @@ fi
 # TAP (smoke): a figure is ok when it ran and every metric has a number for
 # every runtime. Timings are never asserted.
 status=0
-for n in 1 2 3 4 5 6 7 8; do
+for n in 1 2 3 4 5 6 7 8 9; do
 	nonum=""
 	for m in "${METRICS[@]}"; do
 		[ "${FIG[$m]}" = "$n" ] || continue
 		for r in "${RUNTIMES[@]}"; do isnum "${MED[$m|$r]}" || nonum="$nonum $m/$r"; done
 	done
+	if [ "$n" = 9 ]; then
+		for l in off "${LAYERS[@]}"; do
+			isnum "$(median ${VALS[layer-run|$l]:-})" || nonum="$nonum layer-run/$l"
+		done
+	fi
 	if [ -n "${FIGFAIL[$n]:-}" ] || [ -n "$nonum" ]; then
 		status=1
 		[ "$SMOKE" = 1 ] && echo "not ok $n - figure $n: ${FIGNAMES[$n]}${FIGFAIL[$n]:+: ${FIGFAIL[$n]}}${nonum:+ (no number:$nonum)}"

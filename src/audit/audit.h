@@ -40,6 +40,10 @@ int ward_audit_id_for(json_t *annotations, const char *where, char out[WARD_AUDI
 		      bool *given, ward_err *err);
 
 /* ---- conf.c: is auditing configured, and where do records go ---- */
+struct log {
+	char *path;
+	int fd; /* open for appending, or -1 */
+};
 struct ward_audit {
 	bool enabled;	     /* lifecycle records and the ID for every container */
 	bool kernel;	     /* send records to the kernel audit log */
@@ -56,6 +60,8 @@ struct ward_audit {
 	int kstate;	     /* enum ward_audit_kstate */
 	int kerrno;	     /* why the kernel refused */
 	bool probed;
+	bool self_read;	     /* self_auid, self_ses are read */
+	struct log logs[2];  /* the container's and the host's JSON log, kept open */
 };
 
 /* Where the kernel record went (probed once per command). */

@@ -121,6 +121,7 @@ void ward_audit_setup_off(struct ward_audit *a, const char *state_root)
 {
 	memset(a, 0, sizeof(*a));
 	a->nlfd = -1;
+	a->logs[0].fd = a->logs[1].fd = -1;
 	a->kernel = true;
 	a->session = true;
 	a->rotate_bytes = DEFAULT_ROTATE;
@@ -153,9 +154,15 @@ void ward_audit_release(struct ward_audit *a)
 {
 	if (a->nlfd >= 0)
 		close(a->nlfd);
+	for (size_t i = 0; i < ARRAY_SIZE(a->logs); i++) {
+		if (a->logs[i].fd >= 0)
+			close(a->logs[i].fd);
+		free(a->logs[i].path);
+	}
 	free(a->host_log);
 	free(a->root);
 	free(a->conf_path);
 	memset(a, 0, sizeof(*a));
 	a->nlfd = -1;
+	a->logs[0].fd = a->logs[1].fd = -1;
 }

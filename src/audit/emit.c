@@ -166,11 +166,41 @@ static json_t *json_record(const struct ward_audit *a, const struct ward_audit_e
 	return j;
 }
 
+static int open_log(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* An open log, kept for the command's next records (a run writes five):
+ * opened, or, when its directory is missing, made with it (the parents
+ * exist: the state root, /var/log). */
+static int log_fd(struct log *l, const char *path, mode_t dirmode)
+{
+	if (l->fd >= 0 && l->path && strcmp(l->path, path) == 0)
+		return l->fd;
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->path);
+	l->path = strdup(path);
+	l->fd = open_log(path);
+	if (l->fd < 0 && errno == ENOENT) {
+		_cleanup_free_ char *dir = strdup(path);
+		char *slash = dir ? strrchr(dir, '/') : NULL;
+		if (slash && slash != dir) {
+			*slash = '\0';
+			mkdir(dir, dirmode);
+			l->fd = open_log(path);
+		}
+	}
+	return l->fd;
+}
+
 /* Append one line (one write: lines of concurrent writers never mix).
  * A log past its size limit is rotated first: one older generation, .1. */
-static int append_line(const char *path, const char *line, size_t len, long rotate)
+static int append_line(struct log *l, const char *path, mode_t dirmode, const char *line,
+		       size_t len, long rotate)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = log_fd(l, path, dirmode);
 	if (fd < 0)
 		return -1;
 	struct stat sb;
@@ -179,8 +209,7 @@ static int append_line(const char *path, const char *line, size_t len, long rota
 		snprintf(old, sizeof(old), "%s.1", path);
 		if (rename(path, old) == 0) {
 			close(fd);
-			fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (fd < 0)
+			if ((fd = l->fd = open_log(path)) < 0)
 				return -1;
 		}
 	}
@@ -188,17 +217,7 @@ static int append_line(const char *path, const char *line, size_t len, long rota
 	do
 		w = write(fd, line, len);
 	while (w < 0 && errno == EINTR);
-	int e = errno;
-	close(fd);
-	errno = e;
 	return w == (ssize_t)len ? 0 : (w < 0 ? -1 : (errno = EIO, -1));
-}
-
-/* mkdir of the last component; the parents exist (the state root, /var/log). */
-static void ensure_dir(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return;
 }
 
 static int to_logs(struct ward_audit *a, const struct ward_audit_event *ev, json_t *rec)
@@ -210,25 +229,16 @@ static int to_logs(struct ward_audit *a, const struct ward_audit_event *ev, json
 	text[len++] = '\n'; /* over the NUL: written with its length */
 	int taken = 0;
 	if (a->root && ev->id && *ev->id) {
-		char dir[4096], path[4200];
-		snprintf(dir, sizeof(dir), "%s/@audit", a->root);
-		ensure_dir(a->root, 0700);
-		ensure_dir(dir, 0700);
-		snprintf(path, sizeof(path), "%s/%s.jsonl", dir, ev->id);
-		if (append_line(path, text, len, a->rotate_bytes) == 0)
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/@audit/%s.jsonl", a->root, ev->id);
+		if (append_line(&a->logs[0], path, 0700, text, len, a->rotate_bytes) == 0)
 			taken++;
 		else
 			ward_warn("audit: %s record of %s not written to %s: %s", ev->op, ev->id,
 				  path, strerror(errno));
 	}
 	if (a->host_log) {
-		_cleanup_free_ char *dir = strdup(a->host_log);
-		char *slash = dir ? strrchr(dir, '/') : NULL;
-		if (slash && slash != dir) {
-			*slash = '\0';
-			ensure_dir(dir, 0750);
-		}
-		if (append_line(a->host_log, text, len, a->rotate_bytes) == 0)
+		if (append_line(&a->logs[1], a->host_log, 0750, text, len, a->rotate_bytes) == 0)
 			taken++;
 		else
 			ward_warn("audit: %s record of %s not written to %s: %s", ev->op,

@@ -66,6 +66,9 @@ unsigned ward_audit_session_of(pid_t pid)
 /* Who we are to the kernel's audit: its records of us carry these. */
 void ward_audit_self(struct ward_audit *a)
 {
+	if (a->self_read)
+		return;
+	a->self_read = true;
 	a->self_auid = read_uint("/proc/self/loginuid");
 	a->self_ses = read_uint("/proc/self/sessionid");
 }

@@ -16,9 +16,7 @@
 static void settings(const char *s, size_t len)
 {
 	struct ward_audit a;
-	memset(&a, 0, sizeof(a));
-	a.nlfd = -1;
-	a.rotate_bytes = 1 << 20;
+	ward_audit_setup_off(&a, "/nonexistent");
 	ward_err e = {0};
 	if (ward_audit_conf_parse(&a, s, len, "audit.json", &e) == 0) {
 		CHECK(a.rotate_bytes >= 4096);
@@ -26,7 +24,7 @@ static void settings(const char *s, size_t len)
 	} else {
 		CHECK(strncmp(e.msg, "audit.json", 10) == 0);
 	}
-	free(a.host_log);
+	ward_audit_release(&a);
 }
 
 static void audit_id(const char *s)

@@ -145,10 +145,10 @@ static void test_emit_json_record(void **state)
 	char root[] = "/tmp/ward-audit-root.XXXXXX";
 	assert_non_null(mkdtemp(root));
 	struct ward_audit a;
-	memset(&a, 0, sizeof(a));
-	a.nlfd = -1;
+	ward_audit_setup_off(&a, root);
 	a.kernel = false; /* the kernel path is the integration tests' */
-	a.root = strdup(root);
+	free(a.host_log);
+	a.host_log = NULL;
 	a.rotate_bytes = 1 << 20;
 	json_t *f = json_pack("{s:s, s:i}", "signal", "SIGTERM", "count", 3);
 	struct ward_audit_event ev = {.op = "kill", .id = "c1",
@@ -195,9 +195,10 @@ static void test_emit_rotates(void **state)
 	char root[] = "/tmp/ward-audit-rot.XXXXXX";
 	assert_non_null(mkdtemp(root));
 	struct ward_audit a;
-	memset(&a, 0, sizeof(a));
-	a.nlfd = -1;
-	a.root = strdup(root);
+	ward_audit_setup_off(&a, root);
+	a.kernel = false;
+	free(a.host_log);
+	a.host_log = NULL;
 	a.rotate_bytes = 4096;
 	struct ward_audit_event ev = {.op = "start", .id = "c2", .audit_id = "x", .success = true};
 	for (int i = 0; i < 40; i++)
