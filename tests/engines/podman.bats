@@ -52,6 +52,11 @@ setup_file() {
 	printf '%s\n' "$common" >"$PM/base.conf"
 	# ward.conf: ward is a configured runtime and the default one.
 	printf '%s\nruntime = "ward"\n[engine.runtimes]\nward = ["%s"]\n' "$common" "$RUNTIME" >"$PM/ward.conf"
+	# audit.conf: the same, with ward's audit settings (its host log in $PM)
+	# in the environment conmon gives the runtime.
+	printf '{"enabled": false, "hostLog": "%s/audit-host.jsonl"}\n' "$PM" >"$PM/ward-audit.json"
+	printf '%s\nconmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "WARD_AUDIT_CONF=%s"]\nruntime = "ward"\n[engine.runtimes]\nward = ["%s"]\n' \
+		"$common" "$PM/ward-audit.json" "$RUNTIME" >"$PM/audit.conf"
 	cat >"$PM/seccomp-nomkdir.json" <<-'EOF'
 		{
 		  "defaultAction": "SCMP_ACT_ALLOW",
@@ -571,6 +576,33 @@ assert_podman_gone() {
 	assert_output_not_contains "CAP_CHOWN"
 	assert_output_matches 'no_new_privs +(yes|YES)'
 	assert_output_matches 'seccomp +filter'
+}
+
+@test "podman: --annotation org.ward.audit.id is the container's audit ID in ward's state and records" {
+	require_ward
+	local uuid=6a1c3e2f-9b8d-4c7e-a5f4-3d2c1b0a9e8f
+	run_file env CONTAINERS_CONF="$PM/audit.conf" CONTAINERS_STORAGE_CONF="$PM/storage.conf" \
+		podman run -d "${ULIMITS[@]}" --network none --annotation "org.ward.audit.id=$uuid" "$IMG" sleep 1000
+	assert_success
+	CID=${output##*$'\n'}
+	local root
+	root=$(runtime_default_root)
+	run "$RUNTIME" --root "$root" state "$CID"
+	assert_success
+	assert_equal "$(jq -r '.annotations["org.ward.audit.id"]' <<<"$output")" "$uuid"
+	run env CONTAINERS_CONF="$PM/audit.conf" CONTAINERS_STORAGE_CONF="$PM/storage.conf" \
+		podman rm -f -t 0 "$CID"
+	assert_success
+	# Every record of it, in the container's log and the host's, has the ID.
+	run jq -r '"\(.op) \(.auditId)"' "$root/@audit/$CID.jsonl"
+	assert_output_contains "create $uuid"
+	assert_output_contains "start $uuid"
+	assert_output_contains "delete $uuid"
+	run jq -r 'select(.id == "'"$CID"'") | .auditId' "$PM/audit-host.jsonl"
+	assert_success
+	[ -n "$output" ]
+	[ "$(sort -u <<<"$output")" = "$uuid" ]
+	rm -f "$root/@audit/$CID.jsonl"
 }
 
 # ------------------------------------------------------------ rootless -----
