@@ -190,7 +190,7 @@ r=$tmp/run
 mkdir -p "$r/usr/lib" "$r/ward/build" "$r/ward/tests/integration" "$r/lane"
 [ -x "$ward" ] || { echo "build-guest: ward binary $ward not found" >&2; exit 1; }
 copy_prog "$r" "$ward" /ward/build/ward
-for f in "$top"/tests/integration/helpers*.bash; do
+for f in "$top"/tests/integration/helpers*.bash "$top"/tests/integration/setup_suite.bash; do
 	[ -f "$f" ] && cp "$f" "$r/ward/tests/integration/"
 done
 cp "$top/tests/assert.bash" "$r/ward/tests/" # sourced by helpers.bash

@@ -5,6 +5,9 @@
 WARD_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WARD=${WARD:-$WARD_SRC/build/ward}
 ROOTFS_CACHE=${ROOTFS_CACHE:-$WARD_SRC/tests/fixtures/cache/rootfs}
+# Where containers without a cgroupsPath go (setup_suite.bash gives each bats
+# run its own; ward's default when run otherwise).
+export WARD_CGROUP_PARENT=${WARD_CGROUP_PARENT:-ward}
 
 # Build the busybox rootfs once per machine (scripts/mkrootfs.sh).
 ensure_rootfs_cache() {
