@@ -6,6 +6,7 @@
 # `ward --help` and `ward COMMAND --help` say, read here independently.
 
 load helpers
+load helpers_help
 
 setup() {
 	setup_bundle
@@ -38,28 +39,17 @@ same_list() {
 	return 1
 }
 
-help_commands() {
-	"$WARD" --help | awk '/^Commands:$/ { f = 1; next } f && /^$/ { exit } f { print $1 }' | sort
-}
-
-# Option names of section $1 of the help text on stdin.
-help_option_names() {
-	awk -v sec="$1" '$0 == sec { f = 1; next } f && /^$/ { exit }
-		f && /^  -/ { s = substr($0, 3); sub(/  .*/, "", s); n = split(s, p, ", ")
-			for (i = 1; i <= n; i++) { sub(/ .*/, "", p[i]); print p[i] } }' | sort
-}
-
 @test "completion: the commands, as ward --help lists them" {
 	[ "$(help_commands | wc -l)" -ge 10 ]
-	same_list "$(complete_words "")" "$(help_commands)"
+	same_list "$(complete_words "")" "$(help_commands | sort)"
 	same_list "$(complete_words ins)" "inspect"
 	same_list "$(complete_words p)" "$(printf '%s\n' pause ps)"
-	same_list "$(complete_words help "")" "$(help_commands)"
+	same_list "$(complete_words help "")" "$(help_commands | sort)"
 	[ -z "$(complete_words frob)" ]
 }
 
 @test "completion: global options and their values" {
-	same_list "$(complete_words -)" "$("$WARD" --help | help_option_names "Global options:")"
+	same_list "$(complete_words -)" "$("$WARD" --help | help_options "Global options:" | cut -d" " -f1 | sort)"
 	same_list "$(complete_words --ro)" "$(printf '%s\n' --root --rootless)"
 	same_list "$(complete_words --log-format "")" "$(printf '%s\n' json text)"
 	same_list "$(complete_words --rootless a)" "auto"
@@ -70,7 +60,7 @@ help_option_names() {
 @test "completion: each command's options, as its --help lists them" {
 	local c want n=0
 	for c in $(help_commands); do
-		want=$("$WARD" "$c" --help | help_option_names "Options:")
+		want=$("$WARD" "$c" --help | help_options "Options:" | cut -d" " -f1 | sort)
 		[ -n "$want" ] && n=$((n + 1))
 		same_list "$(complete_words "$c" -)" "$want" || {
 			echo "for: ward $c -<TAB>" >&2

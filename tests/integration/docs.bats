@@ -9,31 +9,10 @@
 # here. The formats read are described in man/README.md.
 
 load helpers
+load helpers_help
 
 MAN_SRC=$WARD_SRC/man
 MAN_BUILD=$(dirname "$WARD")/man
-
-# The commands of `ward --help`, one a line.
-commands() {
-	"$WARD" --help | awk '/^Commands:$/ { f = 1; next } f && /^$/ { exit } f { print $1 }'
-}
-
-# "NAME [ARG]" for each option in section $2 ("Options:", "Global
-# options:") of the help text on stdin: lines "  -x, --name ARG  text".
-help_options() {
-	awk -v sec="$1" '
-	$0 == sec { f = 1; next }
-	f && /^$/ { exit }
-	f && /^  -/ {
-		spec = substr($0, 3); sub(/  .*/, "", spec)
-		n = split(spec, parts, ", "); arg = ""
-		for (i = 1; i <= n; i++)
-			if ((j = index(parts[i], " ")) > 0) {
-				arg = substr(parts[i], j + 1); parts[i] = substr(parts[i], 1, j - 1)
-			}
-		for (i = 1; i <= n; i++) print parts[i] (arg == "" ? "" : " " arg)
-	}' | sort
-}
 
 # The same from section "# $2" of the scdoc page $1: lines
 # "*-x*, *--name* _ARG_".
@@ -67,7 +46,7 @@ same_options() {
 		echo "$MAN_BUILD/ward.1 was not built: is scdoc installed (scripts/install-deps.sh)?" >&2
 		return 1
 	}
-	for c in $(commands); do
+	for c in $(help_commands); do
 		n=$((n + 1))
 		if [ ! -f "$MAN_SRC/ward-$c.1.scd" ]; then
 			echo "no man/ward-$c.1.scd for command $c (template: man/README.md)" >&2
@@ -90,7 +69,7 @@ same_options() {
 	for f in "$MAN_SRC"/ward-*.1.scd; do
 		c=${f##*/ward-}
 		c=${c%.1.scd}
-		if ! commands | grep -qx "$c"; then
+		if ! help_commands | grep -qx "$c"; then
 			echo "man/ward-$c.1.scd: ward --help has no command $c" >&2
 			bad=1
 		fi
@@ -100,7 +79,7 @@ same_options() {
 
 @test "each page's NAME is the summary of its command in ward --help" {
 	local c summary name bad=0
-	for c in $(commands); do
+	for c in $(help_commands); do
 		summary=$("$WARD" --help | awk -v c="$c" '/^Commands:$/ { f = 1; next }
 			f && /^$/ { exit } f && $1 == c { sub(/^ +[^ ]+ +/, ""); print }')
 		name=$(awk '/^# NAME$/ { f = 1; next } f && NF { print; exit }' "$MAN_SRC/ward-$c.1.scd")
@@ -114,7 +93,7 @@ same_options() {
 
 @test "each command's --help lists exactly the options of its manual page" {
 	local c bad=0 checked=0 help man
-	for c in $(commands); do
+	for c in $(help_commands); do
 		run "$WARD" "$c" --help
 		if [ "$status" -ne 0 ] || [ -z "$output" ]; then
 			echo "ward $c --help: status $status, output: $output" >&2
@@ -141,7 +120,7 @@ same_options() {
 
 @test "ward help COMMAND prints what ward COMMAND --help prints" {
 	local c bad=0
-	for c in $(commands); do
+	for c in $(help_commands); do
 		if [ "$("$WARD" help "$c")" != "$("$WARD" "$c" --help)" ]; then
 			echo "ward help $c differs from ward $c --help" >&2
 			bad=1
@@ -168,7 +147,7 @@ sample_value() {
 	local tmp=$BATS_TEST_TMPDIR/accept
 	mkdir -p "$tmp"
 	cd "$tmp"
-	for c in $(commands); do
+	for c in $(help_commands); do
 		# A command with subcommands ("usage: ward seccomp default ...")
 		# reads its options after the first of them.
 		sub=$("$WARD" "$c" --help | sed -n "s/^usage: ward $c \([a-z][a-z0-9-]*\)\( .*\)\{0,1\}$/\1/p")
@@ -193,7 +172,10 @@ sample_value() {
 
 @test "the manual pages render without warnings" {
 	local f warn bad=0
-	command -v man >/dev/null || skip "man-db is not installed (scripts/install-deps.sh)"
+	command -v man >/dev/null || {
+		echo "man (man-db) is not installed: scripts/install-deps.sh --all" >&2
+		return 1
+	}
 	for f in "$MAN_BUILD"/ward*.1; do
 		warn=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null)
 		if [ -n "$warn" ]; then
