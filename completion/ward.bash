@@ -217,11 +217,16 @@ _ward_complete()
 			args+=("$w")
 		fi
 	done
-	# Options go before the arguments (as runc's, most commands stop
-	# reading options at the first argument).
+	# Options go before the arguments, after a subcommand (as runc's, most
+	# commands stop reading options at the first argument).
 	if [[ $cur == -* ]]; then
-		((${#args[@]} == 0)) &&
-			_ward_reply "$cur" "" "$bin" "$(cut -d' ' -f1 <<<"$opts" | tr '\n' '|')"
+		local k ph_k
+		for ((k = 0; k < ${#args[@]}; k++)); do
+			ph_k=$(_ward_positional "$bin" "$cmd" "$k" "${args[@]:0:k}")
+			[[ " $ph_k " == *" ${args[k]} "* && $ph_k =~ ^[a-z][a-z0-9-]*(\ [a-z][a-z0-9-]*)*$ ]] ||
+				return 0
+		done
+		_ward_reply "$cur" "" "$bin" "$(cut -d' ' -f1 <<<"$opts" | tr '\n' '|')"
 		return 0
 	fi
 	local ph

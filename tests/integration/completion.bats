@@ -69,8 +69,9 @@ same_list() {
 	done
 	[ "$n" -ge 10 ]
 	same_list "$(complete_words run --d)" "--detach"
-	# options come before the arguments
+	# options come before the arguments, after a subcommand
 	[ -z "$(complete_words kill c1 -)" ]
+	same_list "$(complete_words seccomp default --c)" "--cap"
 }
 
 @test "completion: option values: directories, files, choices, capabilities" {
