@@ -6,6 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential meson ninja-build pkg-config
   libjansson-dev libseccomp-dev libcap-dev libaudit-dev libauparse-dev
+  scdoc
 )
 test_pkgs=(
   libcmocka-dev bats jq busybox-static uidmap util-linux iproute2 procps
@@ -15,6 +16,7 @@ test_pkgs=(
   iptables slirp4netns fuse-overlayfs containerd runc
   crun hyperfine time libcap2-bin e2fsprogs auditd
   python3-grpcio python3-grpc-tools
+  debhelper dpkg-dev lintian man-db
 )
 
 mode=${1:---all}

@@ -36,5 +36,8 @@ int ward_cli_fail(const ward_err *err);
 /* "ward: <cmd>: <msg>" usage error, exit code 1 (runc's). */
 int ward_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ward_cli_print_json(json_t *j);
+/* For a command without options: 1 after printing usage to stdout for
+ * --help (-h, -help), -1 after reporting any other option, else 0. */
+int ward_cli_no_options(int argc, char **argv, const char *usage);
 
 #endif

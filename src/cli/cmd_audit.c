@@ -19,17 +19,17 @@
 
 static void help(void)
 {
-	printf("usage: ward audit search [--input FILE] [--kmsg] [--format text|json] ID\n"
-	       "       ward audit log ID\n\n"
-	       "  search               every kernel audit record of one container: ward's own\n"
-	       "                       (checked: a record sent from inside a container is\n"
-	       "                       marked FORGED) and those its processes made\n"
-	       "  log                  ward's JSON-lines audit log of the container\n"
-	       "  --input FILE         an audit log file (default: auditd's logs, or the\n"
-	       "                       kernel log when no auditd runs)\n"
-	       "  --kmsg               read the kernel log (/dev/kmsg)\n"
-	       "  --format FMT         text (default) or json\n"
-	       "ID is a container id or an audit ID (UUID).\n");
+	printf("usage: ward audit search [options] <container-id>\n"
+	       "       ward audit log <container-id>\n\n"
+	       "search: every kernel audit record of one container: ward's own (checked:\n"
+	       "a record sent from inside a container is marked FORGED) and those its\n"
+	       "processes made. log: ward's JSON-lines audit log of the container.\n"
+	       "search also takes the container's audit ID (a UUID) instead of its id.\n\n"
+	       "Options:\n"
+	       "  -i, --input FILE         search this audit log file (default: auditd's\n"
+	       "                           logs, or the kernel log when no auditd runs)\n"
+	       "  -k, --kmsg               search the kernel log (/dev/kmsg)\n"
+	       "  -f, --format text|json   search's output (default text)\n");
 }
 
 static void json_log_path(const struct ward_cli *g, const char *id, char *buf, size_t len)

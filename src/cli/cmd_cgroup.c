@@ -14,10 +14,18 @@
 
 int ward_cmd_pause(struct ward_cli *g, int argc, char **argv)
 {
+	bool pause = strcmp(argv[0], "pause") == 0;
+	int h = ward_cli_no_options(argc, argv,
+				    pause ? "usage: ward pause <container-id>\n\n"
+					    "Freeze every process of a running container.\n"
+					  : "usage: ward resume <container-id>\n\n"
+					    "Thaw every process of a paused container.\n");
+	if (h)
+		return h < 0;
 	if (argc != 2 || argv[1][0] == '-')
 		return ward_cli_usage(argv[0], "expects exactly one container id");
 	ward_err err = {0};
-	if (ward_container_pause(&g->ctx, argv[1], strcmp(argv[0], "pause") == 0, &err) < 0)
+	if (ward_container_pause(&g->ctx, argv[1], pause, &err) < 0)
 		return ward_cli_fail(&err);
 	return 0;
 }
@@ -58,6 +66,31 @@ static int parse_int(const char *s, int64_t *out)
 	*out = v;
 	return 0;
 }
+
+static const char update_help[] =
+	"usage: ward update [options] <container-id>\n\n"
+	"Change a running container's resource limits (validated before any write).\n"
+	"Sizes take k, m, g, t (binary units); -1 means unlimited.\n\nOptions:\n"
+	"  -r, --resources FILE          linux.resources JSON (- for stdin); flags\n"
+	"                                given as well override it\n"
+	"  --memory SIZE                 memory limit\n"
+	"  --memory-reservation SIZE     memory soft limit\n"
+	"  --memory-swap SIZE            memory plus swap limit\n"
+	"  --kernel-memory SIZE          kernel memory limit (cgroup v1 only)\n"
+	"  --kernel-memory-tcp SIZE      kernel TCP buffer limit (cgroup v1 only)\n"
+	"  --cpu-share N                 CPU shares (relative weight)\n"
+	"  --cpu-quota N                 CPU time per period, in microseconds\n"
+	"  --cpu-period N                CPU period, in microseconds\n"
+	"  --cpu-burst N                 CPU burst, in microseconds\n"
+	"  --cpu-rt-period N             real-time period, in microseconds\n"
+	"  --cpu-rt-runtime N            real-time runtime, in microseconds\n"
+	"  --cpu-idle 0|1                the cgroup's idle policy (cgroup v2)\n"
+	"  --cpuset-cpus LIST            CPUs to run on (e.g. 0-3,6)\n"
+	"  --cpuset-mems LIST            memory nodes to use\n"
+	"  --pids-limit N                maximum number of processes\n"
+	"  --blkio-weight N              block I/O weight\n"
+	"  --l3-cache-schema SCHEMA      refused: Intel RDT is not supported\n"
+	"  --mem-bw-schema SCHEMA        refused: Intel RDT is not supported\n";
 
 int ward_cmd_update(struct ward_cli *g, int argc, char **argv)
 {
@@ -136,13 +169,7 @@ int ward_cmd_update(struct ward_cli *g, int argc, char **argv)
 			json_decref(res);
 			return ward_cli_usage("update", "Intel RDT is not supported by ward");
 		case 'h':
-			printf("usage: ward update [options] <container-id>\n"
-			       "  -r, --resources FILE   linux.resources JSON (- for stdin)\n"
-			       "  --memory, --memory-reservation, --memory-swap SIZE (e.g. 64m, -1)\n"
-			       "  --cpu-share N, --cpu-quota N, --cpu-period N, --cpu-burst N,\n"
-			       "  --cpu-rt-period N, --cpu-rt-runtime N, --cpu-idle 0|1,\n"
-			       "  --cpuset-cpus LIST, --cpuset-mems LIST, --pids-limit N,\n"
-			       "  --blkio-weight N, --kernel-memory-tcp SIZE\n");
+			fputs(update_help, stdout);
 			json_decref(res);
 			return 0;
 		default:
@@ -208,11 +235,14 @@ int ward_cmd_events(struct ward_cli *g, int argc, char **argv)
 			break;
 		}
 		case 'h':
-			printf("usage: ward events [--stats] [--interval 5s] [--audit] <container-id>\n\n"
-			       "  --stats         print the stats once and exit\n"
-			       "  --interval D    stats every D (default 5s)\n"
-			       "  --audit         the container's audit records instead, until it\n"
-			       "                  is deleted (with --stats: those so far)\n");
+			printf("usage: ward events [options] <container-id>\n\n"
+			       "Stream a container's stats (every interval) and OOM events as\n"
+			       "JSON lines until it exits (runc's format).\n\n"
+			       "Options:\n"
+			       "  --stats               print the stats once and exit\n"
+			       "  --interval DURATION   time between stats (default 5s)\n"
+			       "  --audit               the container's audit records instead, until\n"
+			       "                        it is deleted (with --stats: those so far)\n");
 			return 0;
 		default: return ward_cli_usage("events", "unknown option %s", argv[optind - 1]);
 		}
@@ -252,7 +282,12 @@ int ward_cmd_ps(struct ward_cli *g, int argc, char **argv)
 	while ((c = getopt_long_only(argc, argv, "+f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
-		case 'h': printf("usage: ward ps [--format table|json] <container-id> [ps options]\n"); return 0;
+		case 'h':
+			printf("usage: ward ps [options] <container-id> [ps options]\n\n"
+			       "List the processes of a container: the host's ps(1) output for\n"
+			       "them (default: ps -ef), or their pids as JSON.\n\nOptions:\n"
+			       "  -f, --format table|json   ps(1)'s table (default) or JSON\n");
+			return 0;
 		default: return ward_cli_usage("ps", "unknown option %s", argv[optind - 1]);
 		}
 	}

@@ -24,16 +24,21 @@ static const struct option create_opts[] = {
 
 static void help(const char *cmd)
 {
-	printf("usage: ward %s [options] <container-id>\n\n"
-	       "  --bundle, -b DIR        bundle directory (default: current directory)\n"
+	bool run = strcmp(cmd, "run") == 0;
+	printf("usage: ward %s [options] <container-id>\n\n%s\n\nOptions:\n"
+	       "  -b, --bundle DIR        bundle directory (default: the current directory)\n"
 	       "  --pid-file FILE         write the init's pid to FILE\n"
 	       "  --console-socket PATH   send the pty master to this AF_UNIX socket\n"
 	       "  --no-pivot              use MS_MOVE+chroot instead of pivot_root (weaker)\n"
 	       "  --no-new-keyring        keep the caller's session keyring\n"
-	       "  --preserve-fds N        pass N more fds (from 3) to the process\n",
-	       cmd);
-	if (strcmp(cmd, "run") == 0)
-		printf("  --detach, -d            do not wait for the container\n"
+	       "  --preserve-fds N        pass N more fds (from 3) to the process\n"
+	       "  --no-subreaper          accepted for runc compatibility; ignored\n",
+	       cmd,
+	       run ? "Create a container from the bundle and run its process; in the foreground,\n"
+		     "exit with its status (128+N when a signal N ended it)."
+		   : "Create a container from the bundle; its process waits for `ward start`.");
+	if (run)
+		printf("  -d, --detach            do not wait for the container\n"
 		       "  --keep                  do not delete the container after it exits\n");
 }
 
@@ -114,13 +119,13 @@ int ward_cmd_run(struct ward_cli *g, int argc, char **argv)
 
 int ward_cmd_start(struct ward_cli *g, int argc, char **argv)
 {
-	if (argc != 2 || argv[1][0] == '-') {
-		if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			printf("usage: ward start <container-id>\n");
-			return 0;
-		}
+	int h = ward_cli_no_options(argc, argv,
+				    "usage: ward start <container-id>\n\n"
+				    "Run the process of a created container.\n");
+	if (h)
+		return h < 0;
+	if (argc != 2 || argv[1][0] == '-')
 		return ward_cli_usage("start", "expects exactly one container id");
-	}
 	ward_err err = {0};
 	if (ward_container_start(&g->ctx, argv[1], &err) < 0)
 		return ward_cli_fail(&err);

@@ -10,6 +10,29 @@
 enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_NNP, OPT_PRESERVE, OPT_APPARMOR, OPT_LABEL,
        OPT_CGROUP, OPT_IGNORE_PAUSED };
 
+static const char exec_help[] =
+	"usage: ward exec [options] <container-id> [command [args...]]\n\n"
+	"Run a process in a running container: its namespaces, cgroup, seccomp\n"
+	"filter and Landlock policy. The container's process settings are the\n"
+	"base; the options change them.\n\nOptions:\n"
+	"  -p, --process FILE          process.json to run (instead of a command)\n"
+	"  -t, --tty                   allocate a pty\n"
+	"  -w, --cwd DIR               working directory in the container\n"
+	"  -e, --env NAME=VALUE        add an environment variable (repeat)\n"
+	"  -u, --user UID[:GID]        run as this uid (and gid)\n"
+	"  -g, --additional-gids GIDS  comma-separated supplementary gids\n"
+	"  -c, --cap CAP               add a capability: bounding, effective and\n"
+	"                              permitted sets (repeat)\n"
+	"  --no-new-privs              set no_new_privs\n"
+	"  -d, --detach                do not wait for the process\n"
+	"  --pid-file FILE             write the process's pid to FILE\n"
+	"  --console-socket PATH       send the pty master to this AF_UNIX socket\n"
+	"  --preserve-fds N            pass N more fds (from 3) to the process\n"
+	"  --apparmor PROFILE          AppArmor profile for the process\n"
+	"  --process-label LABEL       SELinux label for the process\n"
+	"  --cgroup PATH               accepted for runc compatibility; ignored\n"
+	"  --ignore-paused             accepted for runc compatibility; ignored\n";
+
 static int parse_user(const char *s, struct ward_exec_opts *o)
 {
 	char *end;
@@ -114,13 +137,7 @@ int ward_cmd_exec(struct ward_cli *g, int argc, char **argv)
 		case OPT_CGROUP:
 		case OPT_IGNORE_PAUSED: break;
 		case 'h':
-			printf("usage: ward exec [options] <container-id> [command [args...]]\n"
-			       "  --process, -p FILE  process.json to run (instead of a command)\n"
-			       "  --tty, -t           allocate a pty\n"
-			       "  --cwd DIR, --env/-e NAME=value, --user/-u uid[:gid],\n"
-			       "  --additional-gids/-g g1,g2, --cap/-c CAP, --no-new-privs,\n"
-			       "  --detach/-d, --pid-file FILE, --console-socket PATH,\n"
-			       "  --preserve-fds N, --apparmor PROFILE, --process-label LABEL\n");
+			fputs(exec_help, stdout);
 			return 0;
 		default: return ward_cli_usage("exec", "unknown option %s", argv[optind - 1]);
 		}

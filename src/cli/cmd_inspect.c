@@ -160,7 +160,12 @@ int ward_cmd_inspect(struct ward_cli *g, int argc, char **argv)
 	while ((c = getopt_long_only(argc, argv, "f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
-		case 'h': printf("usage: ward inspect [--format text|json] <container-id>\n"); return 0;
+		case 'h':
+			printf("usage: ward inspect [options] <container-id>\n\n"
+			       "Report what confines a running container, read back from the kernel.\n\n"
+			       "Options:\n"
+			       "  -f, --format text|json   a report for people (default) or JSON\n");
+			return 0;
 		default: return ward_cli_usage("inspect", "unknown option %s", argv[optind - 1]);
 		}
 	}

@@ -20,7 +20,12 @@ int ward_cmd_kill(struct ward_cli *g, int argc, char **argv)
 	while ((c = getopt_long_only(argc, argv, "+ah", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = true; break;
-		case 'h': printf("usage: ward kill [--all] <container-id> [signal]\n"); return 0;
+		case 'h':
+			printf("usage: ward kill [options] <container-id> [signal]\n\n"
+			       "Send a signal (default SIGTERM; a name, with or without SIG, or a number)\n"
+			       "to the container's init.\n\nOptions:\n"
+			       "  -a, --all   signal every process in the container's cgroup\n");
+			return 0;
 		default: return ward_cli_usage("kill", "unknown option %s", argv[optind - 1]);
 		}
 	}
@@ -53,7 +58,13 @@ int ward_cmd_delete(struct ward_cli *g, int argc, char **argv)
 	while ((c = getopt_long_only(argc, argv, "fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
-		case 'h': printf("usage: ward delete [--force] <container-id>\n"); return 0;
+		case 'h':
+			printf("usage: ward delete [options] <container-id>\n\n"
+			       "Remove a stopped or created container: its processes, cgroup and state.\n\n"
+			       "Options:\n"
+			       "  -f, --force   also a running or paused one (SIGKILL first); no error\n"
+			       "                when it does not exist\n");
+			return 0;
 		default: return ward_cli_usage("delete", "unknown option %s", argv[optind - 1]);
 		}
 	}

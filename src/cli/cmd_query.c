@@ -13,6 +13,11 @@
 
 int ward_cmd_state(struct ward_cli *g, int argc, char **argv)
 {
+	int h = ward_cli_no_options(argc, argv,
+				    "usage: ward state <container-id>\n\n"
+				    "Print the state of a container as JSON (runc's format).\n");
+	if (h)
+		return h < 0;
 	if (argc != 2 || argv[1][0] == '-')
 		return ward_cli_usage("state", "expects exactly one container id");
 	struct ward_state st;
@@ -78,7 +83,12 @@ int ward_cmd_list(struct ward_cli *g, int argc, char **argv)
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'q': quiet = true; break;
-		case 'h': printf("usage: ward list [--format table|json] [--quiet]\n"); return 0;
+		case 'h':
+			printf("usage: ward list [options]\n\nList the containers under the state root.\n\n"
+			       "Options:\n"
+			       "  -f, --format table|json   a table (default) or a JSON array of states\n"
+			       "  -q, --quiet               print the container ids only\n");
+			return 0;
 		default: return ward_cli_usage("list", "unknown option %s", argv[optind - 1]);
 		}
 	}

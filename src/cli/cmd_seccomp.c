@@ -17,12 +17,12 @@ static const uint64_t docker_default_caps =
 
 static void help(void)
 {
-	printf("usage: ward seccomp default [--cap CAP]...\n"
-	       "       ward seccomp convert [--cap CAP]... PROFILE.json\n\n"
-	       "default   print ward's default profile as linux.seccomp JSON\n"
-	       "convert   turn a Docker/podman profile (archMap, includes/excludes) into\n"
-	       "          linux.seccomp JSON for this machine's architecture and kernel\n"
-	       "--cap     the container's capabilities (repeat; default: Docker's 14)\n");
+	printf("usage: ward seccomp default [options]\n"
+	       "       ward seccomp convert [options] PROFILE.json\n\n"
+	       "default: print ward's default profile as linux.seccomp JSON.\n"
+	       "convert: turn a Docker/podman profile (archMap, includes/excludes) into\n"
+	       "linux.seccomp JSON for this machine's architecture and kernel.\n\nOptions:\n"
+	       "  -c, --cap CAP   a capability of the container (repeat; default: Docker's 14)\n");
 }
 
 int ward_cmd_seccomp(struct ward_cli *g, int argc, char **argv)

@@ -37,10 +37,14 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 		case 'r': rootless = true; break;
 		case 'l': landlock = true; break;
 		case 'h':
-			printf("usage: ward spec [--bundle DIR] [--rootless] [--landlock]\n"
-			       "Writes a hardened config.json into the bundle. --landlock adds a\n"
-			       "Landlock policy: execute only beneath read-only mounts, write only\n"
-			       "beneath writable ones, no abstract-unix or signal escape.\n");
+			printf("usage: ward spec [options]\n\n"
+			       "Write a hardened config.json into the bundle.\n\nOptions:\n"
+			       "  -b, --bundle DIR   bundle directory (default: the current directory)\n"
+			       "  --rootless         map the caller's uid and gid to root in a user\n"
+			       "                     namespace, for an unprivileged user\n"
+			       "  --landlock         add a Landlock policy: execute only beneath read-only\n"
+			       "                     mounts, write only beneath writable ones, no\n"
+			       "                     abstract-unix or signal escape\n");
 			return 0;
 		default: return ward_cli_usage("spec", "unknown option %s", argv[optind - 1]);
 		}
@@ -82,7 +86,11 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 int ward_cmd_features(struct ward_cli *g, int argc, char **argv)
 {
 	(void)g;
-	(void)argv;
+	int h = ward_cli_no_options(argc, argv,
+				    "usage: ward features\n\n"
+				    "Print what this build implements, as runtime-spec features JSON.\n");
+	if (h)
+		return h < 0;
 	if (argc > 1)
 		return ward_cli_usage("features", "takes no arguments");
 	json_t *hooks = json_array();

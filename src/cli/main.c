@@ -40,6 +40,21 @@ void ward_cli_print_json(json_t *j)
 	}
 }
 
+int ward_cli_no_options(int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-')
+			continue;
+		if (strcmp(argv[i], "--help") && strcmp(argv[i], "-help") && strcmp(argv[i], "-h"))
+			return -ward_cli_usage(argv[0], "unknown option %s", argv[i]);
+		fputs(usage, stdout);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_help(struct ward_cli *g, int argc, char **argv);
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ward_cli *, int, char **);
@@ -63,6 +78,7 @@ static const struct {
 	{"inspect", ward_cmd_inspect, "report what confines a running container"},
 	{"seccomp", ward_cmd_seccomp, "print ward's seccomp profile, convert Docker's"},
 	{"audit", ward_cmd_audit, "a container's audit trail (kernel records, ward's log)"},
+	{"help", cmd_help, "show the help of ward or of one command"},
 };
 
 static void usage(FILE *f)
@@ -70,20 +86,47 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ward [global options] COMMAND [options] [args]\n\n"
 		   "A security-first OCI container runtime, runc-compatible.\n\nCommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nGlobal options:\n"
-		   "  --root DIR          state directory (default /run/ward, rootless "
-		   "$XDG_RUNTIME_DIR/ward)\n"
-		   "  --log FILE          log file (default: stderr)\n"
-		   "  --log-format FMT    text or json\n"
-		   "  --debug             debug logging\n"
-		   "  --audit             audit this command's containers (docs/audit.md; also\n"
-		   "                      WARD_AUDIT=1 or /etc/ward/audit.json)\n"
-		   "  --systemd-cgroup    cgroupsPath is slice:prefix:name, placed where systemd\n"
-		   "                      would put the unit (cgroupfs; no D-Bus)\n"
-		   "  --rootless VALUE    true, false or auto (default: auto: not root, or\n"
-		   "                      root of a user namespace that is not the host's)\n"
-		   "  --version, -v       print the version\n");
+		   "  --root DIR                  state directory (default /run/ward; rootless:\n"
+		   "                              $XDG_RUNTIME_DIR/ward)\n"
+		   "  --log FILE                  log file (default: stderr)\n"
+		   "  --log-format text|json      log format (default text)\n"
+		   "  --debug                     debug logging\n"
+		   "  --audit                     audit this command's containers (docs/audit.md;\n"
+		   "                              also WARD_AUDIT=1 or /etc/ward/audit.json)\n"
+		   "  --systemd-cgroup            cgroupsPath is slice:prefix:name, placed where\n"
+		   "                              systemd would put the unit (cgroupfs; no D-Bus)\n"
+		   "  --rootless true|false|auto  default auto: not root, or root of a user\n"
+		   "                              namespace that is not the host's\n"
+		   "  --version, -v               print the version\n"
+		   "  --help, -h                  print this help\n"
+		   "\n`ward help COMMAND` or `man ward-COMMAND` tells a command's options.\n");
+}
+
+/* `ward help [COMMAND]` (runc's): the same text as `ward COMMAND --help`. */
+static int cmd_help(struct ward_cli *g, int argc, char **argv)
+{
+	int h = ward_cli_no_options(argc, argv,
+				    "usage: ward help [COMMAND]\n\n"
+				    "Print the help of ward, or of one command.\n");
+	if (h)
+		return h < 0;
+	if (argc == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return ward_cli_usage("help", "expects at most one command");
+	for (size_t c = 0; c < ARRAY_SIZE(commands); c++) {
+		if (strcmp(argv[1], commands[c].name) != 0)
+			continue;
+		char name[32], flag[] = "--help";
+		snprintf(name, sizeof(name), "%s", commands[c].name);
+		char *args[] = {name, flag, NULL};
+		return commands[c].fn(g, 2, args);
+	}
+	return ward_cli_usage("help", "unknown command \"%s\"", argv[1]);
 }
 
 /* The commands that leave audit records (audit/). */
