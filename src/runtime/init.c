@@ -180,8 +180,14 @@ static int run_pre_hooks(struct init_state *st, ward_err *err)
 static int setup_terminal(struct init_state *st, ward_err *err)
 {
 	const struct ward_process *p = st->a->spec->process;
-	if (!p->terminal)
+	/* A session of its own, as runc's init: the container is not part of
+	 * the caller's job control, and CRIU can checkpoint it (a session
+	 * leader outside the pid namespace cannot be restored). */
+	if (!p->terminal) {
+		if (setsid() < 0)
+			return ward_err_sys(err, errno, "setsid");
 		return 0;
+	}
 	int slave = -1;
 	_cleanup_close_ int master = ward_terminal_setup(p, &slave, err);
 	if (master < 0)
