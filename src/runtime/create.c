@@ -449,6 +449,20 @@ static int supervise(struct creation *c, ward_err *err)
 	}
 }
 
+/* restore: the init comes back from CRIU images instead (restore.c). */
+static int restore_init(struct creation *c, ward_err *err)
+{
+	c->st.rootfs = c->rootfs;
+	struct ward_restore_target t = {.spec = c->spec, .st = &c->st, .rootfs = c->rootfs,
+					.pidfd = -1, .pty_master = -1};
+	int r = ward_restore_spawn(c->ctx, c->o, &t, err);
+	c->st.rootfs = NULL;
+	c->pid = t.pid;
+	c->pidfd = t.pidfd;
+	c->pty_master = t.pty_master;
+	return r;
+}
+
 static int record(struct creation *c, ward_err *err)
 {
 	char created[64];
@@ -525,7 +539,7 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 				   c.spec->hooks.n[WARD_HOOK_START_CONTAINER],
 		.shared_pidns = !pidns->present || pidns->path,
 	};
-	if (ward_protect_choose(&pq, &c.stub_fd, err) < 0)
+	if (!o->restore && ward_protect_choose(&pq, &c.stub_fd, err) < 0)
 		goto out;
 	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0 ||
 	    ward_idmap_trees(c.spec, c.bundle, &c.idmap_trees, err) < 0)
@@ -556,7 +570,7 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	 * must stay open to us. */
 	if (c.stub_fd >= 0 && !ward_running_rootless())
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (spawn(&c, err) < 0 || supervise(&c, err) < 0)
+	if (o->restore ? restore_init(&c, err) < 0 : spawn(&c, err) < 0 || supervise(&c, err) < 0)
 		goto fail;
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
 		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
@@ -618,6 +632,6 @@ out:
 	ward_resources_free(&c.res);
 	ward_landlock_release(&c.landlock);
 	if (r < 0)
-		ward_err_wrap(err, "create %s", o->id);
+		ward_err_wrap(err, "%s %s", o->restore ? "restore" : "create", o->id);
 	return r;
 }

@@ -15,6 +15,7 @@ struct ward_ctx {
 	char *root; /* state root: /run/ward, or $XDG_RUNTIME_DIR/ward */
 	bool systemd_cgroup;
 	struct ward_audit *audit; /* the audit layer's settings (audit/audit.h) */
+	const char *criu; /* --criu: the criu binary (NULL: "criu" from PATH) */
 };
 
 enum ward_status { WARD_CREATING, WARD_CREATED, WARD_RUNNING, WARD_PAUSED, WARD_STOPPED };
@@ -92,6 +93,23 @@ int ward_container_audit_events(const struct ward_ctx *ctx, const char *id, bool
 int ward_hooks_run(const struct ward_spec *spec, enum ward_hook_kind kind, json_t *state,
 		   ward_err *err);
 
+/* ---- checkpoint.c / restore.c: CRIU (docs/checkpoint.md) ---- */
+/* The flags checkpoint and restore share (runc's). */
+struct ward_criu_opts {
+	const char *image_path; /* NULL: ./checkpoint */
+	const char *work_path;	/* NULL: criu's logs go to the image path */
+	bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
+	const char *manage_cgroups_mode; /* soft, full, strict, ignore; NULL: criu's */
+	bool empty_ns_network; /* --empty-ns network (always on, as in runc) */
+};
+struct ward_checkpoint_opts {
+	struct ward_criu_opts c;
+	const char *parent_path; /* previous pre-dump, relative to the image path */
+	bool leave_running, pre_dump;
+};
+int ward_container_checkpoint(const struct ward_ctx *ctx, const char *id,
+			      const struct ward_checkpoint_opts *o, ward_err *err);
+
 /* ---- create.c / start.c / run ---- */
 struct ward_create_opts {
 	const char *id;
@@ -102,6 +120,9 @@ struct ward_create_opts {
 	bool no_new_keyring;
 	int preserve_fds;
 	bool foreground; /* run without --detach: we keep the pty and wait */
+	/* restore: the container's processes come from CRIU images instead of
+	 * a new init (restore.c); create makes the state dir and cgroup. */
+	const struct ward_criu_opts *restore;
 };
 
 struct ward_created {
@@ -119,6 +140,24 @@ int ward_container_start(const struct ward_ctx *ctx, const char *id, ward_err *e
 /* create + start; returns the exit code to exit with (foreground) or 0. */
 int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts *o, bool detach,
 		       bool keep, int *exit_code, ward_err *err);
+
+/* restore: ward_container_run with o->restore set: the container is
+ * created from the bundle, its processes restored, and then (not detached)
+ * waited for and deleted, as runc restore does. */
+int ward_container_restore(const struct ward_ctx *ctx, const struct ward_create_opts *o,
+			   bool detach, int *exit_code, ward_err *err);
+/* The step of create that restore replaces (restore.c): bring the
+ * container's processes back into the state dir and cgroup create made. */
+struct ward_restore_target {
+	const struct ward_spec *spec;
+	struct ward_state *st; /* id, bundle, dirfd, extra (the cgroup) */
+	const char *rootfs;
+	pid_t pid;	/* out: the restored init, our child */
+	int pidfd;	/* out */
+	int pty_master; /* out: with a terminal and no --console-socket, or -1 */
+};
+int ward_restore_spawn(const struct ward_ctx *ctx, const struct ward_create_opts *o,
+		       struct ward_restore_target *t, ward_err *err);
 
 /* ---- kill.c / delete.c ---- */
 int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, bool all,

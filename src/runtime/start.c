@@ -147,7 +147,8 @@ int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts
 	*exit_code = 0;
 	if (ward_container_create(ctx, o, &c, err) < 0)
 		return -1;
-	int r = start_locked(&st, c.pidfd, err);
+	/* A restored container runs already. */
+	int r = o->restore ? 0 : start_locked(&st, c.pidfd, err);
 	ward_trail(ctx, &st, "start", st.pid, r < 0 ? err : NULL, NULL);
 	if (r < 0) {
 		ward_err_wrap(err, "run %s", o->id);
