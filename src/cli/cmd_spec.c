@@ -129,11 +129,15 @@ int ward_cmd_features(struct ward_cli *g, int argc, char **argv)
 		"systemdUser", 0, "rdma", 0, "seccomp", seccomp, "apparmor", "enabled", 0,
 		"selinux", "enabled", 0, "intelRdt", "enabled", 0, "mountExtensions", "idmap",
 		"enabled", idmap);
-	json_t *annotations = json_pack("{s:s, s:s}", "io.github.ward.version", WARD_VERSION,
-					"io.github.ward.cgroup.layout", ward_cgroup_layout_name(layout));
-	json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "ociVersionMin", "1.0.0",
+	/* checkpoint/restore: runc's key, which tools probe (crun prints it too). */
+	json_t *annotations = json_pack("{s:s, s:s, s:s}", "io.github.ward.version",
+					WARD_VERSION, "io.github.ward.cgroup.layout",
+					ward_cgroup_layout_name(layout),
+					"org.opencontainers.runc.checkpoint.enabled", "true");
+	json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:[s]}", "ociVersionMin", "1.0.0",
 			      "ociVersionMax", WARD_OCI_VERSION, "hooks", hooks, "mountOptions",
-			      mopts, "linux", lxj, "annotations", annotations);
+			      mopts, "linux", lxj, "annotations", annotations,
+			      "potentiallyUnsafeConfigAnnotations", "org.criu.config");
 	ward_cli_print_json(j);
 	json_decref(j);
 	return 0;

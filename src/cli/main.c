@@ -78,6 +78,8 @@ static const struct {
 	{"inspect", ward_cmd_inspect, "report what confines a running container"},
 	{"seccomp", ward_cmd_seccomp, "print ward's seccomp profile, convert Docker's"},
 	{"audit", ward_cmd_audit, "a container's audit trail (kernel records, ward's log)"},
+	{"checkpoint", ward_cmd_checkpoint, "checkpoint a running container (CRIU)"},
+	{"restore", ward_cmd_restore, "restore a container from a checkpoint (CRIU)"},
 	{"help", cmd_help, "show the help of ward or of one command"},
 };
 
@@ -99,6 +101,8 @@ static void usage(FILE *f)
 		   "                              systemd would put the unit (cgroupfs; no D-Bus)\n"
 		   "  --rootless true|false|auto  default auto: not root, or root of a user\n"
 		   "                              namespace that is not the host's\n"
+		   "  --criu PATH                 criu binary for checkpoint/restore (default:\n"
+		   "                              criu from PATH)\n"
 		   "  --version, -v               print the version\n"
 		   "  --help, -h                  print this help\n"
 		   "\n`ward help COMMAND` or `man ward-COMMAND` tells a command's options.\n");
@@ -196,7 +200,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		} else if (IS("criu"))
-			(void)VALUE();
+			g.ctx.criu = VALUE();
 		else if (IS("version") || IS("v"))
 			return version();
 		else if (IS("help") || IS("h")) {
