@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 top=$(pwd)
 build=${WARD_FUZZ_BUILD:-build-fuzz}
 seconds=${WARD_FUZZ_SECONDS:-5}
-targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit)
+targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu)
 corpus=tests/fuzz/corpus
 
 skip_all() {
