@@ -17,6 +17,7 @@ test_pkgs=(
   crun hyperfine time libcap2-bin e2fsprogs auditd
   python3-grpcio python3-grpc-tools
   debhelper dpkg-dev lintian man-db
+  criu
 )
 
 mode=${1:---all}
