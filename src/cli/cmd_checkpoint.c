@@ -58,7 +58,8 @@ static void help(bool restore)
 		printf("  --bundle, -b DIR        bundle of the restored container (default: .)\n"
 		       "  --detach, -d            do not wait for the container\n"
 		       "  --pid-file FILE         write the restored init's pid to FILE\n"
-		       "  --console-socket PATH   send the restored terminal's master there\n");
+		       "  --console-socket PATH   send the restored terminal's master there\n"
+		       "  --no-subreaper, --no-pivot  accepted (runc's); they change nothing\n");
 	else
 		printf("  --leave-running         keep the container running afterwards\n"
 		       "  --pre-dump              dump memory only, keep running (with\n"

@@ -344,7 +344,9 @@ int ward_criu_dir(const char *path, const char *flag, bool create, ward_err *err
 			mkdir(p, 0755);
 			*s = '/';
 		}
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		/* Searchable by others (criu's images are 0600): a restored task
+		 * in a user namespace looks images up there by name. */
+		if (mkdir(p, 0711) < 0 && errno != EEXIST)
 			return ward_err_sys(err, errno, "%s %s", flag, path);
 	}
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

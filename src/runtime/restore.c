@@ -56,6 +56,19 @@ static int open_dirs(struct rst *r, ward_err *err)
 	return 0;
 }
 
+/* The restored tasks of a user namespace look some images up themselves,
+ * as its root (a host id of the mapping): the directory must let them. */
+static int check_userns_reach(struct rst *r, ward_err *err)
+{
+	const struct ward_namespace *u = &r->t->spec->lx.ns[WARD_NS_USER];
+	struct stat sb;
+	if (!u->present || u->path || fstat(r->imgfd, &sb) < 0 || (sb.st_mode & S_IXOTH))
+		return 0;
+	return ward_err_set(err, "--image-path %s: the container has a user namespace, whose "
+				 "root cannot search this directory (mode %03o; chmod o+x it)",
+			    r->imgdir, (unsigned)(sb.st_mode & 0777));
+}
+
 static json_t *load_record(int imgfd, const char *imgdir, ward_err *err)
 {
 	_cleanup_free_ char *text = NULL;
@@ -440,7 +453,7 @@ static int prepare(struct rst *r, ward_err *err)
 	if (open_dirs(r, err) < 0 || !(r->rec = load_record(r->imgfd, r->imgdir, err)))
 		return -1;
 	if (ward_criu_refuse(r->t->spec, NULL, err) < 0 || check_confinement(r, err) < 0 ||
-	    open_netns(r, err) < 0)
+	    open_netns(r, err) < 0 || check_userns_reach(r, err) < 0)
 		return -1;
 	if ((r->version = ward_criu_version(r->ctx->criu, err)) < 0 || choose_nnp(r, err) < 0)
 		return -1;

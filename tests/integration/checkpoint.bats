@@ -46,6 +46,7 @@ setup() {
 teardown() {
 	teardown_bundle
 	pkill -9 -f "$MARK" 2>/dev/null || true
+	if [ -n "${NETNS_MOUNT:-}" ]; then umount "$NETNS_MOUNT" 2>/dev/null || true; fi
 }
 
 need_criu() {
@@ -78,6 +79,18 @@ set_counter() {
 }
 
 count_file() { echo "$BUNDLE/rootfs/tmp/count"; }
+
+# Wait (up to 30 s: emulated guests are slow) until file $1 contains $2.
+wait_text() {
+	local i
+	for i in $(seq 1 300); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for '$2' in $1; it has:" >&2
+	tail -n 5 "$1" >&2 2>/dev/null || true
+	return 1
+}
 
 last_count() { tail -n 1 "$(count_file)"; }
 
@@ -383,7 +396,58 @@ nothing_left() {
 	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*$CGPATH-r" 2>/dev/null)" ]
 }
 
+@test "restore hands the restored terminal to --console-socket" {
+	need_fake
+	set_args sh -c ": $MARK; sleep 100"
+	run_detached run -d -b "$BUNDLE" "$ID"
+	assert_success
+	run fake dump-ok checkpoint --image-path "$IMG" "$ID"
+	assert_success
+	update_config '.process.terminal = true'
+	# A terminal container restored detached needs a socket, as create does.
+	run fake restore-pty restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
+	assert_failure
+	assert_output_contains "process.terminal: cannot allocate a tty when detaching without --console-socket"
+	local sock="$BATS_TEST_TMPDIR/console.sock" out="$BATS_TEST_TMPDIR/console.out"
+	console_receiver_start "$sock" "$out"
+	run fake restore-pty restore -d -b "$BUNDLE" --image-path "$IMG" --console-socket "$sock" "$ID"
+	assert_failure
+	assert_output_contains "fake: refusing to restore"
+	[ "$(cat "$FAKE_OUT/pty.sent")" = yes ]
+	wait_file "$out.fdinfo"
+	[[ "$(cat "$out.name")" == /dev/pts/* ]]
+	console_receiver_stop
+	nothing_left "$ID"
+}
+
 # --- with a working criu (the KVM lane) ---------------------------------------
+
+@test "criu: a terminal comes back: a foreground restore proxies the restored pty, and exits with the container" {
+	need_criu
+	update_config '.process.terminal = true'
+	set_args sh -c ": $MARK; i=0; while :; do i=\$((i+1)); echo tick \$i; sleep 0.2; done"
+	# In the foreground, ward keeps the pty master (outside the container).
+	"$WARD" --root "$STATE_ROOT" run -b "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 &
+	local runner=$!
+	wait_text "$BATS_TEST_TMPDIR/run.out" "tick 2"
+	run_ward checkpoint --image-path "$IMG" "$ID"
+	assert_success
+	wait "$runner" || true
+	local last
+	last=$(grep -o 'tick [0-9]*' "$BATS_TEST_TMPDIR/run.out" | tail -n 1 | cut -d' ' -f2)
+	"$WARD" --root "$STATE_ROOT" restore -b "$BUNDLE" --image-path "$IMG" "$ID" </dev/null >"$BATS_TEST_TMPDIR/restore.out" 2>&1 &
+	local restorer=$!
+	wait_text "$BATS_TEST_TMPDIR/restore.out" "tick $((last + 2))"
+	local pid
+	pid=$(ctr_pid "$ID")
+	[[ "$(readlink "/proc/$pid/fd/1")" == /dev/pts/* ]]
+	run_ward kill "$ID" KILL
+	assert_success
+	local rc=0
+	wait "$restorer" || rc=$?
+	[ "$rc" = 137 ]
+	nothing_left "$ID"
+}
 
 @test "criu: a counter in memory and an open file survive checkpoint and restore, in their pid namespace" {
 	need_criu
@@ -604,6 +668,65 @@ nothing_left() {
 	done
 	[ "$(tail -n 1 "$recv")" -gt $((at + 1)) ]
 	awk 'NR != $1 { exit 1 }' "$recv"
+}
+
+@test "criu: a container in a user namespace comes back with its ID maps" {
+	need_criu
+	enable_userns 100000 65536
+	# criu reopens the inherited stdio at restore as the namespace's root (a
+	# mapped host id), and checks it has the checkpointed one's mode: the
+	# log run and restore write to is writable by that id from the start.
+	touch "$BATS_TEST_TMPDIR/detached.log"
+	chmod 0666 "$BATS_TEST_TMPDIR/detached.log"
+	start_counter
+	local pid maps
+	pid=$(ctr_pid "$ID")
+	maps=$(cat "/proc/$pid/uid_map" "/proc/$pid/gid_map")
+	run_ward checkpoint --image-path "$IMG" "$ID"
+	assert_success
+	local at
+	at=$(last_count)
+	run_detached restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
+	assert_success
+	wait_count_above $((at + 1))
+	assert_count_continuous
+	pid=$(ctr_pid "$ID")
+	[ "$(cat "/proc/$pid/uid_map" "/proc/$pid/gid_map")" = "$maps" ]
+	[ "$(readlink "/proc/$pid/ns/user")" != "$(host_ns user)" ]
+	# An image directory the namespace's root cannot search is named.
+	run_ward checkpoint --image-path "$IMG" "$ID"
+	assert_success
+	chmod 0700 "$IMG"
+	run_detached restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
+	assert_failure
+	assert_output_contains "--image-path $IMG: the container has a user namespace, whose root cannot search this directory (mode 700; chmod o+x it)"
+	nothing_left "$ID"
+}
+
+@test "criu: a network namespace joined by path stays outside the checkpoint and is joined again" {
+	need_criu
+	local ns="$BATS_TEST_TMPDIR/netns"
+	touch "$ns"
+	unshare --net="$ns" true
+	NETNS_MOUNT=$ns
+	add_namespace network "$ns"
+	start_counter
+	run_ward checkpoint --image-path "$IMG" "$ID"
+	assert_success
+	jq -e '.netnsExternal == true' "$IMG/ward-checkpoint.json"
+	run_detached restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
+	assert_success
+	[ "$(stat -L -c %i "/proc/$(ctr_pid "$ID")/ns/net")" = "$(stat -L -c %i "$ns")" ]
+	# The config must still join it: a config with a namespace of its own
+	# does not match the checkpoint.
+	run_ward delete -f "$ID"
+	assert_success
+	remove_namespace network
+	add_namespace network
+	run_detached restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
+	assert_failure
+	assert_output_contains "the checkpoint's network namespace was joined by path, the config's is not"
+	nothing_left "$ID"
 }
 
 @test "criu: a restore that criu cannot finish leaves no cgroup, state, mount or process" {
