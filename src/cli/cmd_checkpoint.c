@@ -7,39 +7,56 @@
 #include "cli.h"
 
 enum {
-	OPT_IMAGE = 256, OPT_WORK, OPT_PARENT, OPT_LEAVE, OPT_TCP, OPT_EXT_UNIX, OPT_SHELL,
-	OPT_LAZY, OPT_STATUS_FD, OPT_PAGE_SERVER, OPT_LOCKS, OPT_PRE_DUMP, OPT_CG_MODE,
-	OPT_EMPTY_NS, OPT_DEDUP, OPT_CONSOLE, OPT_PID_FILE, OPT_NO_SUBREAPER, OPT_NO_PIVOT,
-	OPT_LSM_PROFILE, OPT_LSM_MOUNT,
+	OPT_IMAGE = 256,
+	OPT_WORK,
+	OPT_PARENT,
+	OPT_LEAVE,
+	OPT_TCP,
+	OPT_EXT_UNIX,
+	OPT_SHELL,
+	OPT_LAZY,
+	OPT_STATUS_FD,
+	OPT_PAGE_SERVER,
+	OPT_LOCKS,
+	OPT_PRE_DUMP,
+	OPT_CG_MODE,
+	OPT_EMPTY_NS,
+	OPT_DEDUP,
+	OPT_CONSOLE,
+	OPT_PID_FILE,
+	OPT_NO_SUBREAPER,
+	OPT_NO_PIVOT,
+	OPT_LSM_PROFILE,
+	OPT_LSM_MOUNT,
 };
 
 /* Both commands parse one table; each refuses the other's flags. */
 static const struct option criu_opts[] = {
-	{"image-path", required_argument, NULL, OPT_IMAGE},
-	{"work-path", required_argument, NULL, OPT_WORK},
-	{"parent-path", required_argument, NULL, OPT_PARENT},
-	{"leave-running", no_argument, NULL, OPT_LEAVE},
-	{"tcp-established", no_argument, NULL, OPT_TCP},
-	{"ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX},
-	{"shell-job", no_argument, NULL, OPT_SHELL},
-	{"lazy-pages", no_argument, NULL, OPT_LAZY},
-	{"status-fd", required_argument, NULL, OPT_STATUS_FD},
-	{"page-server", required_argument, NULL, OPT_PAGE_SERVER},
-	{"file-locks", no_argument, NULL, OPT_LOCKS},
-	{"pre-dump", no_argument, NULL, OPT_PRE_DUMP},
-	{"manage-cgroups-mode", required_argument, NULL, OPT_CG_MODE},
-	{"empty-ns", required_argument, NULL, OPT_EMPTY_NS},
-	{"auto-dedup", no_argument, NULL, OPT_DEDUP},
-	{"console-socket", required_argument, NULL, OPT_CONSOLE},
-	{"bundle", required_argument, NULL, 'b'},
-	{"detach", no_argument, NULL, 'd'},
-	{"pid-file", required_argument, NULL, OPT_PID_FILE},
-	{"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
-	{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-	{"lsm-profile", required_argument, NULL, OPT_LSM_PROFILE},
-	{"lsm-mount-context", required_argument, NULL, OPT_LSM_MOUNT},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"image-path", required_argument, NULL, OPT_IMAGE},
+    {"work-path", required_argument, NULL, OPT_WORK},
+    {"parent-path", required_argument, NULL, OPT_PARENT},
+    {"leave-running", no_argument, NULL, OPT_LEAVE},
+    {"tcp-established", no_argument, NULL, OPT_TCP},
+    {"ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX},
+    {"shell-job", no_argument, NULL, OPT_SHELL},
+    {"lazy-pages", no_argument, NULL, OPT_LAZY},
+    {"status-fd", required_argument, NULL, OPT_STATUS_FD},
+    {"page-server", required_argument, NULL, OPT_PAGE_SERVER},
+    {"file-locks", no_argument, NULL, OPT_LOCKS},
+    {"pre-dump", no_argument, NULL, OPT_PRE_DUMP},
+    {"manage-cgroups-mode", required_argument, NULL, OPT_CG_MODE},
+    {"empty-ns", required_argument, NULL, OPT_EMPTY_NS},
+    {"auto-dedup", no_argument, NULL, OPT_DEDUP},
+    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+    {"bundle", required_argument, NULL, 'b'},
+    {"detach", no_argument, NULL, 'd'},
+    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+    {"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
+    {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+    {"lsm-profile", required_argument, NULL, OPT_LSM_PROFILE},
+    {"lsm-mount-context", required_argument, NULL, OPT_LSM_MOUNT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void help(bool restore)
@@ -99,22 +116,40 @@ static int refused(const char *cmd, int c)
 static int shared_flag(struct ward_criu_opts *o, const char *cmd, int c, const char *arg)
 {
 	switch (c) {
-	case OPT_IMAGE: o->image_path = arg; return 0;
-	case OPT_WORK: o->work_path = arg; return 0;
-	case OPT_TCP: o->tcp_established = true; return 0;
-	case OPT_EXT_UNIX: o->ext_unix_sk = true; return 0;
-	case OPT_SHELL: o->shell_job = true; return 0;
-	case OPT_LOCKS: o->file_locks = true; return 0;
-	case OPT_DEDUP: o->auto_dedup = true; return 0;
-	case OPT_CG_MODE: o->manage_cgroups_mode = arg; return 0;
+	case OPT_IMAGE:
+		o->image_path = arg;
+		return 0;
+	case OPT_WORK:
+		o->work_path = arg;
+		return 0;
+	case OPT_TCP:
+		o->tcp_established = true;
+		return 0;
+	case OPT_EXT_UNIX:
+		o->ext_unix_sk = true;
+		return 0;
+	case OPT_SHELL:
+		o->shell_job = true;
+		return 0;
+	case OPT_LOCKS:
+		o->file_locks = true;
+		return 0;
+	case OPT_DEDUP:
+		o->auto_dedup = true;
+		return 0;
+	case OPT_CG_MODE:
+		o->manage_cgroups_mode = arg;
+		return 0;
 	case OPT_EMPTY_NS:
 		if (strcmp(arg, "network") != 0)
-			return ward_cli_usage(cmd, "--empty-ns: namespace \"%s\" is not supported "
-						   "(only network)",
+			return ward_cli_usage(cmd,
+					      "--empty-ns: namespace \"%s\" is not supported "
+					      "(only network)",
 					      arg);
 		o->empty_ns_network = true;
 		return 0;
-	default: return 1; /* not a shared flag */
+	default:
+		return 1; /* not a shared flag */
 	}
 }
 
@@ -122,20 +157,38 @@ static int own_flag(struct parsed *p, bool restore, const char *cmd, int c, cons
 {
 	if (!restore) {
 		switch (c) {
-		case OPT_PARENT: p->ck.parent_path = arg; return 0;
-		case OPT_LEAVE: p->ck.leave_running = true; return 0;
-		case OPT_PRE_DUMP: p->ck.pre_dump = true; return 0;
-		default: return refused(cmd, c);
+		case OPT_PARENT:
+			p->ck.parent_path = arg;
+			return 0;
+		case OPT_LEAVE:
+			p->ck.leave_running = true;
+			return 0;
+		case OPT_PRE_DUMP:
+			p->ck.pre_dump = true;
+			return 0;
+		default:
+			return refused(cmd, c);
 		}
 	}
 	switch (c) {
-	case 'b': p->cr.bundle = arg; return 0;
-	case 'd': p->detach = true; return 0;
-	case OPT_PID_FILE: p->cr.pid_file = arg; return 0;
-	case OPT_CONSOLE: p->cr.console_socket = arg; return 0;
-	case OPT_NO_SUBREAPER: return 0; /* as create: ward is no subreaper */
-	case OPT_NO_PIVOT: return 0;	  /* criu makes the root, pivot or not */
-	default: return refused(cmd, c);
+	case 'b':
+		p->cr.bundle = arg;
+		return 0;
+	case 'd':
+		p->detach = true;
+		return 0;
+	case OPT_PID_FILE:
+		p->cr.pid_file = arg;
+		return 0;
+	case OPT_CONSOLE:
+		p->cr.console_socket = arg;
+		return 0;
+	case OPT_NO_SUBREAPER:
+		return 0; /* as create: ward is no subreaper */
+	case OPT_NO_PIVOT:
+		return 0; /* criu makes the root, pivot or not */
+	default:
+		return refused(cmd, c);
 	}
 }
 

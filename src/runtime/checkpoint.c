@@ -28,8 +28,8 @@
 /* ---- what confines a task tree ---- */
 
 /* The /proc/PID/status lines compared before and after (as text). */
-static const char *const status_keys[] = {"Uid",    "Gid",	   "Groups",	 "CapInh",
-					  "CapPrm", "CapEff",	   "CapBnd",	 "CapAmb",
+static const char *const status_keys[] = {"Uid",	"Gid",	   "Groups",	     "CapInh",
+					  "CapPrm",	"CapEff",  "CapBnd",	     "CapAmb",
 					  "NoNewPrivs", "Seccomp", "Seccomp_filters"};
 
 /* The last number of an NSpid/NStgid line: the id in the innermost pid
@@ -75,7 +75,8 @@ static json_t *task_entry(pid_t pid, const char *tid, ward_err *err)
 		while (*v == ' ')
 			v++;
 		if (!strcmp(l, "NStgid") || !strcmp(l, "NSpid"))
-			json_object_set_new(e, l[2] == 't' ? "tgid" : "tid", json_integer(innermost(v)));
+			json_object_set_new(e, l[2] == 't' ? "tgid" : "tid",
+					    json_integer(innermost(v)));
 		for (size_t i = 0; i < ARRAY_SIZE(status_keys); i++)
 			if (!strcmp(l, status_keys[i]))
 				json_object_set_new(e, l, json_string(v));
@@ -175,16 +176,18 @@ static int task_differs(json_t *w, json_t *g, ward_err *err)
 	static const char *const extra[] = {"lsm"};
 	for (size_t i = 0; i < ARRAY_SIZE(status_keys) + ARRAY_SIZE(extra); i++) {
 		const char *k = i < ARRAY_SIZE(status_keys) ? status_keys[i]
-							     : extra[i - ARRAY_SIZE(status_keys)];
+							    : extra[i - ARRAY_SIZE(status_keys)];
 		const char *a = json_string_value(json_object_get(w, k));
 		const char *b = json_string_value(json_object_get(g, k));
 		if ((a || b) && (!a || !b || strcmp(a, b) != 0))
-			return ward_err_set(err, "process %lld (thread %lld, pid %lld on the host): "
-						 "%s is \"%s\", at checkpoint it was \"%s\"",
-					    (long long)json_integer_value(json_object_get(w, "tgid")),
-					    (long long)json_integer_value(json_object_get(w, "tid")),
-					    (long long)json_integer_value(json_object_get(g, "hostTid")),
-					    k, b ? b : "(none)", a ? a : "(none)");
+			return ward_err_set(
+			    err,
+			    "process %lld (thread %lld, pid %lld on the host): "
+			    "%s is \"%s\", at checkpoint it was \"%s\"",
+			    (long long)json_integer_value(json_object_get(w, "tgid")),
+			    (long long)json_integer_value(json_object_get(w, "tid")),
+			    (long long)json_integer_value(json_object_get(g, "hostTid")), k,
+			    b ? b : "(none)", a ? a : "(none)");
 	}
 	return 0;
 }
@@ -244,9 +247,10 @@ static int newborn_check(const struct loosest *l, json_t *g, ward_err *err)
 	if (!what && field_int(g, "Seccomp_filters") < l->filters)
 		what = "Seccomp_filters";
 	if (what)
-		return ward_err_set(err, "process %lld (thread %lld, pid %lld on the host), born "
-					 "after the restore, is less confined than any checkpointed "
-					 "one: %s is \"%s\"",
+		return ward_err_set(err,
+				    "process %lld (thread %lld, pid %lld on the host), born "
+				    "after the restore, is less confined than any checkpointed "
+				    "one: %s is \"%s\"",
 				    (long long)json_integer_value(json_object_get(g, "tgid")),
 				    (long long)json_integer_value(json_object_get(g, "tid")),
 				    (long long)json_integer_value(json_object_get(g, "hostTid")),
@@ -261,8 +265,9 @@ int ward_criu_tasks_match(json_t *want, json_t *got, ward_err *err)
 		return ward_err_set(err, "the checkpoint records no process");
 	json_int_t tgid = json_integer_value(json_object_get(root, "tgid"));
 	if (!find_task(got, tgid, json_integer_value(json_object_get(root, "tid"))))
-		return ward_err_set(err, "process %lld, the root of the checkpointed tree, is not "
-					 "in the restored one",
+		return ward_err_set(err,
+				    "process %lld, the root of the checkpointed tree, is not "
+				    "in the restored one",
 				    (long long)tgid);
 	struct loosest l;
 	loosest_of(want, &l);
@@ -282,9 +287,9 @@ int ward_criu_tasks_match(json_t *want, json_t *got, ward_err *err)
 /* ---- what both commands share ---- */
 
 static const char *const confinement_fields[][2] = {
-	{"process", "capabilities"}, {"process", "noNewPrivileges"}, {"process", "user"},
-	{"process", "apparmorProfile"}, {"process", "selinuxLabel"}, {"process", "landlock"},
-	{"linux", "seccomp"},		 {"linux", "maskedPaths"},     {"linux", "readonlyPaths"},
+    {"process", "capabilities"},    {"process", "noNewPrivileges"}, {"process", "user"},
+    {"process", "apparmorProfile"}, {"process", "selinuxLabel"},    {"process", "landlock"},
+    {"linux", "seccomp"},	    {"linux", "maskedPaths"},	    {"linux", "readonlyPaths"},
 };
 
 json_t *ward_criu_confinement(json_t *config)
@@ -307,24 +312,26 @@ int ward_criu_refuse(const struct ward_spec *spec, json_t *extra, ward_err *err)
 		return ward_err_set(err, "CRIU needs root: checkpoint and restore are not "
 					 "available to a rootless ward");
 	if ((spec->process && spec->process->landlock) || json_object_get(extra, "landlock"))
-		return ward_err_set(err, "config.json: process.landlock: CRIU cannot carry a "
-					 "Landlock domain (the kernel does not expose one to copy), "
-					 "so the restored processes would run without it; refused");
-	const char *listener =
-		json_string_value(json_object_get(spec->lx.seccomp, "listenerPath"));
+		return ward_err_set(err,
+				    "config.json: process.landlock: CRIU cannot carry a "
+				    "Landlock domain (the kernel does not expose one to copy), "
+				    "so the restored processes would run without it; refused");
+	const char *listener = json_string_value(json_object_get(spec->lx.seccomp, "listenerPath"));
 	if (listener && *listener)
 		return ward_err_set(err, "config.json: linux.seccomp.listenerPath: a seccomp "
 					 "notify listener cannot be carried through CRIU; refused");
 	for (int i = 0; i < WARD_NS_COUNT; i++)
 		if (spec->lx.ns[i].present && spec->lx.ns[i].path && i != WARD_NS_NET)
-			return ward_err_set(err, "config.json: linux.namespaces: the %s namespace "
-						 "is joined by path (%s); only a network namespace "
-						 "may be (it stays outside the checkpoint)",
+			return ward_err_set(err,
+					    "config.json: linux.namespaces: the %s namespace "
+					    "is joined by path (%s); only a network namespace "
+					    "may be (it stays outside the checkpoint)",
 					    ward_ns_table[i].spec_name, spec->lx.ns[i].path);
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		if (spec->mounts[i].idmap || spec->mounts[i].ridmap)
-			return ward_err_set(err, "config.json: mounts[%zu] %s: an idmapped mount "
-						 "would come back without its ID mapping; refused",
+			return ward_err_set(err,
+					    "config.json: mounts[%zu] %s: an idmapped mount "
+					    "would come back without its ID mapping; refused",
 					    i, spec->mounts[i].destination);
 	return 0;
 }
@@ -369,8 +376,9 @@ static int cg_mode(const char *m, ward_err *err)
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
 		if (!strcmp(m, modes[i].name))
 			return modes[i].mode;
-	return ward_err_set(err, "--manage-cgroups-mode: \"%s\" is not soft, full, strict or "
-				 "ignore",
+	return ward_err_set(err,
+			    "--manage-cgroups-mode: \"%s\" is not soft, full, strict or "
+			    "ignore",
 			    m);
 }
 
@@ -532,7 +540,8 @@ static int add_ext_mounts(struct ckpt *k, struct ward_pb *o)
 	json_array_foreach(k->mounts, i, m)
 	{
 		const char *mp = json_string_value(json_object_get(m, "mp"));
-		const char *kind = ext_kind(k->spec, mp, json_string_value(json_object_get(m, "fstype")));
+		const char *kind =
+		    ext_kind(k->spec, mp, json_string_value(json_object_get(m, "fstype")));
 		if (!kind || !strcmp(mp, "/"))
 			continue;
 		const char *name = !strcmp(kind, "masked") ? "/dev/null" : mp;
@@ -606,7 +615,8 @@ static int add_stdio(struct ckpt *k, struct ward_pb *o, ward_err *err)
 				ward_pb_str(o, CRIU_O_EXTERNAL, key);
 		}
 		if (key[0])
-			json_array_append_new(k->stdio, json_pack("{s:i, s:s}", "fd", fd, "key", key));
+			json_array_append_new(k->stdio,
+					      json_pack("{s:i, s:s}", "fd", fd, "key", key));
 	}
 	(void)err;
 	return 0;
@@ -692,9 +702,10 @@ static int check_nnp(const struct ckpt *k, json_t *tasks, ward_err *err)
 	if (on && on != json_array_size(tasks)) {
 		char v[32];
 		ward_criu_version_str(k->version, v, sizeof(v));
-		return ward_err_set(err, "%zu of the container's %zu threads have no_new_privs "
-					 "set; criu %s cannot restore it per process (3.19 can), "
-					 "so the checkpoint would lose it; refused",
+		return ward_err_set(err,
+				    "%zu of the container's %zu threads have no_new_privs "
+				    "set; criu %s cannot restore it per process (3.19 can), "
+				    "so the checkpoint would lose it; refused",
 				    on, json_array_size(tasks), v);
 	}
 	return 0;
@@ -707,10 +718,10 @@ static json_t *record_json(struct ckpt *k, json_t *tasks)
 	struct utsname u;
 	ward_err ignored;
 	json_t *config = ward_state_config(&k->st, &ignored);
-	return json_pack("{s:i, s:s, s:s, s:s, s:O, s:o, s:O, s:O, s:b}", "ward", 1, "id",
-			 k->st.id, "criu", v, "kernel", uname(&u) == 0 ? u.release : "", "tasks",
-			 tasks, "confinement", ward_criu_confinement(config), "mounts",
-			 k->ext_mounts, "stdio", k->stdio, "netnsExternal", k->netns_ext);
+	return json_pack("{s:i, s:s, s:s, s:s, s:O, s:o, s:O, s:O, s:b}", "ward", 1, "id", k->st.id,
+			 "criu", v, "kernel", uname(&u) == 0 ? u.release : "", "tasks", tasks,
+			 "confinement", ward_criu_confinement(config), "mounts", k->ext_mounts,
+			 "stdio", k->stdio, "netnsExternal", k->netns_ext);
 }
 
 static int write_json_at(int dirfd, const char *name, json_t *j, ward_err *err)
@@ -729,7 +740,7 @@ static bool tree_has(json_t *tasks, pid_t host_pid)
 	{
 		if (json_integer_value(json_object_get(t, "hostTid")) == host_pid &&
 		    json_integer_value(json_object_get(t, "tid")) ==
-			    json_integer_value(json_object_get(t, "tgid")))
+			json_integer_value(json_object_get(t, "tgid")))
 			return true;
 	}
 	return false;
@@ -748,9 +759,10 @@ static int check_outsiders(struct ckpt *k, json_t *tasks, ward_err *err)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (!tree_has(tasks, pids[i]))
-			return ward_err_set(err, "process %d is in the container but not below its "
-						 "init (started by ward exec?); criu dumps the init's "
-						 "tree only, so it would be lost; refused",
+			return ward_err_set(err,
+					    "process %d is in the container but not below its "
+					    "init (started by ward exec?); criu dumps the init's "
+					    "tree only, so it would be lost; refused",
 					    pids[i]);
 	return 0;
 }
@@ -858,7 +870,8 @@ static int dump(struct ckpt *k, ward_err *err)
 	struct ward_pb o = {0}, req = {0};
 	int r = dump_opts(k, &o, err);
 	if (r == 0) {
-		ward_pb_uint(&req, CRIU_REQ_F_TYPE, k->o->pre_dump ? CRIU_REQ_PRE_DUMP : CRIU_REQ_DUMP);
+		ward_pb_uint(&req, CRIU_REQ_F_TYPE,
+			     k->o->pre_dump ? CRIU_REQ_PRE_DUMP : CRIU_REQ_DUMP);
 		ward_pb_msg(&req, CRIU_REQ_F_OPTS, &o);
 	}
 	struct ward_criu c;
@@ -883,8 +896,12 @@ static int dump(struct ckpt *k, ward_err *err)
 int ward_container_checkpoint(const struct ward_ctx *ctx, const char *id,
 			      const struct ward_checkpoint_opts *o, ward_err *err)
 {
-	struct ckpt k = {.ctx = ctx, .o = o, .imgfd = -1, .workfd = -1,
-			 .ext_mounts = json_array(), .stdio = json_array(),
+	struct ckpt k = {.ctx = ctx,
+			 .o = o,
+			 .imgfd = -1,
+			 .workfd = -1,
+			 .ext_mounts = json_array(),
+			 .stdio = json_array(),
 			 .descriptors = json_array()};
 	int r = -1;
 	if (ward_state_load(ctx, id, true, &k.st, err) < 0)

@@ -55,8 +55,12 @@ enum {
 	CRIU_REQ_VERSION = 10,
 };
 /* criu_req */
-enum { CRIU_REQ_F_TYPE = 1, CRIU_REQ_F_OPTS = 2, CRIU_REQ_F_NOTIFY_SUCCESS = 3,
-       CRIU_REQ_F_FEATURES = 5 };
+enum {
+	CRIU_REQ_F_TYPE = 1,
+	CRIU_REQ_F_OPTS = 2,
+	CRIU_REQ_F_NOTIFY_SUCCESS = 3,
+	CRIU_REQ_F_FEATURES = 5
+};
 /* criu_opts */
 enum {
 	CRIU_O_IMAGES_DIR_FD = 1,
@@ -89,8 +93,13 @@ enum {
 	CRIU_O_NETWORK_LOCK = 64,
 };
 /* criu_cg_mode and criu_network_lock_method */
-enum { CRIU_CG_IGNORE = 0, CRIU_CG_SOFT = 3, CRIU_CG_FULL = 4, CRIU_CG_STRICT = 5,
-       CRIU_CG_DEFAULT = 6 };
+enum {
+	CRIU_CG_IGNORE = 0,
+	CRIU_CG_SOFT = 3,
+	CRIU_CG_FULL = 4,
+	CRIU_CG_STRICT = 5,
+	CRIU_CG_DEFAULT = 6
+};
 enum { CRIU_NETLOCK_IPTABLES = 1, CRIU_NETLOCK_NFTABLES = 2 };
 
 /* What ward reads of a criu_resp. */
@@ -109,18 +118,18 @@ int ward_criu_resp_decode(const uint8_t *p, size_t n, struct ward_criu_resp *r, 
 
 /* ---- the service process ---- */
 struct ward_criu {
-	pid_t pid;    /* `criu swrk`, our child */
-	int sock;     /* our end */
+	pid_t pid; /* `criu swrk`, our child */
+	int sock;  /* our end */
 	int pidfd;
 	bool waited;
-	int status;   /* its wait status, once waited */
+	int status;	    /* its wait status, once waited */
 	bool notify_failed; /* the request failed in ward's notification handler */
 };
 struct ward_criu_spawn {
 	const char *binary; /* NULL: "criu" from PATH */
 	const int *fds;	    /* become fds 4, 5, ... of criu (inherit_fd numbers) */
 	size_t n_fds;
-	bool no_new_privs;  /* set on criu before it runs: the restored tree inherits it */
+	bool no_new_privs; /* set on criu before it runs: the restored tree inherits it */
 };
 int ward_criu_start(struct ward_criu *c, const struct ward_criu_spawn *s, ward_err *err);
 /* A notification ("setup-namespaces", "post-restore", ...), fd passed with

@@ -249,8 +249,10 @@ int ward_criu_resp_decode(const uint8_t *p, size_t n, struct ward_criu_resp *r, 
 			tidy_errmsg(r->errmsg);
 		} else if (len && (f.num == 4 || f.num == 5 || f.num == 8 || f.num == 10)) {
 			void (*fn)(const struct ward_pb_field *, struct ward_criu_resp *) =
-				f.num == 4 ? resp_restore : f.num == 5 ? resp_notify
-					  : f.num == 8 ? resp_features : resp_version;
+			    f.num == 4	 ? resp_restore
+			    : f.num == 5 ? resp_notify
+			    : f.num == 8 ? resp_features
+					 : resp_version;
 			if (pb_each(&f, fn, r) < 0)
 				k = -1;
 		}
@@ -262,6 +264,7 @@ int ward_criu_resp_decode(const uint8_t *p, size_t n, struct ward_criu_resp *r, 
 	if (k < 0)
 		return ward_err_set(err, "criu: malformed response (%zu bytes)", n);
 	if (!has_type || !has_success)
-		return ward_err_set(err, "criu: response without %s", has_type ? "success" : "type");
+		return ward_err_set(err, "criu: response without %s",
+				    has_type ? "success" : "type");
 	return 0;
 }

@@ -24,20 +24,27 @@
 static const char *req_name(int type)
 {
 	switch (type) {
-	case CRIU_REQ_DUMP: return "dump";
-	case CRIU_REQ_RESTORE: return "restore";
-	case CRIU_REQ_PRE_DUMP: return "pre-dump";
-	case CRIU_REQ_NOTIFY: return "notify";
-	case CRIU_REQ_FEATURE_CHECK: return "feature check";
-	case CRIU_REQ_VERSION: return "version";
-	default: return "request";
+	case CRIU_REQ_DUMP:
+		return "dump";
+	case CRIU_REQ_RESTORE:
+		return "restore";
+	case CRIU_REQ_PRE_DUMP:
+		return "pre-dump";
+	case CRIU_REQ_NOTIFY:
+		return "notify";
+	case CRIU_REQ_FEATURE_CHECK:
+		return "feature check";
+	case CRIU_REQ_VERSION:
+		return "version";
+	default:
+		return "request";
 	}
 }
 
 /* In the child: the socket at 3, s->fds at 4..., nothing else open but
  * stdio; then exec criu. Reports a failed exec's errno on report. */
 __attribute__((noreturn)) static void criu_child(int server, int report,
-						  const struct ward_criu_spawn *s)
+						 const struct ward_criu_spawn *s)
 {
 	sigset_t all;
 	sigemptyset(&all);
@@ -104,8 +111,10 @@ int ward_criu_start(struct ward_criu *c, const struct ward_criu_spawn *s, ward_e
 	if (n == sizeof(e)) {
 		ward_criu_stop(c);
 		const char *bin = s->binary && *s->binary ? s->binary : "criu";
-		return ward_err_sys(err, e, "cannot run %s (install Debian's criu package, or "
-					    "pass --criu PATH)", bin);
+		return ward_err_sys(err, e,
+				    "cannot run %s (install Debian's criu package, or "
+				    "pass --criu PATH)",
+				    bin);
 	}
 	return 0;
 }
@@ -147,8 +156,8 @@ static ssize_t recv_packet(int sock, uint8_t *buf, size_t len, int *fd)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {.iov_base = buf, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
-			    .msg_controllen = sizeof(u.b)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
 	ssize_t n;
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);

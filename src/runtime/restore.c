@@ -39,8 +39,8 @@ struct rst {
 	bool root_made, root_mounted;
 	json_t *rec;
 	int version;
-	bool nnp;	 /* criu runs with no_new_privs (see choose_nnp) */
-	pid_t restored;	 /* the root of the tree, from post-restore */
+	bool nnp;	/* criu runs with no_new_privs (see choose_nnp) */
+	pid_t restored; /* the root of the tree, from post-restore */
 	int pty_master;
 };
 
@@ -64,8 +64,9 @@ static int check_userns_reach(struct rst *r, ward_err *err)
 	struct stat sb;
 	if (!u->present || u->path || fstat(r->imgfd, &sb) < 0 || (sb.st_mode & S_IXOTH))
 		return 0;
-	return ward_err_set(err, "--image-path %s: the container has a user namespace, whose "
-				 "root cannot search this directory (mode %03o; chmod o+x it)",
+	return ward_err_set(err,
+			    "--image-path %s: the container has a user namespace, whose "
+			    "root cannot search this directory (mode %03o; chmod o+x it)",
 			    r->imgdir, (unsigned)(sb.st_mode & 0777));
 }
 
@@ -75,8 +76,9 @@ static json_t *load_record(int imgfd, const char *imgdir, ward_err *err)
 	size_t len;
 	if (ward_read_file_at(imgfd, WARD_CRIU_RECORD, &text, &len, err) < 0) {
 		if (err->errnum == ENOENT)
-			return ward_err_set(err, "--image-path %s: no %s: not a checkpoint made "
-						 "by ward checkpoint",
+			return ward_err_set(err,
+					    "--image-path %s: no %s: not a checkpoint made "
+					    "by ward checkpoint",
 					    imgdir, WARD_CRIU_RECORD),
 			       NULL;
 		ward_err_wrap(err, "--image-path %s", imgdir);
@@ -107,9 +109,10 @@ static int check_confinement(struct rst *r, ward_err *err)
 	{
 		json_t *w = json_object_get(was, k);
 		if (!w || !json_equal(w, v)) {
-			rc = ward_err_set(err, "config.json: %s differs from the checkpointed "
-					       "container's; the restored processes keep what "
-					       "confined them, so the config must say the same",
+			rc = ward_err_set(err,
+					  "config.json: %s differs from the checkpointed "
+					  "container's; the restored processes keep what "
+					  "confined them, so the config must say the same",
 					  k);
 			break;
 		}
@@ -134,8 +137,9 @@ static int choose_nnp(struct rst *r, ward_err *err)
 		on += v && !strcmp(v, "1");
 	}
 	if (on && on != json_array_size(tasks))
-		return ward_err_set(err, "--image-path %s: some checkpointed threads have "
-					 "no_new_privs and some do not; this criu cannot restore that",
+		return ward_err_set(err,
+				    "--image-path %s: some checkpointed threads have "
+				    "no_new_privs and some do not; this criu cannot restore that",
 				    r->imgdir);
 	r->nnp = on > 0;
 	return 0;
@@ -215,12 +219,14 @@ static int add_ext_mounts(struct rst *r, struct ward_pb *o, ward_err *err)
 		const char *name = json_string_value(json_object_get(m, "name"));
 		const char *kind = json_string_value(json_object_get(m, "kind"));
 		if (!mp || !name || !kind)
-			return ward_err_set(err, "%s: mounts[%zu]: incomplete", WARD_CRIU_RECORD, i);
+			return ward_err_set(err, "%s: mounts[%zu]: incomplete", WARD_CRIU_RECORD,
+					    i);
 		if (!strcmp(kind, "bind")) {
 			const char *src = ward_criu_bind_source(r->t->spec, mp);
 			if (!src)
-				return ward_err_set(err, "config.json: mounts: no bind mount at %s, "
-							 "which the checkpoint has from outside",
+				return ward_err_set(err,
+						    "config.json: mounts: no bind mount at %s, "
+						    "which the checkpoint has from outside",
 						    mp);
 			char abs[PATH_MAX];
 			snprintf(abs, sizeof(abs), "%s%s%s", src[0] == '/' ? "" : r->t->st->bundle,
@@ -375,10 +381,12 @@ static int all_nnp(pid_t root, ward_err *err)
 	{
 		const char *v = json_string_value(json_object_get(t, "NoNewPrivs"));
 		if (!v || strcmp(v, "1") != 0) {
-			rc = ward_err_set(err, "restored process %lld (pid %lld on the host) has "
-					       "no no_new_privs (killed)",
-					  (long long)json_integer_value(json_object_get(t, "tgid")),
-					  (long long)json_integer_value(json_object_get(t, "hostTid")));
+			rc = ward_err_set(
+			    err,
+			    "restored process %lld (pid %lld on the host) has "
+			    "no no_new_privs (killed)",
+			    (long long)json_integer_value(json_object_get(t, "tgid")),
+			    (long long)json_integer_value(json_object_get(t, "hostTid")));
 			break;
 		}
 	}
@@ -434,8 +442,9 @@ static int open_netns(struct rst *r, ward_err *err)
 	const struct ward_namespace *ns = &r->t->spec->lx.ns[WARD_NS_NET];
 	bool was = json_is_true(json_object_get(r->rec, "netnsExternal"));
 	if (was != (ns->present && ns->path))
-		return ward_err_set(err, "config.json: linux.namespaces: the checkpoint's "
-					 "network namespace %s, the config's %s",
+		return ward_err_set(err,
+				    "config.json: linux.namespaces: the checkpoint's "
+				    "network namespace %s, the config's %s",
 				    was ? "was joined by path" : "was its own",
 				    ns->path ? "is joined by path" : "is not");
 	if (!was)
@@ -466,8 +475,10 @@ static int run_criu(struct rst *r, ward_err *err)
 {
 	struct ward_criu c;
 	int fds[1] = {r->netns_fd};
-	struct ward_criu_spawn s = {.binary = r->ctx->criu, .fds = fds,
-				    .n_fds = r->netns_fd >= 0 ? 1 : 0, .no_new_privs = r->nnp};
+	struct ward_criu_spawn s = {.binary = r->ctx->criu,
+				    .fds = fds,
+				    .n_fds = r->netns_fd >= 0 ? 1 : 0,
+				    .no_new_privs = r->nnp};
 	if (ward_criu_start(&c, &s, err) < 0)
 		return -1;
 	struct ward_pb o = {0}, req = {0};
@@ -504,7 +515,12 @@ static int run_criu(struct rst *r, ward_err *err)
 int ward_restore_spawn(const struct ward_ctx *ctx, const struct ward_create_opts *o,
 		       struct ward_restore_target *t, ward_err *err)
 {
-	struct rst r = {.ctx = ctx, .o = o, .t = t, .imgfd = -1, .workfd = -1, .netns_fd = -1,
+	struct rst r = {.ctx = ctx,
+			.o = o,
+			.t = t,
+			.imgfd = -1,
+			.workfd = -1,
+			.netns_fd = -1,
 			.pty_master = -1};
 	int rc = prepare(&r, err);
 	if (rc == 0)

@@ -46,7 +46,8 @@ static void test_pb_strings_and_messages(void **state)
 	struct ward_pb b = {0};
 	/* ext_mount_map {key "/a", val "/b"} as field 23 of criu_opts. */
 	ward_pb_pair_str(&b, 23, "/a", "/b");
-	static const uint8_t want[] = {0xba, 0x01, 0x08, 0x0a, 0x02, '/', 'a', 0x12, 0x02, '/', 'b'};
+	static const uint8_t want[] = {0xba, 0x01, 0x08, 0x0a, 0x02, '/',
+				       'a',  0x12, 0x02, '/',  'b'};
 	expect_bytes(&b, want, sizeof(want));
 	ward_pb_free(&b);
 
@@ -164,14 +165,17 @@ static void test_resp_malformed(void **state)
 	static const uint8_t cut[] = {0x08, 0x96};
 	static const uint8_t past[] = {0x08, 0x01, 0x10, 0x01, 0x4a, 0x10, 'a'};
 	static const uint8_t group[] = {0x08, 0x01, 0x10, 0x01, 0x0b};
-	static const uint8_t longv[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-					0xff, 0xff, 0xff, 0xff, 0x01};
+	static const uint8_t longv[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff,
+					0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
 	static const uint8_t nested[] = {0x08, 0x06, 0x10, 0x01, 0x2a, 0x02, 0x0a, 0x05};
 	const struct {
 		const uint8_t *p;
 		size_t n;
-	} bad[] = {{cut, sizeof(cut)}, {past, sizeof(past)}, {group, sizeof(group)},
-		   {longv, sizeof(longv)}, {nested, sizeof(nested)}};
+	} bad[] = {{cut, sizeof(cut)},
+		   {past, sizeof(past)},
+		   {group, sizeof(group)},
+		   {longv, sizeof(longv)},
+		   {nested, sizeof(nested)}};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ward_err_clear(&err);
 		assert_int_equal(ward_criu_resp_decode(bad[i].p, bad[i].n, &r, &err), -1);
@@ -194,9 +198,10 @@ static void test_resp_malformed(void **state)
 static json_t *task(int tgid, int tid, const char *eff, const char *nnp, const char *sec)
 {
 	return json_pack("{s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "tgid",
-			 tgid, "tid", tid, "hostTid", 1000 + tid, "Uid", "0 0 0 0", "Gid", "0 0 0 0",
-			 "CapInh", "0000000000000000", "CapPrm", eff, "CapEff", eff, "CapBnd", eff,
-			 "CapAmb", "0000000000000000", "NoNewPrivs", nnp, "Seccomp", sec);
+			 tgid, "tid", tid, "hostTid", 1000 + tid, "Uid", "0 0 0 0", "Gid",
+			 "0 0 0 0", "CapInh", "0000000000000000", "CapPrm", eff, "CapEff", eff,
+			 "CapBnd", eff, "CapAmb", "0000000000000000", "NoNewPrivs", nnp, "Seccomp",
+			 sec);
 }
 
 static int match(json_t *want, json_t *got, ward_err *err)
@@ -213,12 +218,11 @@ static void test_tasks_match(void **state)
 	ward_err err = {0};
 	const char *caps = "00000000a80425fb", *more = "00000000a82425fb";
 	/* Identical. */
-	assert_int_equal(match(json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(7, 7, caps, "1", "2")),
-			       json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(7, 7, caps, "1", "2")),
-			       &err),
-			 0);
+	assert_int_equal(
+	    match(json_pack("[o, o]", task(1, 1, caps, "1", "2"), task(7, 7, caps, "1", "2")),
+		  json_pack("[o, o]", task(1, 1, caps, "1", "2"), task(7, 7, caps, "1", "2")),
+		  &err),
+	    0);
 	/* The root with no_new_privs lost: named. */
 	assert_int_equal(match(json_pack("[o]", task(1, 1, caps, "1", "2")),
 			       json_pack("[o]", task(1, 1, caps, "0", "2")), &err),
@@ -226,12 +230,11 @@ static void test_tasks_match(void **state)
 	assert_non_null(strstr(err.msg, "process 1 (thread 1, pid 1001 on the host): NoNewPrivs "
 					"is \"0\", at checkpoint it was \"1\""));
 	/* A recorded child with a capability more. */
-	assert_int_equal(match(json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(7, 7, caps, "1", "2")),
-			       json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(7, 7, more, "1", "2")),
-			       &err),
-			 -1);
+	assert_int_equal(
+	    match(json_pack("[o, o]", task(1, 1, caps, "1", "2"), task(7, 7, caps, "1", "2")),
+		  json_pack("[o, o]", task(1, 1, caps, "1", "2"), task(7, 7, more, "1", "2")),
+		  &err),
+	    -1);
 	assert_non_null(strstr(err.msg, "process 7 (thread 7"));
 	/* The root missing. */
 	assert_int_equal(match(json_pack("[o]", task(1, 1, caps, "1", "2")),
@@ -240,30 +243,30 @@ static void test_tasks_match(void **state)
 	assert_non_null(strstr(err.msg, "the root of the checkpointed tree"));
 	/* A recorded child gone (it exited since) and a new one, confined as
 	 * much: fine. */
-	assert_int_equal(match(json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(7, 7, caps, "1", "2")),
-			       json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(9, 9, "0000000000000000", "1", "2")),
-			       &err),
-			 0);
+	assert_int_equal(
+	    match(json_pack("[o, o]", task(1, 1, caps, "1", "2"), task(7, 7, caps, "1", "2")),
+		  json_pack("[o, o]", task(1, 1, caps, "1", "2"),
+			    task(9, 9, "0000000000000000", "1", "2")),
+		  &err),
+	    0);
 	/* A new one less confined than any recorded thread: caps, seccomp, nnp. */
-	assert_int_equal(match(json_pack("[o]", task(1, 1, caps, "1", "2")),
-			       json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(9, 9, more, "1", "2")),
-			       &err),
-			 -1);
+	assert_int_equal(
+	    match(json_pack("[o]", task(1, 1, caps, "1", "2")),
+		  json_pack("[o, o]", task(1, 1, caps, "1", "2"), task(9, 9, more, "1", "2")),
+		  &err),
+	    -1);
 	assert_non_null(strstr(err.msg, "born after the restore, is less confined"));
-	assert_int_equal(match(json_pack("[o]", task(1, 1, caps, "1", "2")),
-			       json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(9, 9, caps, "1", "0")),
-			       &err),
-			 -1);
+	assert_int_equal(
+	    match(json_pack("[o]", task(1, 1, caps, "1", "2")),
+		  json_pack("[o, o]", task(1, 1, caps, "1", "2"), task(9, 9, caps, "1", "0")),
+		  &err),
+	    -1);
 	assert_non_null(strstr(err.msg, "Seccomp is \"0\""));
-	assert_int_equal(match(json_pack("[o]", task(1, 1, caps, "1", "2")),
-			       json_pack("[o, o]", task(1, 1, caps, "1", "2"),
-					 task(9, 9, caps, "0", "2")),
-			       &err),
-			 -1);
+	assert_int_equal(
+	    match(json_pack("[o]", task(1, 1, caps, "1", "2")),
+		  json_pack("[o, o]", task(1, 1, caps, "1", "2"), task(9, 9, caps, "0", "2")),
+		  &err),
+	    -1);
 	assert_non_null(strstr(err.msg, "NoNewPrivs"));
 	/* No record at all. */
 	assert_int_equal(match(json_array(), json_pack("[o]", task(1, 1, caps, "1", "2")), &err),
@@ -273,11 +276,12 @@ static void test_tasks_match(void **state)
 static void test_confinement_fields(void **state)
 {
 	(void)state;
-	json_t *cfg = json_loads("{\"process\": {\"noNewPrivileges\": true, \"args\": [\"sh\"], "
-				 "\"capabilities\": {\"bounding\": [\"CAP_KILL\"]}}, "
-				 "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}, "
-				 "\"cgroupsPath\": \"/x\"}}",
-				 0, NULL);
+	json_t *cfg =
+	    json_loads("{\"process\": {\"noNewPrivileges\": true, \"args\": [\"sh\"], "
+		       "\"capabilities\": {\"bounding\": [\"CAP_KILL\"]}}, "
+		       "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}, "
+		       "\"cgroupsPath\": \"/x\"}}",
+		       0, NULL);
 	json_t *c = ward_criu_confinement(cfg);
 	/* What confines is there; what does not (args, cgroupsPath) is not. */
 	assert_true(json_is_true(json_object_get(c, "process.noNewPrivileges")));
@@ -294,9 +298,9 @@ static void test_confinement_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pb_varints),	  cmocka_unit_test(test_pb_strings_and_messages),
-		cmocka_unit_test(test_resp_decode),	  cmocka_unit_test(test_resp_malformed),
-		cmocka_unit_test(test_tasks_match),	  cmocka_unit_test(test_confinement_fields),
+	    cmocka_unit_test(test_pb_varints),	cmocka_unit_test(test_pb_strings_and_messages),
+	    cmocka_unit_test(test_resp_decode), cmocka_unit_test(test_resp_malformed),
+	    cmocka_unit_test(test_tasks_match), cmocka_unit_test(test_confinement_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
