@@ -653,7 +653,7 @@ static void add_freezer(struct ckpt *k, struct ward_pb *o)
 		ward_pb_str(o, CRIU_O_FREEZE_CGROUP, fz);
 }
 
-static const char *criu_config_file(const struct ward_spec *s)
+const char *ward_criu_config_file(const struct ward_spec *s)
 {
 	const char *f = json_string_value(json_object_get(s->annotations, "org.criu.config"));
 	return f ? f : "/etc/criu/ward.conf";
@@ -669,7 +669,7 @@ static int dump_opts(struct ckpt *k, struct ward_pb *o, ward_err *err)
 	ward_pb_str(o, CRIU_O_ROOT, k->st.rootfs);
 	ward_pb_int(o, CRIU_O_PID, k->st.pid);
 	ward_pb_bool(o, CRIU_O_LEAVE_RUNNING, co->leave_running);
-	const char *cf = criu_config_file(k->spec);
+	const char *cf = ward_criu_config_file(k->spec);
 	if (*cf)
 		ward_pb_str(o, CRIU_O_CONFIG_FILE, cf);
 	if (ward_criu_shared_opts(o, &co->c, err) < 0)
@@ -836,7 +836,7 @@ static int check_parent(struct ckpt *k, ward_err *err)
 static int open_dirs(struct ckpt *k, ward_err *err)
 {
 	const struct ward_criu_opts *c = &k->o->c;
-	snprintf(k->imgdir, sizeof(k->imgdir), "%s", c->image_path ? c->image_path : "checkpoint");
+	snprintf(k->imgdir, sizeof(k->imgdir), "%s", c->image_path ? c->image_path : WARD_CRIU_IMAGES);
 	k->imgfd = ward_criu_dir(k->imgdir, "--image-path", true, err);
 	if (k->imgfd < 0)
 		return -1;

@@ -186,6 +186,11 @@ int ward_criu_refuse(const struct ward_spec *spec, json_t *extra, ward_err *err)
 int ward_criu_dir(const char *path, const char *flag, bool create, ward_err *err);
 /* The criu_opts both requests carry, from the shared flags. */
 int ward_criu_shared_opts(struct ward_pb *opts, const struct ward_criu_opts *c, ward_err *err);
+/* runc's default --image-path. */
+#define WARD_CRIU_IMAGES "checkpoint"
+/* criu's own config file: the annotation org.criu.config (runc's), else
+ * /etc/criu/ward.conf ("" : none). */
+const char *ward_criu_config_file(const struct ward_spec *s);
 /* The source of the config's bind mount at mountpoint, or NULL. */
 const char *ward_criu_bind_source(const struct ward_spec *s, const char *mountpoint);
 /* criu's log of a failed request (file in dirfd, shown as dir) into err. */

@@ -47,7 +47,7 @@ struct rst {
 static int open_dirs(struct rst *r, ward_err *err)
 {
 	const struct ward_criu_opts *c = r->o->restore;
-	snprintf(r->imgdir, sizeof(r->imgdir), "%s", c->image_path ? c->image_path : "checkpoint");
+	snprintf(r->imgdir, sizeof(r->imgdir), "%s", c->image_path ? c->image_path : WARD_CRIU_IMAGES);
 	if ((r->imgfd = ward_criu_dir(r->imgdir, "--image-path", false, err)) < 0)
 		return -1;
 	snprintf(r->logdir, sizeof(r->logdir), "%s", c->work_path ? c->work_path : r->imgdir);
@@ -282,12 +282,6 @@ static int add_cg_roots(pid_t criu, struct ward_pb *o, ward_err *err)
 	return 0;
 }
 
-static const char *criu_config_file(const struct ward_spec *s)
-{
-	const char *f = json_string_value(json_object_get(s->annotations, "org.criu.config"));
-	return f ? f : "/etc/criu/ward.conf";
-}
-
 static int restore_opts(struct rst *r, pid_t criu, struct ward_pb *o, ward_err *err)
 {
 	ward_pb_int(o, CRIU_O_IMAGES_DIR_FD, r->imgfd);
@@ -297,7 +291,7 @@ static int restore_opts(struct rst *r, pid_t criu, struct ward_pb *o, ward_err *
 	ward_pb_str(o, CRIU_O_ROOT, r->root);
 	ward_pb_bool(o, CRIU_O_RST_SIBLING, true);
 	ward_pb_bool(o, CRIU_O_EVASIVE_DEVICES, true);
-	const char *cf = criu_config_file(r->t->spec);
+	const char *cf = ward_criu_config_file(r->t->spec);
 	if (*cf)
 		ward_pb_str(o, CRIU_O_CONFIG_FILE, cf);
 	if (ward_criu_shared_opts(o, r->o->restore, err) < 0 || add_ext_mounts(r, o, err) < 0 ||
@@ -554,7 +548,7 @@ int ward_container_restore(const struct ward_ctx *ctx, const struct ward_create_
 			   bool detach, int *exit_code, ward_err *err)
 {
 	/* The images first: a wrong --image-path should not cost a cgroup. */
-	const char *img = o->restore->image_path ? o->restore->image_path : "checkpoint";
+	const char *img = o->restore->image_path ? o->restore->image_path : WARD_CRIU_IMAGES;
 	_cleanup_close_ int fd = ward_criu_dir(img, "--image-path", false, err);
 	json_t *rec = fd >= 0 ? load_record(fd, img, err) : NULL;
 	if (!rec)

@@ -140,6 +140,18 @@ start_counter() {
 	wait_count_above 2
 }
 
+# Container $1 (default $ID) is running.
+is_running() {
+	[ "$(ward state "${1:-$ID}" | jq -r .status)" = running ]
+}
+
+# A container that sleeps (its command line marked).
+start_sleeper() {
+	set_args sh -c ": $MARK; sleep 100"
+	run_detached run -d -b "$BUNDLE" "$ID"
+	assert_success
+}
+
 # What confines the container, from `ward inspect`, without what differs
 # from one container or process to the next (pid, inode numbers).
 confinement_of() {
@@ -256,7 +268,7 @@ nothing_left() {
 	run_ward checkpoint --image-path "$IMG" "$ID"
 	assert_failure
 	assert_output_contains "process.landlock: CRIU cannot carry a Landlock domain"
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 	[ ! -e "$IMG/ward-checkpoint.json" ]
 	# A checkpoint record that would restore into a Landlock config.
 	mkdir -p "$IMG"
@@ -272,21 +284,17 @@ nothing_left() {
 @test "where criu cannot work, checkpoint says why and the container keeps running" {
 	[ "$CRIU_STATE" != ok ] || skip "criu works here"
 	command -v criu >/dev/null || skip "$CRIU_STATE"
-	set_args sh -c ": $MARK; sleep 100"
-	run_detached run -d -b "$BUNDLE" "$ID"
-	assert_success
+	start_sleeper
 	run_ward checkpoint --image-path "$IMG" "$ID"
 	assert_failure
 	assert_output_contains "checkpoint $ID: criu dump failed; $IMG/dump.log says: "
 	assert_output_contains "this criu cannot initialize for Linux $(uname -r)"
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 }
 
 @test "the dump request: masked files and outside stdio external, the cgroup frozen by criu, an empty network namespace" {
 	need_fake
-	set_args sh -c ": $MARK; sleep 100"
-	run_detached run -d -b "$BUNDLE" "$ID"
-	assert_success
+	start_sleeper
 	local pid
 	pid=$(ctr_pid "$ID")
 	run fake dump-ok checkpoint --leave-running --image-path "$IMG" --work-path "$BATS_TEST_TMPDIR/work" --tcp-established --file-locks "$ID"
@@ -332,18 +340,16 @@ nothing_left() {
 	jq -e '.confinement["process.noNewPrivileges"] == true' "$rec"
 	[ "$(jq -r '.[1]' "$IMG/descriptors.json")" = "$(readlink "/proc/$pid/fd/1")" ]
 	# --leave-running: still there.
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 }
 
 @test "a failed dump quotes criu's log and leaves the container running" {
 	need_fake
-	set_args sh -c ": $MARK; sleep 100"
-	run_detached run -d -b "$BUNDLE" "$ID"
-	assert_success
+	start_sleeper
 	run fake fail checkpoint --image-path "$IMG" --work-path "$BATS_TEST_TMPDIR/work" "$ID"
 	assert_failure
 	assert_output_contains "checkpoint $ID: criu dump failed; $BATS_TEST_TMPDIR/work/dump.log says: fake: refusing to dump"
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 }
 
 @test "a restored tree not confined as at checkpoint is killed, the restore fails, nothing is left" {
@@ -382,9 +388,7 @@ nothing_left() {
 
 @test "restore refuses a config that confines differently from the checkpoint, and leaves nothing" {
 	need_fake
-	set_args sh -c ": $MARK; sleep 100"
-	run_detached run -d -b "$BUNDLE" "$ID"
-	assert_success
+	start_sleeper
 	run fake dump-ok checkpoint --leave-running --image-path "$IMG" "$ID"
 	assert_success
 	update_config '.process.capabilities.bounding -= ["CAP_KILL"] | .linux.cgroupsPath += "-r"'
@@ -398,9 +402,7 @@ nothing_left() {
 
 @test "restore hands the restored terminal to --console-socket" {
 	need_fake
-	set_args sh -c ": $MARK; sleep 100"
-	run_detached run -d -b "$BUNDLE" "$ID"
-	assert_success
+	start_sleeper
 	run fake dump-ok checkpoint --image-path "$IMG" "$ID"
 	assert_success
 	update_config '.process.terminal = true'
@@ -451,9 +453,14 @@ nothing_left() {
 
 @test "criu: a counter in memory and an open file survive checkpoint and restore, in their pid namespace" {
 	need_criu
+	# A prestart hook records the state it is given (create's, then restore's).
+	local hook="$BATS_TEST_TMPDIR/hook.json"
+	update_config --arg h "cat >$hook" '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", $h]}]'
 	start_counter
+	wait_file "$hook"
 	run_ward checkpoint --image-path "$IMG" "$ID"
 	assert_success
+	rm "$hook"
 	# The container is gone (runc's rule without --leave-running), its
 	# processes with it: the counter stands still.
 	run_ward state "$ID"
@@ -468,7 +475,7 @@ nothing_left() {
 	assert_count_continuous
 	local pid
 	pid=$(ctr_pid "$ID")
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 	# pid 1 of its own pid namespace again, the shell it was.
 	[ "$(status_field "$(cat "/proc/$pid/status")" NSpid | awk '{ print $NF }')" = 1 ]
 	[ "$(readlink "/proc/$pid/ns/pid")" != "$(host_ns pid)" ]
@@ -476,6 +483,26 @@ nothing_left() {
 	# fd 3 is the same file, appended to; stdout is restore's.
 	[ "$(readlink "/proc/$pid/fd/3")" = /tmp/count ]
 	[ "$(readlink "/proc/$pid/fd/1")" = "$BATS_TEST_TMPDIR/detached.log" ]
+	# The prestart hook ran again, at criu's setup-namespaces, with the
+	# restored init's pid (runc's point for it).
+	jq -e --argjson p "$pid" --arg id "$ID" '.pid == $p and .id == $id and .status == "creating"' "$hook"
+}
+
+@test "criu: a paused container can be checkpointed, and runs again once restored" {
+	need_criu
+	start_counter
+	run_ward pause "$ID"
+	assert_success
+	wait_status "$ID" paused
+	run_ward checkpoint --image-path "$IMG" "$ID"
+	assert_success
+	local at
+	at=$(last_count)
+	run_detached restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
+	assert_success
+	wait_count_above $((at + 1))
+	is_running
+	assert_count_continuous
 }
 
 @test "criu: after restore, inspect shows the same seccomp filter, capabilities, no_new_privs and Landlock, and the filter still denies" {
@@ -538,7 +565,7 @@ nothing_left() {
 	assert_failure
 	assert_output_contains "threads have no_new_privs set; criu 3."
 	assert_output_contains "cannot restore it per process"
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 	[ ! -e "$IMG/ward-checkpoint.json" ]
 }
 
@@ -551,7 +578,7 @@ nothing_left() {
 	checkpoint_any --image-path "$IMG" "$ID"
 	assert_failure
 	assert_output_contains "is in the container but not below its init (started by ward exec?)"
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 	pgrep -f "sleep 1000" >/dev/null
 }
 
@@ -560,7 +587,7 @@ nothing_left() {
 	start_counter
 	run_ward checkpoint --leave-running --image-path "$IMG" "$ID"
 	assert_success
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 	local at
 	at=$(last_count)
 	wait_count_above "$at"
@@ -572,7 +599,7 @@ nothing_left() {
 	pid=$(ctr_pid "$ID-copy")
 	[ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$pid" ]
 	[ "$pid" != "$(ctr_pid "$ID")" ]
-	[ "$(ward state "$ID-copy" | jq -r .status)" = running ]
+	is_running "$ID-copy"
 	# Its cgroup is ward's, from its config; ps, exec and inspect work.
 	grep -q ":$CGPATH-copy\$" "/proc/$pid/cgroup"
 	run_ward ps --format json "$ID-copy"
@@ -592,7 +619,7 @@ nothing_left() {
 	assert_success
 	assert_no_leftovers "$ID-copy"
 	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*$CGPATH-copy" 2>/dev/null)" ]
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 }
 
 @test "criu: --pre-dump, then a checkpoint on top of it with --parent-path, restores" {
@@ -600,7 +627,7 @@ nothing_left() {
 	start_counter
 	run_ward checkpoint --pre-dump --image-path "$BATS_TEST_TMPDIR/parent" "$ID"
 	assert_success
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 	ls "$BATS_TEST_TMPDIR/parent" | grep -q '^pages-'
 	run_ward checkpoint --parent-path ../parent --image-path "$IMG" "$ID"
 	assert_success
@@ -652,7 +679,7 @@ nothing_left() {
 	run_ward checkpoint --image-path "$IMG" "$ID"
 	assert_failure
 	assert_output_contains "tcp-established"
-	[ "$(ward state "$ID" | jq -r .status)" = running ]
+	is_running
 	run_ward checkpoint --tcp-established --image-path "$IMG" "$ID"
 	assert_success
 	local at
