@@ -59,32 +59,54 @@ static const struct option criu_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void help(bool restore)
-{
-	printf("usage: ward %s [options] <container-id>\n\n", restore ? "restore" : "checkpoint");
-	printf("  --image-path DIR        criu images (default: ./checkpoint)\n"
-	       "  --work-path DIR         criu's work files and logs (default: the image path)\n"
-	       "  --tcp-established       allow open TCP connections\n"
-	       "  --ext-unix-sk           allow external unix sockets\n"
-	       "  --shell-job             allow shell jobs (a session outside the container)\n"
-	       "  --file-locks            handle file locks\n"
-	       "  --manage-cgroups-mode M soft, full, strict or ignore (default: criu's, soft)\n"
-	       "  --empty-ns network      (always: the network namespace comes back empty)\n"
-	       "  --auto-dedup            free memory images as they are restored/merged\n");
-	if (restore)
-		printf("  --bundle, -b DIR        bundle of the restored container (default: .)\n"
-		       "  --detach, -d            do not wait for the container\n"
-		       "  --pid-file FILE         write the restored init's pid to FILE\n"
-		       "  --console-socket PATH   send the restored terminal's master there\n"
-		       "  --no-subreaper, --no-pivot  accepted (runc's); they change nothing\n");
-	else
-		printf("  --leave-running         keep the container running afterwards\n"
-		       "  --pre-dump              dump memory only, keep running (with\n"
-		       "                          --parent-path in the final checkpoint)\n"
-		       "  --parent-path DIR       a previous pre-dump, relative to --image-path\n");
-	printf("\nRefused: --lazy-pages, --page-server, --status-fd (lazy migration), "
-	       "--lsm-profile, --lsm-mount-context.\n");
-}
+static const char checkpoint_help[] =
+	"usage: ward checkpoint [options] <container-id>\n\n"
+	"Save a running container's processes with CRIU (docs/checkpoint.md); the\n"
+	"container is then deleted, unless --leave-running or --pre-dump.\n\n"
+	"Options:\n"
+	"  --image-path DIR              where criu writes its images (default:\n"
+	"                                ./checkpoint)\n"
+	"  --work-path DIR               criu's logs (default: the image path)\n"
+	"  --leave-running               keep the container running afterwards\n"
+	"  --pre-dump                    save the memory only, keep running\n"
+	"  --parent-path DIR             a previous pre-dump, relative to --image-path\n"
+	"  --tcp-established             allow open TCP connections\n"
+	"  --ext-unix-sk                 allow unix sockets connected outside\n"
+	"  --shell-job                   allow a session outside the container\n"
+	"  --file-locks                  allow held file locks\n"
+	"  --manage-cgroups-mode soft|full|strict|ignore\n"
+	"                                how criu treats cgroups (default: soft)\n"
+	"  --empty-ns network            accepted: the network namespace always\n"
+	"                                comes back empty (as in runc)\n"
+	"  --auto-dedup                  free memory images once merged\n"
+	"\nNot supported (refused): --lazy-pages, --page-server, --status-fd.\n";
+
+static const char restore_help[] =
+	"usage: ward restore [options] <container-id>\n\n"
+	"Create a container from the bundle with the processes of a checkpoint\n"
+	"(docs/checkpoint.md); they must come back confined as they were.\n"
+	"Without --detach, wait for the container as `ward run` does.\n\n"
+	"Options:\n"
+	"  --image-path DIR              criu's images (default: ./checkpoint)\n"
+	"  --work-path DIR               criu's logs (default: the image path)\n"
+	"  -b, --bundle DIR              bundle directory (default: the current\n"
+	"                                directory)\n"
+	"  -d, --detach                  do not wait for the container\n"
+	"  --pid-file FILE               write the restored init's pid to FILE\n"
+	"  --console-socket PATH         send the restored terminal's master to\n"
+	"                                this AF_UNIX socket\n"
+	"  --tcp-established             restore open TCP connections\n"
+	"  --ext-unix-sk                 allow unix sockets connected outside\n"
+	"  --shell-job                   allow a session outside the container\n"
+	"  --file-locks                  restore held file locks\n"
+	"  --manage-cgroups-mode soft|full|strict|ignore\n"
+	"                                how criu treats cgroups (default: soft)\n"
+	"  --empty-ns network            accepted: the network namespace always\n"
+	"                                comes back empty (as in runc)\n"
+	"  --auto-dedup                  free memory images as they are restored\n"
+	"  --no-subreaper                accepted for runc compatibility; ignored\n"
+	"  --no-pivot                    accepted for runc compatibility; ignored\n"
+	"\nNot supported (refused): --lazy-pages, --lsm-profile, --lsm-mount-context.\n";
 
 struct parsed {
 	struct ward_checkpoint_opts ck;
@@ -201,13 +223,12 @@ static int parse(bool restore, int argc, char **argv, struct parsed *p)
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "+b:dh", criu_opts, NULL)) != -1) {
 		if (c == 'h') {
-			help(restore);
+			fputs(restore ? restore_help : checkpoint_help, stdout);
 			p->help = true;
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			return ward_cli_usage(cmd, "unknown option or missing value: %s",
-					      argv[optind - 1]);
+			return ward_cli_usage(cmd, "unknown option %s", argv[optind - 1]);
 		int r = shared_flag(shared, cmd, c, optarg);
 		if (r == 1)
 			r = own_flag(p, restore, cmd, c, optarg);

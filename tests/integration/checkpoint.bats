@@ -198,8 +198,8 @@ nothing_left() {
 @test "help and features name checkpoint and restore; org.criu.config is a potentially unsafe annotation" {
 	run "$WARD" --help
 	assert_success
-	assert_output_contains "checkpoint checkpoint a running container (CRIU)"
-	assert_output_contains "restore    restore a container from a checkpoint (CRIU)"
+	assert_output_contains "checkpoint   checkpoint a running container (CRIU)"
+	assert_output_contains "restore      restore a container from a checkpoint (CRIU)"
 	assert_output_contains "--criu PATH"
 	run "$WARD" features
 	assert_success
@@ -212,7 +212,7 @@ nothing_left() {
 	run "$WARD" restore --help
 	assert_success
 	assert_output_contains "--console-socket"
-	assert_output_contains "--detach, -d"
+	assert_output_contains "-d, --detach"
 }
 
 @test "checkpoint and restore refuse lazy migration and other unsupported flags, naming them" {
