@@ -145,6 +145,19 @@ is_running() {
 	[ "$(ward state "${1:-$ID}" | jq -r .status)" = running ]
 }
 
+# Checkpoint the counter's container and restore it detached: it counts on
+# from where it stood, without a restart or a gap.
+checkpoint_restore_counter() {
+	run_ward checkpoint --image-path "$IMG" "$ID"
+	assert_success
+	local at
+	at=$(last_count)
+	run_detached restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
+	assert_success
+	wait_count_above $((at + 1))
+	assert_count_continuous
+}
+
 # A container that sleeps (its command line marked).
 start_sleeper() {
 	set_args sh -c ": $MARK; sleep 100"
@@ -494,15 +507,8 @@ nothing_left() {
 	run_ward pause "$ID"
 	assert_success
 	wait_status "$ID" paused
-	run_ward checkpoint --image-path "$IMG" "$ID"
-	assert_success
-	local at
-	at=$(last_count)
-	run_detached restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
-	assert_success
-	wait_count_above $((at + 1))
+	checkpoint_restore_counter
 	is_running
-	assert_count_continuous
 }
 
 @test "criu: after restore, inspect shows the same seccomp filter, capabilities, no_new_privs and Landlock, and the filter still denies" {
@@ -709,14 +715,7 @@ nothing_left() {
 	local pid maps
 	pid=$(ctr_pid "$ID")
 	maps=$(cat "/proc/$pid/uid_map" "/proc/$pid/gid_map")
-	run_ward checkpoint --image-path "$IMG" "$ID"
-	assert_success
-	local at
-	at=$(last_count)
-	run_detached restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
-	assert_success
-	wait_count_above $((at + 1))
-	assert_count_continuous
+	checkpoint_restore_counter
 	pid=$(ctr_pid "$ID")
 	[ "$(cat "/proc/$pid/uid_map" "/proc/$pid/gid_map")" = "$maps" ]
 	[ "$(readlink "/proc/$pid/ns/user")" != "$(host_ns user)" ]
