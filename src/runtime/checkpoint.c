@@ -909,6 +909,8 @@ int ward_container_checkpoint(const struct ward_ctx *ctx, const char *id,
 	if (check_checkpointable(&k, err) < 0 || open_dirs(&k, err) < 0 || dump(&k, err) < 0)
 		goto out;
 	r = 0;
+	ward_trail(ctx, &k.st, o->pre_dump ? "pre-dump" : "checkpoint", k.st.pid, NULL,
+		   json_pack("{s:b}", "leave-running", o->leave_running));
 	if (!o->leave_running && !o->pre_dump) {
 		/* criu killed the tree; the container goes, as in runc. */
 		ward_state_refresh(&k.st);
@@ -918,6 +920,8 @@ int ward_container_checkpoint(const struct ward_ctx *ctx, const char *id,
 		}
 	}
 out:
+	if (r < 0)
+		ward_trail(ctx, &k.st, o->pre_dump ? "pre-dump" : "checkpoint", k.st.pid, err, NULL);
 	ward_state_release(&k.st);
 	ward_spec_free(k.spec);
 	json_decref(k.mounts);

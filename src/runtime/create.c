@@ -574,13 +574,22 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		goto fail;
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
 		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
-	if (c.audited)
+	if (c.audited) {
+		if (o->restore) {
+			/* criu made the tree: its session is whatever criu left it
+			 * (its own, which is the caller's, or one it restored). */
+			unsigned ses = ward_audit_session_of(c.pid);
+			ward_audit_self(ctx->audit);
+			c.ses = ses != (unsigned)-1 && ses != ctx->audit->self_ses ? (long)ses : -EPERM;
+		}
 		json_object_set_new(c.st.extra, "audit", audit_mapping(&c));
+	}
 	c.st.bundle = NULL;
 	if (record(&c, err) < 0)
 		goto fail;
 	if (c.audited) {
-		ward_trail_record(ctx, o->id, c.audit_id, "create", c.pid, NULL, NULL);
+		ward_trail_record(ctx, o->id, c.audit_id, o->restore ? "restore" : "create", c.pid,
+				  NULL, NULL);
 		ward_trail_record(ctx, o->id, c.audit_id, "init", c.pid, NULL,
 				  json_incref(json_object_get(c.st.extra, "audit")));
 	}
@@ -608,7 +617,8 @@ fail:
 		ward_audit_unclaim(ctx->audit, c.audit_id, o->id);
 out:
 	if (r < 0 && c.audited)
-		ward_trail_record(ctx, o->id, c.audit_id, "create", c.pid, err, NULL);
+		ward_trail_record(ctx, o->id, c.audit_id, o->restore ? "restore" : "create", c.pid,
+				  err, NULL);
 	if (c.st.bundle == c.bundle)
 		c.st.bundle = NULL;
 	ward_state_release(&c.st);

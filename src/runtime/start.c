@@ -149,7 +149,8 @@ int ward_container_run(const struct ward_ctx *ctx, const struct ward_create_opts
 		return -1;
 	/* A restored container runs already. */
 	int r = o->restore ? 0 : start_locked(&st, c.pidfd, err);
-	ward_trail(ctx, &st, "start", st.pid, r < 0 ? err : NULL, NULL);
+	if (!o->restore)
+		ward_trail(ctx, &st, "start", st.pid, r < 0 ? err : NULL, NULL);
 	if (r < 0) {
 		ward_err_wrap(err, "run %s", o->id);
 		ward_err ignored = {0};
