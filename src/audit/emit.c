@@ -184,11 +184,21 @@ static int log_fd(struct log *l, const char *path, mode_t dirmode)
 	l->path = strdup(path);
 	l->fd = open_log(path);
 	if (l->fd < 0 && errno == ENOENT) {
+		/* The log's directory, and the one above it (a state root that
+		 * no container made yet: a refused create's record goes there). */
 		_cleanup_free_ char *dir = strdup(path);
 		char *slash = dir ? strrchr(dir, '/') : NULL;
 		if (slash && slash != dir) {
 			*slash = '\0';
-			mkdir(dir, dirmode);
+			if (mkdir(dir, dirmode) < 0 && errno == ENOENT) {
+				char *up = strrchr(dir, '/');
+				if (up && up != dir) {
+					*up = '\0';
+					mkdir(dir, 0700);
+					*up = '/';
+					mkdir(dir, dirmode);
+				}
+			}
 			l->fd = open_log(path);
 		}
 	}
