@@ -34,7 +34,9 @@ static int load_layer(struct ward_policy *p, const char *path, bool system, bool
 	if (ward_read_fd(fd, &text, &len, err) < 0)
 		return ward_err_wrap(err, "%s", path);
 	struct ward_policy_layer l;
-	if (ward_policy_layer_parse(&l, text, len, path, system, err) < 0)
+	/* named absolutely in records and messages */
+	_cleanup_free_ char *abs = realpath(path, NULL);
+	if (ward_policy_layer_parse(&l, text, len, abs ? abs : path, system, err) < 0)
 		return -1;
 	if (ward_policy_add_layer(p, &l, err) < 0) {
 		ward_policy_layer_release(&l);
