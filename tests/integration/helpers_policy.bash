@@ -12,6 +12,13 @@ setup_policy() {
 	echo '{"kernel": false, "hostLog": null}' >"$WARD_AUDIT_CONF"
 }
 
+# A new `ward spec` config in the bundle (options: --restricted, --landlock).
+fresh_config() {
+	rm -f "$BUNDLE/config.json"
+	"$WARD" spec --bundle "$BUNDLE" "$@"
+	update_config '.process.terminal = false'
+}
+
 # policy JSON: write the test's policy file.
 policy() {
 	printf '%s\n' "$1" >"$POLICY"
@@ -104,7 +111,7 @@ run_with_system_policy() {
 # A process in new network, ipc and uts namespaces (a stand-in for a pod
 # sandbox): its pid in $SANDBOX_PID.
 start_sandbox() {
-	unshare --net --ipc --uts sleep 3600 </dev/null >/dev/null 2>&1 &
+	unshare --net --ipc --uts --pid --fork --kill-child sleep 3600 </dev/null >/dev/null 2>&1 3>&- &
 	SANDBOX_PID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -123,8 +130,9 @@ stop_sandbox() {
 # pointed at the test's sandbox process, written to $BATS_TEST_TMPDIR/cri.json.
 cri_fixture() {
 	local f=$WARD_SRC/tests/fixtures/cri/$1/$2
-	jq --arg p "/proc/$SANDBOX_PID/ns/" \
-		'(.linux.namespaces[]? | select(.path) | .path) |= sub("^/proc/[0-9]+/ns/"; $p)' \
+	jq --arg p "/proc/$SANDBOX_PID/ns/" '
+		{"network": "net", "ipc": "ipc", "uts": "uts", "pid": "pid_for_children"} as $n
+		| (.linux.namespaces[]? | select(.path)) |= (.path = $p + $n[.type])' \
 		"$f" >"$BATS_TEST_TMPDIR/cri.json"
 }
 

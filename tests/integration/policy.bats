@@ -12,6 +12,7 @@ load helpers_policy
 
 setup() {
 	setup_policy
+	cd "$BUNDLE"
 	policy '{"level": "baseline"}'
 }
 
@@ -40,17 +41,18 @@ RESTRICTED='{"level": "restricted"}'
 }
 
 @test "host-namespaces: a path to the host's network namespace is refused; a sandbox's runs" {
-	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")] + [{"type": "network", "path": "/proc/1/ns/net"}]'
+	# (this shell's: /proc/1/ns may be closed to us on a test machine)
+	update_config --arg p "/proc/$$/ns/net" '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")] + [{"type": "network", "path": $p}]'
 	run_pward run c1
 	assert_policy_refused c1 baseline/host-namespaces "linux.namespaces[5].path"
-	assert_output_contains "/proc/1/ns/net is the host's net namespace"
+	assert_output_contains "/proc/$$/ns/net is the host's net namespace"
 	start_sandbox
 	update_config --arg p "/proc/$SANDBOX_PID/ns/net" '(.linux.namespaces[] | select(.type == "network") | .path) = $p'
 	assert_runs
 }
 
 @test "host-namespaces: a symlink to the host's ipc namespace is judged by inode" {
-	ln -s /proc/1/ns/ipc "$BATS_TEST_TMPDIR/innocent"
+	ln -s "/proc/$$/ns/ipc" "$BATS_TEST_TMPDIR/innocent"
 	update_config --arg p "$BATS_TEST_TMPDIR/innocent" '(.linux.namespaces[] | select(.type == "ipc")) |= {type: "ipc", path: $p}'
 	run_pward run c1
 	assert_policy_refused c1 baseline/host-namespaces "linux.namespaces[1].path"
@@ -69,7 +71,7 @@ RESTRICTED='{"level": "restricted"}'
 	update_config '.linux.maskedPaths = []'
 	run_pward run c1
 	assert_policy_refused c1 baseline/privileged linux.maskedPaths
-	setup_bundle
+	fresh_config
 	update_config '(.mounts[] | select(.destination == "/sys") | .options) |= map(select(. != "ro"))'
 	run_pward run c2
 	assert_policy_refused c2 baseline/privileged "mounts[5]"
@@ -87,7 +89,7 @@ RESTRICTED='{"level": "restricted"}'
 	run_pward run c1
 	assert_policy_refused c1 baseline/capabilities process.capabilities.bounding
 	assert_output_contains "CAP_SYS_ADMIN is not among the allowed capabilities"
-	setup_bundle
+	fresh_config
 	update_config '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.bounding |= unique'
 	assert_runs
 }
@@ -103,7 +105,7 @@ RESTRICTED='{"level": "restricted"}'
 	update_config '.process.capabilities.bounding += ["CAP_AUDIT_CONTROL"]'
 	run_pward run c1
 	assert_policy_refused c1 ward/audit-control process.capabilities.bounding
-	setup_bundle
+	fresh_config
 	assert_runs
 }
 
@@ -127,7 +129,7 @@ RESTRICTED='{"level": "restricted"}'
 	run_pward run c1
 	assert_policy_refused c1 baseline/host-paths "mounts[7].source"
 	assert_output_contains "/ is the host's /"
-	setup_bundle
+	fresh_config
 	mkdir -p "$BATS_TEST_TMPDIR/data"
 	add_mount "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/data\", \"options\": [\"rbind\", \"ro\"]}"
 	assert_runs
@@ -139,7 +141,7 @@ RESTRICTED='{"level": "restricted"}'
 	run_pward run c1
 	assert_policy_refused c1 baseline/host-paths "mounts[7].source"
 	assert_output_contains "/etc is the host's /etc"
-	setup_bundle
+	fresh_config
 	add_mount '{"destination": "/v", "type": "bind", "source": "/var", "options": ["rbind"]}'
 	run_pward run c2
 	assert_policy_refused c2 baseline/host-paths "mounts[7].source"
@@ -152,7 +154,7 @@ RESTRICTED='{"level": "restricted"}'
 	run_pward run c1
 	assert_policy_refused c1 baseline/host-paths "mounts[7].source"
 	assert_output_contains "is a container engine's socket"
-	setup_bundle
+	fresh_config
 	mkdir -p "$STATE_ROOT"
 	add_mount "{\"destination\": \"/s\", \"type\": \"bind\", \"source\": \"$STATE_ROOT\", \"options\": [\"rbind\"]}"
 	run_pward run c2
@@ -190,7 +192,7 @@ RESTRICTED='{"level": "restricted"}'
 	run_pward run c1
 	assert_policy_refused c1 baseline/proc-mount linux.maskedPaths
 	assert_output_contains "/proc/kcore is not masked"
-	setup_bundle
+	fresh_config
 	update_config '.linux.maskedPaths += ["/proc/cmdline"]'
 	assert_runs
 }
@@ -211,7 +213,7 @@ RESTRICTED='{"level": "restricted"}'
 	update_config '.linux.sysctl = {"kernel.msgmax": "65536"}'
 	run_pward run c1
 	assert_policy_refused c1 baseline/sysctls linux.sysctl.kernel.msgmax
-	update_config '.linux.sysctl = {"net/ipv4/ip_unprivileged_port_start": "0"}'
+	update_config '.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "0"}'
 	assert_runs
 }
 
@@ -246,9 +248,7 @@ RESTRICTED='{"level": "restricted"}'
 }
 
 restricted_bundle() {
-	rm "$BUNDLE/config.json"
-	"$WARD" spec --restricted --bundle "$BUNDLE"
-	update_config '.process.terminal = false'
+	fresh_config --restricted
 	make_bundle_reachable
 	policy "$RESTRICTED"
 }
@@ -273,7 +273,7 @@ restricted_bundle() {
 	update_config '.linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]'
 	run_pward run c1
 	assert_policy_refused c1 restricted/run-as-non-root "linux.uidMappings[0]"
-	setup_bundle
+	fresh_config
 	policy '{"level": "baseline", "rules": {"run-as-non-root": {"mode": "enforce"}}}'
 	run_pward run c2
 	assert_policy_refused c2 restricted/run-as-non-root process.user.uid
