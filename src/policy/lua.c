@@ -60,14 +60,16 @@ static struct sandbox *sandbox_of(lua_State *L)
 
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
-	(void)ar;
 	struct sandbox *sb = sandbox_of(L);
 	sb->steps += HOOK_STEP;
-	if (sb->steps > sb->max_steps) {
-		/* From now on every instruction fails, wherever it runs. */
-		lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-		luaL_error(L, "instruction limit of %d exceeded", (int)sb->max_steps);
-	}
+	if (sb->steps <= sb->max_steps)
+		return;
+	/* From now on every instruction fails, wherever it runs. */
+	lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+	if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+		luaL_error(L, "%s:%d: instruction limit of %d exceeded", ar->short_src,
+			   ar->currentline, (int)sb->max_steps);
+	luaL_error(L, "instruction limit of %d exceeded", (int)sb->max_steps);
 }
 
 static int safe_setmetatable(lua_State *L)

@@ -121,7 +121,8 @@ start_sandbox() {
 	return 1
 }
 stop_sandbox() {
-	[ -n "${SANDBOX_PID:-}" ] && kill "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null
+	# unshare --fork ignores SIGTERM; SIGKILL it, --kill-child takes the child
+	[ -n "${SANDBOX_PID:-}" ] && kill -KILL "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null
 	SANDBOX_PID=
 	return 0
 }
