@@ -657,3 +657,40 @@ EOF
 	check_cri readonlyrootfs container.json
 	assert_output_not_contains "readonly-rootfs"
 }
+
+# --------------------------------------------------- podman's real configs
+
+# podman_case CASE: `ward policy check` of tests/fixtures/podman/CASE.json.
+podman_case() {
+	run "$WARD" --root "$STATE_ROOT" --policy "$POLICY" policy check \
+		--config "$WARD_SRC/tests/fixtures/podman/$1.json"
+}
+
+@test "podman fixtures: each control podman can ask for is judged as refused or admitted" {
+	local c
+	for c in default read-only no-new-privileges user-1000 sysctl-safe cap-drop-all device-null; do
+		podman_case "$c"
+		assert_success
+	done
+	for c in pid-host:host-namespaces ipc-host:host-namespaces uts-host:host-namespaces \
+		network-host:host-namespaces privileged:privileged cap-add-sys-admin:capabilities \
+		seccomp-unconfined:seccomp volume-root:host-paths volume-etc:host-paths \
+		sysctl-unsafe:sysctls unmask-all:proc-mount; do
+		podman_case "${c%%:*}"
+		assert_failure
+		assert_output_contains "enforce  baseline/${c#*:}: "
+	done
+}
+
+@test "podman fixtures: podman passes --annotation through, so a namespace claim there exempts nothing" {
+	# podman sets io.container.manager, io.podman.annotations.* and even
+	# io.kubernetes.cri-o.* keys itself; the rest is the caller's
+	jq -e '.annotations["io.kubernetes.cri.sandbox-namespace"] == "kube-system"
+		and .annotations["io.container.manager"] == "libpod"' "$WARD_SRC/tests/fixtures/podman/annotation-spoof.json"
+	policy '{"level": "baseline", "rules": {"seccomp": {"mode": "enforce"}},
+		"exemptions": [{"namespaces": ["kube-system"]}]}'
+	jq 'del(.linux.seccomp)' "$WARD_SRC/tests/fixtures/podman/annotation-spoof.json" >"$BATS_TEST_TMPDIR/spoof.json"
+	run_pward policy check --config "$BATS_TEST_TMPDIR/spoof.json"
+	assert_failure
+	assert_output_contains "enforce  baseline/seccomp"
+}
