@@ -21,7 +21,10 @@
 static int load_layer(struct ward_policy *p, const char *path, bool system, bool must_exist,
 		      ward_err *err)
 {
-	if (!must_exist && access(path, F_OK) < 0 && errno == ENOENT)
+	/* (a user's own policy behind a directory they cannot search, as a
+	 * HOME inherited from root, is not theirs: absent) */
+	if (!must_exist && access(path, F_OK) < 0 &&
+	    (errno == ENOENT || errno == ENOTDIR || (!system && errno == EACCES)))
 		return 0;
 	/* The system policy decides what is enforced: a file another user
 	 * could have written would be a way around it. */
