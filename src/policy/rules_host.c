@@ -113,7 +113,8 @@ void ward_rule_privileged(struct ward_rule_ctx *rc)
 	uint64_t host = rc->in->facts->host_caps;
 	if (rc->in->op != WARD_POP_UPDATE && p && host &&
 	    (ward_rule_caps_union(p, host) & host) == host)
-		ward_rule_report(rc, "process.capabilities",
+		ward_rule_report(rc, rc->in->op == WARD_POP_EXEC ? "process (exec).capabilities"
+								 : "process.capabilities",
 				 p->caps.present ? "every capability (a privileged container)"
 						 : "absent: the process keeps every capability (a "
 						   "privileged container)");
