@@ -14,6 +14,21 @@ struct policy_opts {
 	const char *bundle, *config, *format, *id;
 };
 
+static void help(void)
+{
+	printf("usage: ward policy check [options]\n"
+	       "       ward policy show [options]\n\n"
+	       "check: every finding of the admission policy on a config, with its rule,\n"
+	       "field and reason; exit 0 when it would be admitted, 1 when refused or the\n"
+	       "policy is broken. show: the effective policy, the levels expanded.\n\n"
+	       "Options:\n"
+	       "  --policy FILE           a policy added to the system's (as the global option)\n"
+	       "  -b, --bundle DIR        check DIR/config.json (default: the current directory)\n"
+	       "  -c, --config FILE       check this config file\n"
+	       "  --id ID                 the container id exemptions see (default: check)\n"
+	       "  -f, --format text|json  output (default: text for check, json for show)\n");
+}
+
 static int parse_opts(const char *sub, int argc, char **argv, struct ward_cli *g,
 		      struct policy_opts *o)
 {
@@ -26,21 +41,14 @@ static int parse_opts(const char *sub, int argc, char **argv, struct ward_cli *g
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "p:b:c:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "b:c:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': g->ctx.policy_file = optarg; break;
 		case 'b': o->bundle = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'f': o->format = optarg; break;
 		case 'i': o->id = optarg; break;
-		case 'h':
-			printf("usage: ward policy check [--policy FILE] [--bundle DIR | --config FILE]\n"
-			       "                         [--id ID] [--format text|json]\n"
-			       "       ward policy show [--policy FILE] [--format json|text]\n"
-			       "check: every finding with rule, field and reason; exit 0 when the\n"
-			       "config would be admitted, 1 when refused (or the policy is broken).\n"
-			       "show: the effective policy, the built-in levels expanded.\n");
-			return 2;
+		case 'h': help(); return 2;
 		default: return ward_cli_usage("policy", "unknown option %s", argv[optind - 1]);
 		}
 	}
@@ -157,6 +165,10 @@ static int policy_show(struct ward_cli *g, const struct policy_opts *o)
 
 int ward_cmd_policy(struct ward_cli *g, int argc, char **argv)
 {
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		help();
+		return 0;
+	}
 	if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "show")))
 		return ward_cli_usage("policy", "expects check or show");
 	struct policy_opts o = {.format = strcmp(argv[1], "show") ? "text" : "json", .id = "check"};
