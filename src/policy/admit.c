@@ -117,6 +117,12 @@ static void emit(const struct ward_ctx *ctx, const struct ward_policy_admission 
 {
 	if (!ctx || !ctx->audit)
 		return;
+	/* A refusal comes before create made the state root, where the
+	 * container's audit log lives (the audit layer makes only @audit). */
+	ward_err ignored = {0};
+	int rootfd = ward_state_root_open(ctx, true, &ignored);
+	if (rootfd >= 0)
+		close(rootfd);
 	const struct ward_policy_layer *l =
 		layer < a->policy.n_layers ? &a->policy.layers[layer] : NULL;
 	json_t *fields = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "rule", rule, "field",

@@ -118,6 +118,17 @@ static void bind_facts(struct ward_policy_facts *f, const struct ward_spec *spec
 	}
 }
 
+/* A /proc file's text, or NULL: a fact that cannot be read stays unknown. */
+static char *read_quiet(const char *path, size_t *len)
+{
+	char *text = NULL;
+	ward_err ignored = {0};
+	size_t n;
+	if (ward_read_file_at(AT_FDCWD, path, &text, len ? len : &n, &ignored) < 0)
+		return NULL;
+	return text;
+}
+
 static size_t parse_map(const char *text, struct ward_id_map **out)
 {
 	size_t n = 0;
@@ -149,10 +160,8 @@ static void join_map_facts(struct ward_policy_facts *f, const struct ward_spec *
 		return;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	ward_err ignored = {0};
-	if (ward_read_file_at(AT_FDCWD, path, &text, &len, &ignored) < 0)
+	_cleanup_free_ char *text = read_quiet(path, NULL);
+	if (!text)
 		return;
 	f->n_join_uid_map = parse_map(text, &f->join_uid_map);
 	f->join_user_map_known = true;
@@ -162,10 +171,8 @@ static void join_map_facts(struct ward_policy_facts *f, const struct ward_spec *
 static uid_t host_uid(void)
 {
 	uid_t uid = getuid();
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	ward_err ignored = {0};
-	if (ward_read_file_at(AT_FDCWD, "/proc/self/uid_map", &text, &len, &ignored) < 0)
+	_cleanup_free_ char *text = read_quiet("/proc/self/uid_map", NULL);
+	if (!text)
 		return uid;
 	_cleanup_free_ struct ward_id_map *m = NULL;
 	size_t n = parse_map(text, &m);
@@ -186,10 +193,9 @@ static void caller_facts(struct ward_policy_facts *f)
 		f->caller_exe = strdup(exe);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pp);
-	_cleanup_free_ char *text = NULL;
 	size_t len;
-	ward_err ignored = {0};
-	if (ward_read_file_at(AT_FDCWD, path, &text, &len, &ignored) < 0)
+	_cleanup_free_ char *text = read_quiet(path, &len);
+	if (!text)
 		return;
 	for (size_t off = 0; off < len; off += strlen(text + off) + 1)
 		if (ward_strv_push(&f->caller_argv, text + off) < 0)
@@ -198,10 +204,8 @@ static void caller_facts(struct ward_policy_facts *f)
 
 static uint64_t own_bounding(void)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	ward_err ignored = {0};
-	if (ward_read_file_at(AT_FDCWD, "/proc/self/status", &text, &len, &ignored) < 0)
+	_cleanup_free_ char *text = read_quiet("/proc/self/status", NULL);
+	if (!text)
 		return 0;
 	const char *p = strstr(text, "\nCapBnd:");
 	return p ? strtoull(p + 8, NULL, 16) : 0;
