@@ -29,7 +29,7 @@ struct sandbox {
 	long steps, max_steps;
 	bool mem_exceeded;
 	const struct ward_policy_rule *rule;
-	struct ward_rule_ctx *rc; /* NULL: compile only */
+	struct ward_rule_ctx *rc;
 };
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -273,8 +273,6 @@ static int protected_main(lua_State *L)
 	if (lua_type(L, -1) != LUA_TFUNCTION)
 		return luaL_error(L, "%s: the chunk must return the rule, a function(config, ctx)",
 				  r->source_name);
-	if (!sb->rc)
-		return 0;
 	push_ro(L, sb->rc->in->spec->json);
 	json_t *ctx = context_json(sb->rc);
 	push_ro(L, ctx);
@@ -308,9 +306,23 @@ static int lua_run_sandboxed(const struct ward_policy_rule *r, struct ward_rule_
 	return ret;
 }
 
+/* At load: compile only (syntax errors name the file and line then); the
+ * chunk runs, sandboxed, when the rule does. */
 static int lua_check(const struct ward_policy_rule *r, ward_err *err)
 {
-	return lua_run_sandboxed(r, NULL, err);
+	struct sandbox sb = {.max = (size_t)r->max_memory, .rule = r};
+	lua_State *L = lua_newstate(sb_alloc, &sb);
+	if (!L)
+		return ward_err_sys(err, ENOMEM, "%s: cannot start Lua", r->source_name);
+	char chunkname[4200];
+	snprintf(chunkname, sizeof(chunkname), "@%s", r->source_name);
+	int ret = 0;
+	/* lua_load runs in protected mode: a memory error is returned, too */
+	if (luaL_loadbufferx(L, r->source, r->source_len, chunkname, "t") != LUA_OK)
+		ret = ward_err_set(err, "%s", lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
+									: "cannot load");
+	lua_close(L);
+	return ret;
 }
 
 static int lua_run(const struct ward_policy_rule *r, struct ward_rule_ctx *rc, ward_err *err)

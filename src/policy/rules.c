@@ -28,6 +28,7 @@ void ward_rule_user_namespace(struct ward_rule_ctx *rc);
 void ward_rule_readonly_rootfs(struct ward_rule_ctx *rc);
 void ward_rule_landlock(struct ward_rule_ctx *rc);
 void ward_rule_resource_limits(struct ward_rule_ctx *rc);
+void ward_rule_exec_escalation(struct ward_rule_ctx *rc);
 
 #define ONLY_IF_ASKED (WARD_LEVEL_RESTRICTED + 1)
 
@@ -137,6 +138,10 @@ const struct ward_rule_def ward_rule_defs[] = {
 	 ward_rule_devices,
 	 "no device node or device rule for host disks (block devices), /dev/mem, /dev/kmem, "
 	 "/dev/port"},
+	{"exec-escalation", WARD_LEVEL_BASELINE, true, false, OPS_EXEC, "{}", NULL, p_none,
+	 ward_rule_exec_escalation,
+	 "an exec no stronger than its container: no capability its process lacks, no_new_privs "
+	 "kept, the same AppArmor and SELinux labels"},
 	{"no-new-privs", WARD_LEVEL_RESTRICTED, false, false, OPS_CREATE | OPS_EXEC, "{}", NULL,
 	 p_none, ward_rule_no_new_privs, "process.noNewPrivileges true"},
 	{"run-as-non-root", WARD_LEVEL_RESTRICTED, false, false, OPS_CREATE | OPS_EXEC, "{}", NULL,

@@ -199,3 +199,39 @@ void ward_rule_landlock(struct ward_rule_ctx *rc)
 	if (!p || !p->landlock)
 		ward_rule_report(rc, "process.landlock", "absent: no Landlock policy");
 }
+
+static bool same_label(const char *a, const char *b)
+{
+	return strcmp(a && *a ? a : "", b && *b ? b : "") == 0;
+}
+
+/* An exec is no stronger than its container: no capability the container's
+ * process cannot hold, no_new_privs not dropped, the same LSM labels. */
+void ward_rule_exec_escalation(struct ward_rule_ctx *rc)
+{
+	const struct ward_process *p = rc->in->process, *c = rc->in->spec->process;
+	if (!p || !c)
+		return;
+	uint64_t host = rc->in->facts->host_caps;
+	uint64_t extra = ward_rule_caps_union(p, host) & ~ward_rule_caps_union(c, host);
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(extra & (1ULL << cap)))
+			continue;
+		char field[96];
+		snprintf(field, sizeof(field), "process (exec).capabilities.%s",
+			 p->caps.present ? ward_rule_caps_set_of(p, cap) : "bounding");
+		ward_rule_report(rc, field, "%s: the container's process does not hold it",
+				 ward_cap_name(cap) ? ward_cap_name(cap) : "a capability");
+	}
+	if (c->no_new_privileges && !p->no_new_privileges)
+		ward_rule_report(rc, "process (exec).noNewPrivileges",
+				 "false, where the container has no_new_privs");
+	if (!same_label(p->apparmor_profile, c->apparmor_profile))
+		ward_rule_report(rc, "process (exec).apparmorProfile",
+				 "\"%s\" is not the container's profile",
+				 p->apparmor_profile ? p->apparmor_profile : "");
+	if (!same_label(p->selinux_label, c->selinux_label))
+		ward_rule_report(rc, "process (exec).selinuxLabel",
+				 "\"%s\" is not the container's label",
+				 p->selinux_label ? p->selinux_label : "");
+}

@@ -546,7 +546,7 @@ EOF
 	run_pward exec --cap CAP_SYS_ADMIN e1 true
 	assert_failure
 	assert_output_contains "exec e1: policy baseline/capabilities: process (exec).capabilities.bounding: CAP_SYS_ADMIN"
-	audit_records e1 | jq -se 'map(select(.op == "deny" and .operation == "exec")) | length == 1'
+	audit_records e1 | jq -se 'map(select(.op == "deny" and .operation == "exec" and .rule == "capabilities")) | length == 1'
 	run_pward exec e1 true
 	assert_success
 }
@@ -693,4 +693,21 @@ podman_case() {
 	run_pward policy check --config "$BATS_TEST_TMPDIR/spoof.json"
 	assert_failure
 	assert_output_contains "enforce  baseline/seccomp"
+}
+
+@test "exec-escalation: an exec is no stronger than its container (capabilities, no_new_privs)" {
+	update_config '.process.capabilities = {bounding: ["CAP_CHOWN"], effective: ["CAP_CHOWN"], permitted: ["CAP_CHOWN"]}'
+	set_args sleep 100
+	run_pward_detached run -d x1
+	assert_success
+	# CAP_KILL is in the baseline set, but the container does not hold it
+	run_pward exec --cap CAP_KILL x1 true
+	assert_failure
+	assert_output_contains "policy ward/exec-escalation: process (exec).capabilities.bounding: CAP_KILL: the container's process does not hold it"
+	jq '.process | .args = ["true"] | .noNewPrivileges = false' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/process.json"
+	run_pward exec --process "$BATS_TEST_TMPDIR/process.json" x1
+	assert_failure
+	assert_output_contains "policy ward/exec-escalation: process (exec).noNewPrivileges: false"
+	run_pward exec x1 true
+	assert_success
 }
