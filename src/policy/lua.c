@@ -30,6 +30,7 @@ struct sandbox {
 	bool mem_exceeded;
 	const struct ward_policy_rule *rule;
 	struct ward_rule_ctx *rc;
+	json_t *ctx; /* the rule's context, alive while Lua can look at it */
 };
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -117,72 +118,119 @@ static int ro_newindex(lua_State *L)
 	return luaL_error(L, "the config is read-only");
 }
 
-static int ro_len(lua_State *L)
+/* The config reaches Lua as read-only views of its JSON, each child made
+ * when the rule first looks at it (a rule reads a few fields; converting
+ * the whole config, seccomp profile and all, would cost more than the
+ * rule). A view is an empty table whose locked metatable answers __index,
+ * __len and __pairs from the JSON; the JSON outlives the rule's run. */
+static void push_value(lua_State *L, json_t *v);
+
+static json_t *view_json(lua_State *L)
 {
-	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)));
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+static json_t *view_child(json_t *j, lua_State *L, int key)
+{
+	if (json_is_object(j) && lua_type(L, key) == LUA_TSTRING)
+		return json_object_get(j, lua_tostring(L, key));
+	int isnum = 0;
+	lua_Integer i = lua_type(L, key) == LUA_TNUMBER ? lua_tointegerx(L, key, &isnum) : 0;
+	if (json_is_array(j) && isnum) {
+		if (i >= 1 && (size_t)i <= json_array_size(j))
+			return json_array_get(j, (size_t)i - 1);
+	}
+	return NULL;
+}
+
+/* upvalues: the JSON, a cache of the views made (one view per child) */
+static int view_index(lua_State *L)
+{
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
+	json_t *child = view_child(view_json(L), L, 2);
+	push_value(L, child);
+	if (json_is_object(child) || json_is_array(child)) {
+		lua_pushvalue(L, 2);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, lua_upvalueindex(2));
+	}
 	return 1;
 }
 
-static int ro_next(lua_State *L)
+static int view_len(lua_State *L)
 {
-	lua_settop(L, 2);
-	if (lua_next(L, 1))
-		return 2;
-	lua_pushnil(L);
+	json_t *j = view_json(L);
+	lua_pushinteger(L, json_is_array(j) ? (lua_Integer)json_array_size(j) : 0);
 	return 1;
 }
 
-static int ro_pairs(lua_State *L)
+/* next(view, key) over the JSON: array indexes from 1, object keys in order */
+static int view_next(lua_State *L)
 {
-	lua_pushcfunction(L, ro_next);
+	json_t *j = view_json(L);
+	if (json_is_array(j)) {
+		lua_Integer i = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : 0;
+		if (i < 0 || (size_t)i >= json_array_size(j)) {
+			lua_pushnil(L);
+			return 1;
+		}
+		lua_pushinteger(L, i + 1);
+	} else {
+		void *it = lua_isnil(L, 2) ? json_object_iter(j)
+		   : lua_type(L, 2) == LUA_TSTRING
+			   ? json_object_iter_next(j, json_object_iter_at(j, lua_tostring(L, 2)))
+			   : NULL;
+		if (!it) {
+			lua_pushnil(L);
+			return 1;
+		}
+		lua_pushstring(L, json_object_iter_key(it));
+	}
+	lua_pushvalue(L, -1);
+	lua_gettable(L, 1); /* through __index: the same views */
+	return 2;
+}
+
+static int view_pairs(lua_State *L)
+{
 	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushcclosure(L, view_next, 1);
+	lua_pushvalue(L, 1);
 	lua_pushnil(L);
 	return 3;
 }
 
-/* Replace the table on top with a read-only proxy of it. */
-static void make_proxy(lua_State *L)
+static void push_view(lua_State *L, json_t *j)
 {
+	luaL_checkstack(L, 8, "config too deep");
 	lua_newtable(L);
 	lua_createtable(L, 0, 5);
-	lua_pushvalue(L, -3);
+	lua_pushlightuserdata(L, j);
+	lua_newtable(L);
+	lua_pushcclosure(L, view_index, 2);
 	lua_setfield(L, -2, "__index");
 	lua_pushcfunction(L, ro_newindex);
 	lua_setfield(L, -2, "__newindex");
-	lua_pushvalue(L, -3);
-	lua_pushcclosure(L, ro_len, 1);
+	lua_pushlightuserdata(L, j);
+	lua_pushcclosure(L, view_len, 1);
 	lua_setfield(L, -2, "__len");
-	lua_pushvalue(L, -3);
-	lua_pushcclosure(L, ro_pairs, 1);
+	lua_pushlightuserdata(L, j);
+	lua_pushcclosure(L, view_pairs, 1);
 	lua_setfield(L, -2, "__pairs");
 	lua_pushliteral(L, "read-only");
 	lua_setfield(L, -2, "__metatable");
 	lua_setmetatable(L, -2);
-	lua_remove(L, -2);
 }
 
-static void push_ro(lua_State *L, json_t *v)
+static void push_value(lua_State *L, json_t *v)
 {
-	luaL_checkstack(L, 6, "config too deep");
-	size_t i;
-	const char *k;
-	json_t *e;
-	switch (json_typeof(v)) {
+	switch (v ? json_typeof(v) : JSON_NULL) {
 	case JSON_OBJECT:
-		lua_createtable(L, 0, (int)json_object_size(v));
-		json_object_foreach(v, k, e) {
-			push_ro(L, e);
-			lua_setfield(L, -2, k);
-		}
-		make_proxy(L);
-		break;
 	case JSON_ARRAY:
-		lua_createtable(L, (int)json_array_size(v), 0);
-		json_array_foreach(v, i, e) {
-			push_ro(L, e);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		make_proxy(L);
+		push_view(L, v);
 		break;
 	case JSON_STRING:
 		lua_pushlstring(L, json_string_value(v), json_string_length(v));
@@ -273,10 +321,8 @@ static int protected_main(lua_State *L)
 	if (lua_type(L, -1) != LUA_TFUNCTION)
 		return luaL_error(L, "%s: the chunk must return the rule, a function(config, ctx)",
 				  r->source_name);
-	push_ro(L, sb->rc->in->spec->json);
-	json_t *ctx = context_json(sb->rc);
-	push_ro(L, ctx);
-	json_decref(ctx);
+	push_value(L, sb->rc->in->spec->json);
+	push_value(L, sb->ctx);
 	lua_call(L, 2, 1);
 	collect(L, sb->rc);
 	return 0;
@@ -290,6 +336,7 @@ static int lua_run_sandboxed(const struct ward_policy_rule *r, struct ward_rule_
 	lua_State *L = lua_newstate(sb_alloc, &sb);
 	if (!L)
 		return ward_err_sys(err, ENOMEM, "%s: cannot start Lua", r->source_name);
+	sb.ctx = context_json(rc);
 	lua_pushcfunction(L, protected_main);
 	lua_pushlightuserdata(L, &sb);
 	int st = lua_pcall(L, 1, 0, 0);
@@ -303,6 +350,7 @@ static int lua_run_sandboxed(const struct ward_policy_rule *r, struct ward_rule_
 			ret = ward_err_set(err, "%s", msg);
 	}
 	lua_close(L);
+	json_decref(sb.ctx);
 	return ret;
 }
 
