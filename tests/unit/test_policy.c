@@ -471,7 +471,11 @@ static void test_lua_rules(void **state)
 	assert_int_equal(lua_decide("return function(c)\n local n = 0\n"
 				    " for _, m in ipairs(c.mounts) do n = n + 1 end\n"
 				    " for k in pairs(c.process) do n = n + 1 end\n"
-				    " if n ~= 2 + 5 then return 'saw ' .. n end\nend",
+				    " if n ~= 2 + 5 then return 'saw ' .. n end\n"
+				    " if c.mounts ~= c.mounts or #c.process.args ~= 1 then return 'views' end\n"
+				    " if c.linux.namespaces[5].type ~= 'mount' or c.nope ~= nil then return 'idx' end\n"
+				    " if c.mounts[0] ~= nil or c.mounts[1.0].type ~= 'proc' then return 'arr' end\n"
+				    "end",
 				    100000, 1 << 20, &fx, msg, sizeof(msg)),
 			 0);
 	assert_false(fx.d.denied);
