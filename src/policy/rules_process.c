@@ -15,17 +15,24 @@ static const char *proc_field(const struct ward_rule_ctx *rc)
 	return rc->in->op == WARD_POP_EXEC ? "process (exec)" : "process";
 }
 
+/* No capabilities field: the process keeps ward's own, all of them. True
+ * (and reported) when p has none. */
+static bool caps_absent(struct ward_rule_ctx *rc, const struct ward_process *p, const char *why)
+{
+	if (p->caps.present)
+		return false;
+	char field[96];
+	snprintf(field, sizeof(field), "%s.capabilities", proc_field(rc));
+	ward_rule_report(rc, field, "absent: the process would keep %s", why);
+	return true;
+}
+
 void ward_rule_capabilities(struct ward_rule_ctx *rc)
 {
 	const struct ward_process *p = rc->in->process;
-	if (!p)
+	if (!p || caps_absent(rc, p, "every capability"))
 		return;
 	char field[96];
-	if (!p->caps.present) {
-		snprintf(field, sizeof(field), "%s.capabilities", proc_field(rc));
-		ward_rule_report(rc, field, "absent: the process would keep every capability");
-		return;
-	}
 	uint64_t all = ward_rule_caps_union(p, 0);
 	for (int cap = 0; cap < 64; cap++) {
 		/* CAP_AUDIT_CONTROL has a rule of its own, never waived. */
@@ -47,17 +54,11 @@ void ward_rule_capabilities(struct ward_rule_ctx *rc)
 void ward_rule_audit_control(struct ward_rule_ctx *rc)
 {
 	const struct ward_process *p = rc->in->process;
-	if (!p)
+	if (!p || caps_absent(rc, p,
+			      "CAP_AUDIT_CONTROL, which is never admitted (it can change or stop "
+			      "the kernel's audit, which ward's audit records rely on)"))
 		return;
 	char field[96];
-	if (!p->caps.present) {
-		snprintf(field, sizeof(field), "%s.capabilities", proc_field(rc));
-		ward_rule_report(rc, field,
-				 "absent: the process would keep CAP_AUDIT_CONTROL, which is never "
-				 "admitted (it can change or stop the kernel's audit, which ward's "
-				 "audit records rely on)");
-		return;
-	}
 	if (!(ward_rule_caps_union(p, 0) & (1ULL << CAP_AUDIT_CONTROL_NR)))
 		return;
 	snprintf(field, sizeof(field), "%s.capabilities.%s", proc_field(rc),
