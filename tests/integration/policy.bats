@@ -534,7 +534,14 @@ EOF
 		"$WARD" --root "$BATS_TEST_TMPDIR/ustate" policy check --bundle "$BUNDLE"
 	assert_failure
 	assert_output_contains "$home/ward/policy.json: restricted"
-	assert_output_contains "restricted/no-new-privs" || assert_output_contains "restricted/capabilities"
+	assert_output_contains "restricted/capabilities"
+	# and what `ward spec --rootless --restricted` writes for that user passes it
+	local ub=$BATS_TEST_TMPDIR/ubundle
+	mkdir -p "$ub" && chmod 777 "$ub"
+	setpriv --reuid 65534 --regid 65534 --clear-groups "$WARD" spec --rootless --restricted --bundle "$ub"
+	run setpriv --reuid 65534 --regid 65534 --clear-groups env XDG_CONFIG_HOME="$home" \
+		"$WARD" --root "$BATS_TEST_TMPDIR/ustate" policy check --bundle "$ub"
+	assert_success
 }
 
 # -------------------------------------------------------- exec and update
