@@ -497,6 +497,25 @@ layer_audit() {
 }
 deflayer audit "auditing on (audit.json): audit ID and registry, a session per container, kernel records, JSON logs" layer_audit
 
+# The admission policy (docs/policy.md) at the baseline level, and with a
+# Lua rule file too. The plain config has no seccomp filter, which baseline
+# refuses: that one rule is off, every other one judges the config (host
+# facts, realpaths, namespaces) and admits it, so nothing is recorded.
+layer_policy() { # layer_policy NAME [LUA-RULE-FILE]
+	local d=$BD/layers/$1 rules='"seccomp": {"mode": "off"}'
+	mkdir -p "$d"
+	if [ -n "${2:-}" ]; then
+		cp "$2" "$d/rule.lua"
+		rules="$rules, \"site\": {\"lua\": \"rule.lua\"}"
+	fi
+	printf '{"level": "baseline", "rules": {%s}}\n' "$rules" >"$d/policy.json"
+	LAYER_ENV[$1]="WARD_POLICY=$d/policy.json"
+}
+layer_policy_baseline() { layer_policy policy-baseline; }
+layer_policy_lua() { layer_policy policy-lua "$BENCH_SRC/policy-rule.lua"; }
+deflayer policy-baseline "admission policy, baseline level (WARD_POLICY)" layer_policy_baseline
+deflayer policy-lua "admission policy, baseline level and a Lua rule file (bench/policy-rule.lua)" layer_policy_lua
+
 fig_layers() {
 	local round i n l names=(off "${LAYERS[@]}")
 	for l in "${LAYERS[@]}"; do

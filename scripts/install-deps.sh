@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential meson ninja-build pkg-config
-  libjansson-dev libseccomp-dev libcap-dev libaudit-dev libauparse-dev
+  libjansson-dev libseccomp-dev libcap-dev libaudit-dev libauparse-dev liblua5.4-dev
   scdoc
 )
 test_pkgs=(

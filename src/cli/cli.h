@@ -32,6 +32,7 @@ int ward_cmd_inspect(struct ward_cli *g, int argc, char **argv);
 int ward_cmd_audit(struct ward_cli *g, int argc, char **argv);
 int ward_cmd_checkpoint(struct ward_cli *g, int argc, char **argv);
 int ward_cmd_restore(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_policy(struct ward_cli *g, int argc, char **argv);
 
 /* Print err as one line (stderr and --log) and return 1. */
 int ward_cli_fail(const ward_err *err);

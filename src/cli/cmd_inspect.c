@@ -44,6 +44,33 @@ static void print_audit(json_t *a)
 	printf("  %-14s %s\n", "host log", host ? host : "(none)");
 }
 
+static void print_policy(json_t *pol)
+{
+	printf("\nadmission policy:\n");
+	if (!json_is_object(pol)) {
+		printf("  none applied at create\n");
+		return;
+	}
+	size_t i;
+	json_t *v;
+	printf("  %s at %s\n", json_string_value(json_object_get(pol, "decision")),
+	       json_string_value(json_object_get(pol, "operation")));
+	json_array_foreach(json_object_get(pol, "policies"), i, v)
+		printf("  policy %s: %s, %s (sha256 %s)\n", json_string_value(json_object_get(v, "path")),
+		       json_string_value(json_object_get(v, "level")),
+		       json_string_value(json_object_get(v, "mode")),
+		       json_string_value(json_object_get(v, "sha256")));
+	json_array_foreach(json_object_get(pol, "findings"), i, v)
+		printf("  %-8s %s/%s: %s: %s\n",
+		       json_is_true(json_object_get(v, "exempt"))
+			       ? "exempt"
+			       : json_string_value(json_object_get(v, "mode")),
+		       json_string_value(json_object_get(v, "origin")),
+		       json_string_value(json_object_get(v, "rule")),
+		       json_string_value(json_object_get(v, "field")),
+		       json_string_value(json_object_get(v, "reason")));
+}
+
 static void print_human(json_t *j)
 {
 	printf("container %s (%s), init pid %lld\n", json_string_value(json_object_get(j, "id")),
@@ -138,6 +165,7 @@ static void print_human(json_t *j)
 		else
 			printf("  limit %-8s %s\n", k, json_string_value(v));
 	}
+	print_policy(json_object_get(j, "policy"));
 	printf("\nrlimits:\n");
 	json_array_foreach(json_object_get(j, "rlimits"), i, v)
 		printf("  %-26s %-12s %s\n", json_string_value(json_object_get(v, "name")),

@@ -23,11 +23,12 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 		{"bundle", required_argument, NULL, 'b'},
 		{"rootless", no_argument, NULL, 'r'},
 		{"landlock", no_argument, NULL, 'l'},
+		{"restricted", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *bundle = ".";
-	bool rootless = false, landlock = false;
+	bool rootless = false, landlock = false, restricted = false;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -36,6 +37,7 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 		case 'b': bundle = optarg; break;
 		case 'r': rootless = true; break;
 		case 'l': landlock = true; break;
+		case 'R': restricted = landlock = true; break;
 		case 'h':
 			printf("usage: ward spec [options]\n\n"
 			       "Write a hardened config.json into the bundle.\n\nOptions:\n"
@@ -44,7 +46,11 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 			       "                     namespace, for an unprivileged user\n"
 			       "  --landlock         add a Landlock policy: execute only beneath read-only\n"
 			       "                     mounts, write only beneath writable ones, no\n"
-			       "                     abstract-unix or signal escape\n");
+			       "                     abstract-unix or signal escape\n"
+			       "  --restricted       a config the admission policy's restricted level\n"
+			       "                     admits (docs/policy.md): a user namespace,\n"
+			       "                     capabilities at most NET_BIND_SERVICE, no_new_privs,\n"
+			       "                     read-only root, the Landlock policy\n");
 			return 0;
 		default: return ward_cli_usage("spec", "unknown option %s", argv[optind - 1]);
 		}
@@ -61,7 +67,7 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 		ward_err_set(&err, "spec: %s/config.json exists; remove it first", bundle);
 		return ward_cli_fail(&err);
 	}
-	json_t *j = ward_spec_default(rootless);
+	json_t *j = restricted ? ward_spec_restricted(rootless) : ward_spec_default(rootless);
 	if (landlock)
 		json_object_set_new(json_object_get(j, "process"), "landlock",
 				    ward_landlock_default_policy());

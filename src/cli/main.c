@@ -80,6 +80,7 @@ static const struct {
 	{"audit", ward_cmd_audit, "a container's audit trail (kernel records, ward's log)"},
 	{"checkpoint", ward_cmd_checkpoint, "checkpoint a running container (CRIU)"},
 	{"restore", ward_cmd_restore, "restore a container from a checkpoint (CRIU)"},
+	{"policy", ward_cmd_policy, "check a config against the admission policy, show it"},
 	{"help", cmd_help, "show the help of ward or of one command"},
 };
 
@@ -97,6 +98,8 @@ static void usage(FILE *f)
 		   "  --debug                     debug logging\n"
 		   "  --audit                     audit this command's containers (docs/audit.md;\n"
 		   "                              also WARD_AUDIT=1 or /etc/ward/audit.json)\n"
+		   "  --policy FILE               an admission policy added to /etc/ward/policy.json\n"
+		   "                              (it can only add restrictions; also WARD_POLICY)\n"
 		   "  --systemd-cgroup            cgroupsPath is slice:prefix:name, placed where\n"
 		   "                              systemd would put the unit (cgroupfs; no D-Bus)\n"
 		   "  --rootless true|false|auto  default auto: not root, or root of a user\n"
@@ -193,6 +196,8 @@ int main(int argc, char **argv)
 			g.ctx.systemd_cgroup = true;
 		else if (IS("audit"))
 			audit_on = true;
+		else if (IS("policy"))
+			g.ctx.policy_file = VALUE();
 		else if (IS("rootless")) {
 			const char *v = VALUE();
 			if (ward_rootless_set(v) < 0) {

@@ -1,5 +1,6 @@
 /* What `ward spec` writes: runc's layout, hardened the way Docker/podman
  * confine a default container, so the safe thing needs no flag. */
+#include <string.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
@@ -108,4 +109,42 @@ json_t *ward_spec_default(bool rootless)
 	return json_pack("{s:s, s:{s:s, s:b}, s:o, s:s, s:o, s:o}", "ociVersion", WARD_OCI_VERSION,
 			 "root", "path", "rootfs", "readonly", 1, "process", process, "hostname",
 			 "ward", "mounts", default_mounts(rootless), "linux", lxj);
+}
+
+/* `ward spec --restricted`: what the admission policy's restricted level
+ * asks for (docs/policy.md): a user namespace (as root, container 0..65535
+ * on host 100000..165535), a network namespace of its own, capabilities at
+ * most CAP_NET_BIND_SERVICE, no_new_privs and a read-only root (as the
+ * default), ward's seccomp profile for that set. The caller adds the
+ * Landlock policy (confine/, which oci/ does not reach). */
+json_t *ward_spec_restricted(bool rootless)
+{
+	json_t *j = ward_spec_default(rootless);
+	json_t *process = json_object_get(j, "process"), *lx = json_object_get(j, "linux");
+	json_t *caps = json_pack("[s]", "CAP_NET_BIND_SERVICE");
+	json_object_set_new(process, "capabilities",
+			    json_pack("{s:O, s:O, s:O}", "bounding", caps, "effective", caps,
+				      "permitted", caps));
+	json_decref(caps);
+	json_t *ns = json_object_get(lx, "namespaces");
+	json_array_append_new(ns, json_pack("{s:s}", "type", rootless ? "network" : "user"));
+	if (!rootless) {
+		json_t *map = json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 100000,
+					"size", 65536);
+		json_object_set(lx, "uidMappings", map);
+		json_object_set_new(lx, "gidMappings", map);
+	} else {
+		/* with a network namespace of its own, sysfs is mounted, not bound */
+		size_t i;
+		json_t *m;
+		json_array_foreach(json_object_get(j, "mounts"), i, m)
+			if (!strcmp(json_string_value(json_object_get(m, "destination")), "/sys"))
+				json_array_set_new(json_object_get(j, "mounts"), i,
+						   mount("/sys", "sysfs", "sysfs",
+							 json_pack("[s,s,s,s]", "nosuid", "noexec",
+								   "nodev", "ro")));
+	}
+	json_object_set_new(lx, "seccomp",
+			    ward_seccomp_default(1ULL << ward_cap_from_name("CAP_NET_BIND_SERVICE")));
+	return j;
 }

@@ -212,6 +212,8 @@ extern const size_t ward_n_mount_options;
 
 /* The config `ward spec` writes: hardened defaults. */
 json_t *ward_spec_default(bool rootless);
+/* The default hardened to the admission policy's restricted level. */
+json_t *ward_spec_restricted(bool rootless);
 /* ward's default seccomp profile (linux.seccomp form) for a bounding set. */
 json_t *ward_seccomp_default(uint64_t bounding);
 /* SCMP_ARCH_* names of this machine's native and compat ABIs. */

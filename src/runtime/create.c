@@ -23,6 +23,7 @@
 #include "../confine/landlock.h"
 #include "../confine/seccomp.h"
 #include "../linux/linux.h"
+#include "../policy/policy.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/log.h"
@@ -62,6 +63,7 @@ struct creation {
 	bool audit_claimed; /* the host-wide registry holds it for us */
 	bool session;	  /* give the init a kernel audit session of its own */
 	long ses;	  /* the session it got, or -errno why not (0: not asked) */
+	struct ward_policy_admission policy; /* the admission decision (policy/) */
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -524,8 +526,12 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	if (ward_read_file_at(AT_FDCWD, cfg, &text, &len, err) < 0)
 		goto out;
 	if (!(c.spec = ward_spec_parse(text, len, "config.json", err)) || check_spec(&c, err) < 0 ||
-	    audit_identify(&c, err) < 0)
+	    audit_identify(&c, err) < 0 ||
+	    ward_policy_admit(ctx, &(struct ward_policy_request){.op = WARD_POP_CREATE, .id = o->id,
+			      .audit_id = c.audit_id, .spec = c.spec, .bundle = c.bundle},
+			      &c.policy, err) < 0)
 		goto out;
+	c.audit_keep |= c.policy.decision.configured;
 	char cache[PATH_MAX];
 	ward_seccomp_cache_dir(ctx, cache, sizeof(cache));
 	if (ward_seccomp_compile(c.spec->lx.seccomp, cache, &c.seccomp, err) < 0)
@@ -559,6 +565,7 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	c.st.oci_version = strdup(c.spec->oci_version ? c.spec->oci_version : "");
 	c.st.annotations = audit_annotations(&c);
 	c.st.extra = json_object();
+	ward_policy_admit_commit(ctx, &c.policy, c.st.extra);
 	c.st.bundle = c.bundle;
 	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0 ||
 	    ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
@@ -641,6 +648,7 @@ out:
 	ward_seccomp_release(&c.seccomp);
 	ward_resources_free(&c.res);
 	ward_landlock_release(&c.landlock);
+	ward_policy_admission_release(&c.policy);
 	if (r < 0)
 		ward_err_wrap(err, "%s %s", o->restore ? "restore" : "create", o->id);
 	return r;

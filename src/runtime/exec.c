@@ -22,6 +22,7 @@
 #include "../confine/landlock.h"
 #include "../confine/seccomp.h"
 #include "../linux/linux.h"
+#include "../policy/policy.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/strv.h"
@@ -382,7 +383,11 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 			c.audit_loginuid = (long)ward_audit_session_loginuid(ctx->audit);
 		}
 	}
-	if (ward_lsm_check(c.p, NULL, o->process_file ? o->process_file : "exec", err) < 0) {
+	_cleanup_admission_ struct ward_policy_admission adm = {0};
+	if (ward_lsm_check(c.p, NULL, o->process_file ? o->process_file : "exec", err) < 0 ||
+	    ward_policy_admit(ctx, &(struct ward_policy_request){.op = WARD_POP_EXEC, .id = o->id,
+			      .audit_id = ward_state_audit_id(st), .spec = spec, .process = c.p},
+			      &adm, err) < 0) {
 		ward_process_free(c.p);
 		return -1;
 	}
@@ -401,6 +406,7 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		ward_process_free(c.p);
 		return -1;
 	}
+	ward_policy_admit_commit(ctx, &adm, NULL); /* after a re-exec: recorded once */
 	struct ward_landlock ll;
 	memset(&ll, 0, sizeof(ll));
 	if (spec->process && spec->process->landlock &&

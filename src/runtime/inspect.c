@@ -351,6 +351,9 @@ json_t *ward_container_inspect(const struct ward_ctx *ctx, const char *id, ward_
 	json_object_set_new(out, "cgroup", cgroup_info(&st));
 	json_object_set_new(out, "rlimits", rlimits(st.pid));
 	json_object_set_new(out, "audit", audit_info(ctx, &st));
+	/* the admission decision create recorded (policy/), or null */
+	json_t *pol = json_object_get(st.extra, "policy");
+	json_object_set_new(out, "policy", pol ? json_incref(pol) : json_null());
 done:
 	ward_state_release(&st);
 	if (!out)

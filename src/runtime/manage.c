@@ -10,6 +10,7 @@
 
 #include "../cgroup/cgroup.h"
 #include "../cgroup/resources.h"
+#include "../policy/policy.h"
 #include "../util/cleanup.h"
 #include "../util/log.h"
 #include "runtime.h"
@@ -83,9 +84,8 @@ int ward_container_update(const struct ward_ctx *ctx, const char *id, json_t *re
 		goto out;
 	}
 	res.has_devices = false;
-	if (ward_resources_apply(st.extra, &res, true, err) < 0)
-		goto out;
-	/* Remember the new values: later commands read the config from the state. */
+	/* The new values merged into the config's: the admission policy judges
+	 * the resources the container would have, before the first write. */
 	json_t *lx = json_object_get(config, "linux");
 	if (!lx) {
 		lx = json_object();
@@ -106,6 +106,13 @@ int ward_container_update(const struct ward_ctx *ctx, const char *id, json_t *re
 		else
 			json_object_set(cur, k, v);
 	}
+	if (ward_policy_admit_now(ctx, &(struct ward_policy_request){.op = WARD_POP_UPDATE,
+				  .id = id, .audit_id = ward_state_audit_id(&st), .config = config,
+				  .resources = cur}, err) < 0)
+		goto out;
+	if (ward_resources_apply(st.extra, &res, true, err) < 0)
+		goto out;
+	/* Remember the new values: later commands read the config from the state. */
 	r = ward_state_save_config(&st, err);
 out:
 	if (ward_trail_on(&st)) {

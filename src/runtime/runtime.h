@@ -16,6 +16,7 @@ struct ward_ctx {
 	bool systemd_cgroup;
 	struct ward_audit *audit; /* the audit layer's settings (audit/audit.h) */
 	const char *criu; /* --criu: the criu binary (NULL: "criu" from PATH) */
+	const char *policy_file;  /* --policy / WARD_POLICY: added to the system policy */
 };
 
 enum ward_status { WARD_CREATING, WARD_CREATED, WARD_RUNNING, WARD_PAUSED, WARD_STOPPED };

@@ -466,3 +466,48 @@ assert_task_gone() {
 	assert_success
 	assert_equal "$alive" no
 }
+
+# ------------------------------------------------ the admission policy -----
+
+# ward with an admission policy, as the shim's runc binary.
+policy_runtime() {
+	printf '%s\n' "$1" >"$CTD/policy.json"
+	printf '#!/bin/sh\nexec "%s" --policy "%s" "$@"\n' "$RUNTIME" "$CTD/policy.json" >"$CTD/ward-policy"
+	chmod 755 "$CTD/ward-policy"
+}
+c_run_policy() {
+	run c run --rm --runtime io.containerd.runc.v2 --runc-binary "$CTD/ward-policy" \
+		--runc-root "$CTD/runc-root" --fifo-dir "$CTD/fifo" "$@"
+}
+
+@test "containerd: a task ward's policy refuses shows ward's reason through ctr; nothing is left" {
+	require_ward
+	policy_runtime '{"level": "baseline"}'
+	c_run_policy --cap-add CAP_SYS_ADMIN "$IMAGE_REF" pol1 true
+	assert_failure
+	assert_output_contains "policy baseline/capabilities: process.capabilities.bounding: CAP_SYS_ADMIN is not among the allowed capabilities"
+	assert_task_gone pol1
+	[ ! -e "$CTD/runc-root/pol1" ]
+	c_run_policy --seccomp "$IMAGE_REF" pol2 echo admitted
+	assert_success
+	assert_output_contains admitted
+}
+
+@test "containerd: a namespace is trusted only from the shim of the namespace a policy names" {
+	require_ward
+	local ann=(--annotation io.kubernetes.cri.sandbox-namespace=kube-system)
+	# The default source wants containerd's CRI namespace k8s.io: a ctr
+	# client in another one (as docker's "moby") claims in vain.
+	policy_runtime '{"level": "baseline", "exemptions": [{"namespaces": ["kube-system"]}]}'
+	c_run_policy "${ann[@]}" "$IMAGE_REF" pol3 true
+	assert_failure
+	assert_output_contains "policy baseline/seccomp"
+	assert_task_gone pol3
+	# Named as a source, the shim of this namespace is believed: ward's
+	# caller really is containerd-shim-runc-v2 -namespace $NS.
+	policy_runtime "{\"level\": \"baseline\", \"exemptions\": [{\"namespaces\": [\"kube-system\"]}],
+		\"namespaceSources\": [{\"annotation\": \"io.kubernetes.cri.sandbox-namespace\",
+		  \"callers\": [\"$(command -v containerd-shim-runc-v2)\"], \"callerArgs\": [\"-namespace\", \"$NS\"]}]}"
+	c_run_policy "${ann[@]}" "$IMAGE_REF" pol4 true
+	assert_success
+}

@@ -702,3 +702,54 @@ rootless_teardown() {
 	assert_success
 	assert_output_contains "inet 10.0.2.100"
 }
+
+# ------------------------------------------------ the admission policy -----
+
+# A runtime that is ward with an admission policy: podman --runtime WRAPPER.
+policy_runtime() {
+	printf '%s\n' "$1" >"$PM/policy.json"
+	printf '#!/bin/sh\nexec "%s" --policy "%s" "$@"\n' "$RUNTIME" "$PM/policy.json" >"$PM/ward-policy"
+	chmod 755 "$PM/ward-policy"
+}
+pmp() {
+	CONTAINERS_CONF=$PM/base.conf CONTAINERS_STORAGE_CONF=$PM/storage.conf \
+		podman --runtime "$PM/ward-policy" "$@"
+}
+
+@test "podman: a container ward's policy refuses shows ward's reason to the user; nothing is left" {
+	require_ward
+	policy_runtime '{"level": "baseline"}'
+	run pmp run --name pol1 --rm "${ULIMITS[@]}" --network none --cap-add SYS_ADMIN "$IMG" true
+	assert_failure
+	assert_output_contains "policy baseline/capabilities: process.capabilities.bounding: CAP_SYS_ADMIN is not among the allowed capabilities"
+	[ ! -e "$(runtime_default_root)/pol1" ]
+	run pmp ps -a --format '{{.Names}}'
+	assert_output_not_contains pol1
+	run pmp run --rm "${ULIMITS[@]}" --network none "$IMG" echo admitted
+	assert_success
+	assert_output_contains admitted
+}
+
+@test "podman: --annotation claiming a Kubernetes namespace does not reach an exemption" {
+	require_ward
+	policy_runtime '{"level": "baseline", "exemptions": [{"namespaces": ["kube-system"]}]}'
+	run pmp run --rm "${ULIMITS[@]}" --network none --security-opt seccomp=unconfined \
+		--annotation io.kubernetes.cri.sandbox-namespace=kube-system \
+		--annotation io.kubernetes.pod.namespace=kube-system "$IMG" true
+	assert_failure
+	assert_output_contains "policy baseline/seccomp: linux.seccomp: absent"
+}
+
+@test "podman: exec --privileged is refused with ward's reason" {
+	require_ward
+	policy_runtime '{"level": "baseline"}'
+	run_file pmp run -d --name pol2 "${ULIMITS[@]}" --network none "$IMG" sleep 1000
+	assert_success
+	run pmp exec --privileged pol2 true
+	assert_failure
+	assert_output_contains "policy baseline/"
+	assert_output_contains "process (exec).capabilities"
+	run pmp exec pol2 true
+	assert_success
+	pmp rm -f -t 0 pol2 >/dev/null
+}

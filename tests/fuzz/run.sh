@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 top=$(pwd)
 build=${WARD_FUZZ_BUILD:-build-fuzz}
 seconds=${WARD_FUZZ_SECONDS:-5}
-targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu)
+targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu fuzz_policy)
 corpus=tests/fuzz/corpus
 
 skip_all() {
@@ -105,6 +105,7 @@ for t in "${targets[@]}"; do
 	dict=()
 	case $t in
 	fuzz_config | fuzz_process) dict=(-dict=tests/fuzz/config.dict) ;;
+	fuzz_policy) dict=(-dict=tests/fuzz/policy.dict) ;;
 	esac
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$art/" "${dict[@]}" "$work" >"$log/$t.out" 2>&1

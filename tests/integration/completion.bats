@@ -43,7 +43,7 @@ same_list() {
 	[ "$(help_commands | wc -l)" -ge 10 ]
 	same_list "$(complete_words "")" "$(help_commands | sort)"
 	same_list "$(complete_words ins)" "inspect"
-	same_list "$(complete_words p)" "$(printf '%s\n' pause ps)"
+	same_list "$(complete_words p)" "$(printf '%s\n' pause policy ps)"
 	same_list "$(complete_words help "")" "$(help_commands | sort)"
 	[ -z "$(complete_words frob)" ]
 }
