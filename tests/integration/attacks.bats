@@ -4,6 +4,7 @@
 
 load helpers
 load helpers_inside
+load helpers_race
 
 # Names a successful attack would create on the host (teardown removes them).
 PROBE=ward-attack-probe
@@ -531,6 +532,107 @@ assert_protection() {
 	chattr -i "$copy"
 	[ "$exe" = "$copy" ]
 	grep -q "exec protection: none needed" "$BATS_TEST_TMPDIR/detached.log"
+}
+
+# CVE-2016-9962: a process entering the container (a ward exec, or the init
+# at start) runs ward's code and then the exec stub before its program. A
+# process already inside that reaches it then (ptrace, /proc/PID/mem,
+# environ, exe) could take what it holds: descriptors to the runtime, more
+# capabilities (exec --cap), another user, no Landlock domain yet.
+# tests/ptrace/race.c tries that, as fast as it can, on every new process.
+
+# The racer's helpers: helpers_race.bash. A bundle for the race: the rootfs
+# writable (the racer's report), the program busybox.
+race_bundle() {
+	install_race
+	update_config '.root.readonly = false'
+	set_args sleep 1000
+}
+
+@test "CVE-2016-9962: a racing attacker in the container never reaches a ward exec process before its program" {
+	race_bundle
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	race_start ctr
+	race_execs 150
+	race_lost 150
+}
+
+@test "CVE-2016-9962: the same with a user namespace (the container's root owns the exec'd process)" {
+	race_bundle
+	enable_userns
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	race_start ctr
+	race_execs 150
+	race_lost 150
+}
+
+@test "CVE-2016-9962: the same with a user namespace and CAP_SYS_PTRACE in the container" {
+	race_bundle
+	enable_userns
+	# ptrace(2) itself allowed: the filter ward spec writes for these capabilities.
+	local sc
+	sc=$("$WARD" seccomp default --cap CAP_SYS_PTRACE $(jq -r '.process.capabilities.bounding[] | "--cap " + .' "$BUNDLE/config.json"))
+	update_config --argjson sc "$sc" '.process.capabilities |= map_values(. + ["CAP_SYS_PTRACE"]) | .linux.seccomp = $sc'
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	race_start ctr
+	race_execs 150
+	race_lost 150
+}
+
+# The init at start: from a process exec'd into the created container,
+# which watches the init (pid 1) run ward's code, then the stub, then its
+# program. One window per start: many starts.
+race_starts() {
+	local n=$1 i total=0 RACE_QUIET=1
+	for i in $(seq 1 "$n"); do
+		run_detached create -b "$BUNDLE" ctr
+		assert_success
+		race_start ctr 1
+		ward start ctr
+		race_lost 1 1
+		total=$((total + RACE_TRIES))
+		ward delete -f ctr
+	done
+	echo "# racer: $total tries over $n starts" >&3
+	[ "$total" -ge 1000 ] || { echo "the racer tried only $total times" >&2; false; }
+}
+
+@test "CVE-2016-9962: a racing attacker in the container never reaches the init before its program" {
+	race_bundle
+	race_starts 25
+}
+
+@test "CVE-2016-9962: the same for the init with a user namespace" {
+	race_bundle
+	enable_userns
+	race_starts 25
+}
+
+@test "an exec with CAP_SYS_PTRACE into a created container without a user namespace is refused: the init holds ward's privileges" {
+	# The container itself has CAP_SYS_PTRACE: without a user namespace it
+	# is the host's, and passes the waiting init's non-dumpable mark; the
+	# init still has every capability ward has.
+	local sc
+	sc=$("$WARD" seccomp default --cap CAP_SYS_PTRACE $(jq -r '.process.capabilities.bounding[] | "--cap " + .' "$BUNDLE/config.json"))
+	update_config --argjson sc "$sc" '.process.capabilities |= map_values(. + ["CAP_SYS_PTRACE"]) | .linux.seccomp = $sc'
+	set_args true
+	run_detached create -b "$BUNDLE" ctr
+	assert_success
+	run ward exec ctr sh -c 'grep CapEff /proc/1/status; tr "\0" "\n" </proc/1/environ | head -3; echo READ-THE-INIT'
+	assert_failure
+	assert_output_contains "start it first"
+	assert_output_not_contains READ-THE-INIT
+	# Once started, the same exec runs.
+	set_args sleep 100
+	ward delete -f ctr
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	run ward exec ctr sh -c 'echo ran'
+	assert_success
+	assert_output_contains ran
 }
 
 @test "no file descriptor of the runtime is visible to the container process" {
