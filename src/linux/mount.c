@@ -129,7 +129,7 @@ int ward_mount_bind_tree(int rootfd, const struct ward_mount *m, size_t index, i
 	_cleanup_close_ int dst = ward_ensure_in_root(rootfd, m->destination, S_ISDIR(st.st_mode),
 						      err);
 	if (dst < 0 || bind_attach(rootfd, m, tree, dst, err) < 0)
-		return ward_err_wrap(err, "mounts[%zu] %s", index, m->destination);
+		return ward_err_wrap(err, "config.json: mounts[%zu] %s", index, m->destination);
 	return 0;
 }
 
@@ -207,6 +207,25 @@ static bool host_cgroup2_unified(void)
 	return stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 }
 
+/* CVE-2019-16884, CVE-2023-28642: procfs and sysfs go on a real directory
+ * at their path, never through a symlink the image planted, even one that
+ * stays inside the root: /proc pointing at a volume, or at /, would put the
+ * kernel's files (and the LSM attributes written through /proc) elsewhere. */
+static int kernel_fs_dest(int rootfd, const struct ward_mount *m, ward_err *err)
+{
+	int fd = ward_mkdir_p_in_root_nofollow(rootfd, m->destination, 0755, err);
+	if (fd >= 0)
+		return fd;
+	if (err->errnum == ELOOP)
+		return ward_err_set(err, "%s must be mounted on a real directory: %s is or goes "
+					 "through a symlink in the root filesystem",
+				    m->type, m->destination);
+	if (err->errnum == ENOTDIR)
+		return ward_err_set(err, "%s must be mounted on a real directory: %s is not one",
+				    m->type, m->destination);
+	return -1;
+}
+
 static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label, bool cgroupns,
 		 ward_err *err)
 {
@@ -228,7 +247,9 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 		}
 		type = "cgroup2";
 	}
-	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
+	bool kernel_fs = !strcmp(type, "proc") || !strcmp(type, "sysfs");
+	_cleanup_close_ int dst = kernel_fs ? kernel_fs_dest(rootfd, m, err)
+					    : ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
 	if (dst < 0)
 		return -1;
 	/* linux.mountLabel goes on the filesystems that take an SELinux context.
@@ -387,7 +408,7 @@ int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, const c
 {
 	int r = m->bind ? do_bind(rootfd, m, err) : do_fs(rootfd, m, mount_label, cgroupns, err);
 	if (r < 0)
-		return ward_err_wrap(err, "mounts[%zu] %s", index, m->destination);
+		return ward_err_wrap(err, "config.json: mounts[%zu] %s", index, m->destination);
 	return 0;
 }
 

@@ -202,6 +202,19 @@ wrote" ]
 	ward delete -f "$ID"
 }
 
+@test "apparmor: a tmpfs over /proc/self/attr cannot take the profile (CVE-2019-16884): refused, nothing runs" {
+	require_profiles
+	set_profile "$AA_DENY"
+	set_args sh -c 'echo RAN-UNCONFINED'
+	update_config '.mounts += [{"destination": "/proc/self/attr/apparmor", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/proc/self/attr/exec", "type": "bind", "source": "/dev/null"}]'
+	run_ward run -b "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_not_contains RAN-UNCONFINED
+	assert_output_contains "is not on procfs"
+	assert_no_leftovers "$ID"
+}
+
 @test "apparmor: a profile that is not loaded is a clear error and leaves nothing behind" {
 	require_apparmor
 	set_profile "$AA_TAG-missing"

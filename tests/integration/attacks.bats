@@ -167,6 +167,58 @@ run_hostile() {
 	[ "$(ls -la --time-style=+%s /dev | sha256sum)" = "$dev_before" ]
 }
 
+# CVE-2019-16884, CVE-2023-28642: procfs and sysfs only on a real
+# directory. $1: the mount's destination; $2...: symlinks to plant, as
+# "PATH TARGET" pairs (PATH replaces what the rootfs has there).
+refuses_kernel_fs_through() {
+	local dest=$1 n
+	shift
+	while [ $# -gt 0 ]; do
+		rm -rf "${BUNDLE:?}/rootfs$1"
+		ln -s "$2" "$BUNDLE/rootfs$1"
+		shift 2
+	done
+	n=$(jq --arg d "$dest" '[.mounts[].destination] | index($d)' "$BUNDLE/config.json")
+	run_hostile
+	[ "$HOSTILE_STATUS" != 0 ] || { echo "a mount on $dest through a symlink was made" >&2; false; }
+	[[ "$HOSTILE_OUTPUT" == *"config.json: mounts[$n] $dest: "*"must be mounted on a real directory"* ]] ||
+		{ echo "unexpected error: $HOSTILE_OUTPUT" >&2; false; }
+	assert_no_leftovers hostile
+	ward delete -f hostile 2>/dev/null || true
+}
+
+@test "a rootfs whose /proc is a symlink (absolute, relative, chained, to /, out of the root) gets no procfs: refused" {
+	mkdir -p "$BUNDLE/rootfs/p2"
+	local rel
+	rel=$(printf '../%.0s' $(seq 1 10))
+	refuses_kernel_fs_through /proc /proc /etc
+	refuses_kernel_fs_through /proc /proc etc
+	refuses_kernel_fs_through /proc /proc /p1 /p1 p2
+	refuses_kernel_fs_through /proc /proc /
+	refuses_kernel_fs_through /proc /proc "${rel}proc"
+	# and not a directory at all
+	rm -f "$BUNDLE/rootfs/proc"
+	touch "$BUNDLE/rootfs/proc"
+	run_hostile
+	[ "$HOSTILE_STATUS" != 0 ]
+	[[ "$HOSTILE_OUTPUT" == *"mounts[0] /proc: proc must be mounted on a real directory: /proc is not one"* ]]
+	assert_no_leftovers hostile
+}
+
+@test "a rootfs whose /sys is a symlink (absolute, relative, to /) gets no sysfs: refused" {
+	refuses_kernel_fs_through /sys /sys /etc
+	refuses_kernel_fs_through /sys /sys dev
+	refuses_kernel_fs_through /sys /sys /
+}
+
+@test "procfs on a path under a symlinked directory is refused as well" {
+	update_config '.mounts += [{"destination": "/run/host/proc", "type": "proc", "source": "proc"}]'
+	mkdir -p "$BUNDLE/rootfs/var/run-real"
+	refuses_kernel_fs_through /run/host/proc /run /var/run-real
+	# The real directory behind it got nothing.
+	[ -z "$(ls -A "$BUNDLE/rootfs/var/run-real")" ]
+}
+
 @test "a masked path that is a symlink out of the root does not touch the host file" {
 	ln -s "$SECRET" "$BUNDLE/rootfs/etc/secretlink"
 	ln -s "$VICTIM" "$BUNDLE/rootfs/etc/dirlink"
