@@ -27,9 +27,13 @@ int ward_sysctl_apply(int rootfd, const struct ward_linux *l, ward_err *err)
 		if (fd < 0)
 			return ward_err_wrap(err, "linux.sysctl.%s", l->sysctl[i].key);
 		const char *v = l->sysctl[i].value;
-		if (write(fd, v, strlen(v)) < 0)
-			return ward_err_sys(err, errno, "linux.sysctl.%s: write \"%s\"",
-					    l->sysctl[i].key, v);
+		if (write(fd, v, strlen(v)) < 0) {
+			int e = errno;
+			bool ids = e == EINVAL && !strcmp(l->sysctl[i].key, "net.ipv4.ping_group_range");
+			return ward_err_sys(err, e, "linux.sysctl.%s: write \"%s\"%s", l->sysctl[i].key,
+					    v, ids ? " (both ends must be gids mapped in the user namespace)"
+						   : "");
+		}
 	}
 	return 0;
 }

@@ -93,6 +93,8 @@ ns_shared_test() {
 }
 
 @test "the loopback interface of a new network namespace is up (as with runc and crun)" {
+	# busybox's ping needs a raw socket (ward spec leaves CAP_NET_RAW out).
+	update_config '.process.capabilities |= with_entries(if .key == "ambient" then . else .value += ["CAP_NET_RAW"] end)'
 	run_sh 'cat /sys/class/net/lo/operstate /sys/class/net/lo/flags; ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok'
 	assert_success
 	# IFF_UP is bit 0 of the flags; operstate of lo reads "unknown" when up.
@@ -185,8 +187,10 @@ ns_shared_test() {
 @test "user namespace: several mapping ranges are all written" {
 	add_namespace user
 	make_bundle_reachable
+	# (ping_group_range takes mapped gids only)
 	update_config '.linux.uidMappings = [{containerID: 0, hostID: 200000, size: 1000}, {containerID: 1000, hostID: 300000, size: 10}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 1000}, {containerID: 1000, hostID: 400000, size: 10}]'
+		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 1000}, {containerID: 1000, hostID: 400000, size: 10}]
+		| .linux.sysctl["net.ipv4.ping_group_range"] = "0 999"'
 	run_sh 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map'
 	assert_success
 	local norm
