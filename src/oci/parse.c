@@ -13,6 +13,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/log.h"
 #include "../util/strv.h"
 #include "spec.h"
 
@@ -183,13 +184,27 @@ static int get_strv(struct pctx *c, json_t *o, const char *key, const char *fiel
 	return 1;
 }
 
+/* Add "name" to a list of unknown capabilities, once, as room allows. */
+static void note_unknown(char *list, size_t len, const char *name)
+{
+	char q[80];
+	snprintf(q, sizeof(q), "\"%s\"", name);
+	if (strstr(list, q))
+		return;
+	size_t at = strlen(list);
+	snprintf(list + at, len - at, "%s%s", at ? ", " : "", q);
+}
+
+/* A capability name ward does not know is ignored with a warning, as runc
+ * does: a config may name capabilities of a newer kernel than ward's table
+ * (those of a newer kernel than this one are dropped when applied). */
 static int parse_caps(struct pctx *c, json_t *obj, struct ward_caps *caps)
 {
 	static const char *const sets[] = {"bounding", "effective", "permitted", "inheritable",
 					   "ambient"};
 	uint64_t *dst[] = {&caps->bounding, &caps->effective, &caps->permitted, &caps->inheritable,
 			   &caps->ambient};
-	char f[128];
+	char f[128], unknown[512] = "";
 	caps->present = true;
 	for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
 		json_t *arr = NULL;
@@ -205,10 +220,14 @@ static int parse_caps(struct pctx *c, json_t *obj, struct ward_caps *caps)
 				return fail(c, f, "must be a string, not %s", json_type_name(e));
 			int cap = ward_cap_from_name(json_string_value(e));
 			if (cap < 0)
-				return fail(c, f, "unknown capability \"%s\"", json_string_value(e));
-			*dst[s] |= 1ULL << cap;
+				note_unknown(unknown, sizeof(unknown), json_string_value(e));
+			else
+				*dst[s] |= 1ULL << cap;
 		}
 	}
+	if (*unknown)
+		ward_warn("%s: process.capabilities: ignoring unknown capabilities: %s", c->file,
+			  unknown);
 	return 0;
 }
 
