@@ -150,14 +150,30 @@ static void fs_context_reason(int fsfd, char *buf, size_t len)
 	}
 }
 
-static int fs_create(const char *type, const char *source, const char *data, const char *label,
-		     ward_err *err)
+/* The superblock flags among a mount's options (mount(2) takes them with
+ * the per-mount ones; fsconfig by name). */
+static int set_sb_flags(int fs, const char *type, unsigned long flags, ward_err *err)
+{
+	static const struct {
+		unsigned long ms;
+		const char *name;
+	} sb[] = {{MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"}, {MS_LAZYTIME, "lazytime"}};
+	for (size_t i = 0; i < ARRAY_SIZE(sb); i++)
+		if ((flags & sb[i].ms) && fsconfig(fs, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
+			return ward_err_sys(err, errno, "%s option \"%s\"", type, sb[i].name);
+	return 0;
+}
+
+static int fs_create(const char *type, const char *source, const char *data, unsigned long flags,
+		     const char *label, ward_err *err)
 {
 	_cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return ward_err_sys(err, errno, "fsopen %s", type);
 	if (source && *source)
 		fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0);
+	if (set_sb_flags(fs, type, flags, err) < 0)
+		return -1;
 	if (data) {
 		_cleanup_free_ char *copy = strdup(data);
 		char *save = NULL;
@@ -261,7 +277,7 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 	 * default label confines no less. */
 	bool labelled = !strcmp(type, "tmpfs") || !strcmp(type, "devpts");
 	_cleanup_close_ int mnt =
-		fs_create(type, m->source, m->data, labelled ? mount_label : NULL, err);
+		fs_create(type, m->source, m->data, m->flags, labelled ? mount_label : NULL, err);
 	if (mnt < 0)
 		return -1;
 	if (!strcmp(type, "mqueue") && mount_label && *mount_label) {
@@ -340,7 +356,7 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns
 	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
 	if (dst < 0)
 		return -1;
-	_cleanup_close_ int tmp = fs_create("tmpfs", "cgroup", "mode=755,size=64k", NULL, err);
+	_cleanup_close_ int tmp = fs_create("tmpfs", "cgroup", "mode=755,size=64k", 0, NULL, err);
 	if (tmp < 0)
 		return -1;
 	uint64_t set = 0, clr = 0;
@@ -426,7 +442,7 @@ int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *er
 			return ward_err_sys(err, errno, "linux.maskedPaths[%zu]: stat %s", i, paths[i]);
 		_cleanup_close_ int tree = -1;
 		if (S_ISDIR(st.st_mode)) {
-			tree = fs_create("tmpfs", "tmpfs", "mode=000", NULL, err);
+			tree = fs_create("tmpfs", "tmpfs", "mode=000", 0, NULL, err);
 			if (tree >= 0 && set_attr(tree, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 								MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 						  0, 0, err) < 0)

@@ -450,8 +450,11 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 			continue;
 		}
 		/* Not a generic flag: filesystem data ("size=64m", "newinstance"), handed
-		 * to the filesystem, which validates it. */
-		if (first_unknown < 0)
+		 * to the filesystem, which validates it. A bind mount has no
+		 * filesystem to take it: NAME=VALUE there is ignored, said, as the
+		 * kernel and runc ignore it ("mode=755" from an engine); a bare
+		 * word is more likely a mistyped flag ("nosiud") and is refused. */
+		if (first_unknown < 0 && !strchr(opt, '='))
 			first_unknown = (long)i;
 		size_t ol = strlen(opt);
 		if (ol == 0)
@@ -469,6 +472,12 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 	if (m->type && strcmp(m->type, "bind") == 0)
 		m->bind = true;
 	m->flags &= ~(unsigned long)(MS_BIND | MS_REC);
+	if (m->bind && m->data && first_unknown < 0) {
+		ward_warn("%s: %s.options: a bind mount takes no filesystem options; ignored: %s",
+			  c->file, field, m->data);
+		free(m->data);
+		m->data = NULL;
+	}
 	if (m->bind && first_unknown >= 0) {
 		/* A bind mount has no filesystem to take data; a word here is a typo or
 		 * an option ward does not know. */
@@ -865,11 +874,12 @@ static int validate(struct pctx *c, struct ward_spec *s)
 	if ((l->monotonic.present || l->boottime.present) && l->ns[WARD_NS_TIME].path)
 		return fail(c, "linux.timeOffsets",
 			    "time offsets cannot be set when joining an existing time namespace");
-	if (!l->ns[WARD_NS_UTS].present || l->ns[WARD_NS_UTS].path) {
+	/* A joined one is set (runc does), unless it is the runtime's own. */
+	if (!l->ns[WARD_NS_UTS].present) {
 		if (s->hostname && *s->hostname)
-			return fail(c, "hostname", "setting the hostname needs a new uts namespace");
+			return fail(c, "hostname", "setting the hostname needs a uts namespace");
 		if (s->domainname && *s->domainname)
-			return fail(c, "domainname", "setting the domainname needs a new uts namespace");
+			return fail(c, "domainname", "setting the domainname needs a uts namespace");
 	}
 	for (size_t i = 0; i < l->n_sysctl; i++) {
 		const char *k = l->sysctl[i].key;

@@ -278,6 +278,16 @@ ns_shared_test() {
 	[ "$(cat /proc/sys/kernel/domainname)" = "$host_before" ]
 }
 
+@test "kernel.hostname and kernel.domainname in linux.sysctl are set in a user namespace too" {
+	# /proc/sys/kernel belongs to the host's root, out of the container
+	# root's reach: ward sets them with sethostname/setdomainname.
+	enable_userns
+	update_config 'del(.hostname) | .linux.sysctl += {"kernel.hostname": "sys-host", "kernel.domainname": "sys.example"}'
+	run_sh 'hostname; cat /proc/sys/kernel/domainname'
+	assert_success
+	[ "$output" = "$(printf 'sys-host\nsys.example')" ]
+}
+
 @test "hostname without a private uts namespace is refused" {
 	local host_before
 	host_before=$(cat /proc/sys/kernel/hostname)
