@@ -279,7 +279,7 @@ refuses_kernel_fs_through() {
 	[ "$maj" != 0 ] || skip "the root filesystem has no block device"
 	# Making the node needs CAP_MKNOD (ward spec leaves it out); the device
 	# cgroup must stop the open all the same.
-	update_config '.process.capabilities |= with_entries(if .key == "ambient" then . else .value += ["CAP_MKNOD"] end)'
+	add_caps CAP_MKNOD
 	update_config '.root.readonly = false'
 	run_sh "mknod /tmp/disk b $maj $min && echo made; head -c 512 /tmp/disk | wc -c"
 	# The device cgroup (deny all) forbids the open even if mknod worked.
@@ -596,6 +596,16 @@ assert_protection() {
 # capabilities (exec --cap), another user, no Landlock domain yet.
 # tests/ptrace/race.c tries that, as fast as it can, on every new process.
 
+# CAP_SYS_PTRACE for the container's process, and ptrace(2) itself allowed:
+# the filter ward spec writes for these capabilities.
+with_sys_ptrace() {
+	add_caps CAP_SYS_PTRACE
+	local sc
+	# shellcheck disable=SC2046
+	sc=$("$WARD" seccomp default $(jq -r '.process.capabilities.bounding[] | "--cap " + .' "$BUNDLE/config.json"))
+	update_config --argjson sc "$sc" '.linux.seccomp = $sc'
+}
+
 # The racer's helpers: helpers_race.bash. A bundle for the race: the rootfs
 # writable (the racer's report), the program busybox.
 race_bundle() {
@@ -626,10 +636,7 @@ race_bundle() {
 @test "CVE-2016-9962: the same with a user namespace and CAP_SYS_PTRACE in the container" {
 	race_bundle
 	enable_userns
-	# ptrace(2) itself allowed: the filter ward spec writes for these capabilities.
-	local sc
-	sc=$("$WARD" seccomp default --cap CAP_SYS_PTRACE $(jq -r '.process.capabilities.bounding[] | "--cap " + .' "$BUNDLE/config.json"))
-	update_config --argjson sc "$sc" '.process.capabilities |= map_values(. + ["CAP_SYS_PTRACE"]) | .linux.seccomp = $sc'
+	with_sys_ptrace
 	run_detached run -d -b "$BUNDLE" ctr
 	assert_success
 	race_start ctr
@@ -670,9 +677,7 @@ race_starts() {
 	# The container itself has CAP_SYS_PTRACE: without a user namespace it
 	# is the host's, and passes the waiting init's non-dumpable mark; the
 	# init still has every capability ward has.
-	local sc
-	sc=$("$WARD" seccomp default --cap CAP_SYS_PTRACE $(jq -r '.process.capabilities.bounding[] | "--cap " + .' "$BUNDLE/config.json"))
-	update_config --argjson sc "$sc" '.process.capabilities |= map_values(. + ["CAP_SYS_PTRACE"]) | .linux.seccomp = $sc'
+	with_sys_ptrace
 	set_args true
 	run_detached create -b "$BUNDLE" ctr
 	assert_success

@@ -348,7 +348,7 @@ blk_ctrl() {
 
 @test "devices: by default a device can be created but not opened; /dev/null works" {
 	# mknod needs CAP_MKNOD, which ward spec leaves out.
-	update_config '.process.capabilities |= with_entries(if .key == "ambient" then . else .value += ["CAP_MKNOD"] end)'
+	add_caps CAP_MKNOD
 	local dev t ma mi
 	dev=$(test_device) || skip "no openable test device on this host"
 	read -r t ma mi <<<"$dev"
@@ -368,7 +368,7 @@ blk_ctrl() {
 
 @test "devices: a linux.resources.devices allow rule makes that device readable" {
 	# mknod needs CAP_MKNOD, which ward spec leaves out.
-	update_config '.process.capabilities |= with_entries(if .key == "ambient" then . else .value += ["CAP_MKNOD"] end)'
+	add_caps CAP_MKNOD
 	local dev t ma mi
 	dev=$(test_device) || skip "no openable test device on this host"
 	read -r t ma mi <<<"$dev"

@@ -40,13 +40,6 @@ run_probe_unfiltered() {
 	run_probe "$id" "$@"
 }
 
-# Add capabilities to every set but ambient: add_caps CAP_X...
-add_caps() {
-	local json
-	json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
-	update_config --argjson c "$json" '.process.capabilities |= with_entries(
-		if .key == "ambient" then . else .value = ((.value + $c) | unique) end)'
-}
 
 # ---------------------------------------------------------------------------
 # Process status
