@@ -664,13 +664,13 @@ race_starts() {
 
 @test "CVE-2016-9962: a racing attacker in the container never reaches the init before its program" {
 	race_bundle
-	race_starts 25
+	race_starts 15
 }
 
 @test "CVE-2016-9962: the same for the init with a user namespace" {
 	race_bundle
 	enable_userns
-	race_starts 25
+	race_starts 15
 }
 
 @test "an exec with CAP_SYS_PTRACE into a created container without a user namespace is refused: the init holds ward's privileges" {
