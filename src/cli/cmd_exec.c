@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/log.h"
 #include "../util/strv.h"
 #include "cli.h"
 
@@ -129,9 +130,11 @@ int ward_cmd_exec(struct ward_cli *g, int argc, char **argv)
 		case OPT_APPARMOR: o.apparmor = optarg; break;
 		case OPT_NNP: o.no_new_privs = true; break;
 		case 'c':
+			/* As runc: a name this build does not know is ignored, said. */
 			if (ward_cap_from_name(optarg) < 0)
-				return ward_cli_usage("exec", "--cap: unknown capability \"%s\"", optarg);
-			ward_strv_push(&caps, optarg);
+				ward_warn("exec: --cap: ignoring unknown capability \"%s\"", optarg);
+			else
+				ward_strv_push(&caps, optarg);
 			break;
 		case OPT_PRESERVE: o.preserve_fds = atoi(optarg); break;
 		case OPT_CGROUP:

@@ -48,6 +48,11 @@ int ward_lsm_check(const struct ward_process *p, const char *mount_label, const 
 	return 0;
 }
 
+#define PROC_MAGIC 0x9fa0
+
+/* CVE-2019-16884: the label is written through the container's /proc, and
+ * a file the image or a volume put there (a tmpfs over /proc/self/attr, a
+ * fake /proc) would take it silently: the process would run unconfined. */
 static int open_attr(const char *primary, const char *fallback, const char *field, ward_err *err)
 {
 	int fd = open(primary, O_WRONLY | O_CLOEXEC);
@@ -55,6 +60,13 @@ static int open_attr(const char *primary, const char *fallback, const char *fiel
 		fd = open(fallback, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ward_err_sys(err, errno, "%s: open %s (is /proc mounted?)", field, primary);
+	struct statfs fs;
+	if (fstatfs(fd, &fs) < 0 || (unsigned long)fs.f_type != PROC_MAGIC) {
+		close(fd);
+		return ward_err_set(err, "%s: %s is not on procfs (a mount over /proc hides it); "
+					 "refusing to run without the label",
+				    field, primary);
+	}
 	return fd;
 }
 

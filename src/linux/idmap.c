@@ -159,6 +159,20 @@ static int idmap_userns(const struct ward_spec *s, size_t i, ward_err *err)
 				"config.json: linux.gidMappings", err);
 }
 
+static int open_source(const struct ward_mount *m, size_t i, const char *bundle, ward_err *err)
+{
+	char src[PATH_MAX];
+	if (m->source[0] == '/')
+		snprintf(src, sizeof(src), "%s", m->source);
+	else
+		snprintf(src, sizeof(src), "%s/%s", bundle, m->source);
+	int tree = open_tree(AT_FDCWD, src,
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->rbind ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return ward_err_sys(err, errno, "config.json: mounts[%zu]: bind source %s", i, src);
+	return tree;
+}
+
 static int make_tree(const struct ward_spec *s, size_t i, const char *bundle, ward_err *err)
 {
 	const struct ward_mount *m = &s->mounts[i];
@@ -167,18 +181,13 @@ static int make_tree(const struct ward_spec *s, size_t i, const char *bundle, wa
 					 "CAP_SYS_ADMIN in the host's user namespace; ward runs "
 					 "rootless",
 				    i);
-	char src[PATH_MAX];
-	if (m->source[0] == '/')
-		snprintf(src, sizeof(src), "%s", m->source);
-	else
-		snprintf(src, sizeof(src), "%s/%s", bundle, m->source);
 	_cleanup_close_ int userns = idmap_userns(s, i, err);
 	if (userns < 0)
 		return -1;
-	int tree = open_tree(AT_FDCWD, src,
-			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->rbind ? AT_RECURSIVE : 0));
+	int tree = open_source(m, i, bundle, err);
 	if (tree < 0)
-		return ward_err_sys(err, errno, "config.json: mounts[%zu]: bind source %s", i, src);
+		return -1;
+	const char *src = m->source;
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | (m->ridmap ? AT_RECURSIVE : 0), &a, sizeof(a)) <
 	    0) {
@@ -195,22 +204,38 @@ static int make_tree(const struct ward_spec *s, size_t i, const char *bundle, wa
 	return tree;
 }
 
-int ward_idmap_trees(const struct ward_spec *s, const char *bundle, int **out, ward_err *err)
+/* In a user namespace the init is its root, which may not reach a bind
+ * source the runtime can (one under a 0700 directory of the host's): the
+ * source is opened here, before the init exists, as runc and crun do. Not
+ * rootless (open_tree(OPEN_TREE_CLONE) needs the host's CAP_SYS_ADMIN) and
+ * not into a joined mount namespace, where the paths are another's. */
+static bool open_here(const struct ward_spec *s, const struct ward_mount *m)
+{
+	return m->bind && s->lx.ns[WARD_NS_USER].present && s->lx.ns[WARD_NS_MNT].present &&
+	       !s->lx.ns[WARD_NS_MNT].path && !ward_running_rootless();
+}
+
+int ward_bind_trees(const struct ward_spec *s, const char *bundle, int **out, ward_err *err)
 {
 	*out = NULL;
 	bool any = false;
 	for (size_t i = 0; i < s->n_mounts; i++)
-		any |= s->mounts[i].idmap;
+		any |= s->mounts[i].idmap || open_here(s, &s->mounts[i]);
 	if (!any)
 		return 0;
 	int *trees = malloc(s->n_mounts * sizeof(int));
 	if (!trees)
-		return ward_err_sys(err, ENOMEM, "idmapped mounts");
+		return ward_err_sys(err, ENOMEM, "bind mounts");
 	for (size_t i = 0; i < s->n_mounts; i++)
 		trees[i] = -1;
 	for (size_t i = 0; i < s->n_mounts; i++) {
-		if (s->mounts[i].idmap && (trees[i] = make_tree(s, i, bundle, err)) < 0) {
-			ward_idmap_trees_free(trees, s->n_mounts);
+		const struct ward_mount *m = &s->mounts[i];
+		if (m->idmap)
+			trees[i] = make_tree(s, i, bundle, err);
+		else if (open_here(s, m))
+			trees[i] = open_source(m, i, bundle, err);
+		if (trees[i] == -1 && (m->idmap || open_here(s, m))) {
+			ward_bind_trees_free(trees, s->n_mounts);
 			return -1;
 		}
 	}
@@ -218,7 +243,7 @@ int ward_idmap_trees(const struct ward_spec *s, const char *bundle, int **out, w
 	return 0;
 }
 
-void ward_idmap_trees_free(int *trees, size_t n)
+void ward_bind_trees_free(int *trees, size_t n)
 {
 	for (size_t i = 0; trees && i < n; i++)
 		if (trees[i] >= 0)

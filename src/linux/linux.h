@@ -54,10 +54,11 @@ struct ward_rootfs_ctx {
 	const char *rootfs;  /* absolute path on the host */
 	bool userns;	     /* mknod not possible: bind devices */
 	bool no_pivot;
+	bool shared_mntns;   /* no mount namespace of its own: the caller's (anchor made) */
 	int rootfd;	     /* O_PATH of the rootfs, after the self-bind */
 	int devnull_fd;	     /* O_PATH of the host's /dev/null (masking) */
 	int console_fd;	     /* pty slave, or -1 */
-	const int *idmap_trees; /* per mount: an idmapped tree made by the runtime, or -1 */
+	const int *idmap_trees; /* per mount: a bind tree made by the runtime (idmap.c), or -1 */
 };
 /* Everything before pivot_root: propagation, self-bind, mounts, devices,
  * sysctls, masked and read-only paths (while the host's /dev/null is at hand). */
@@ -65,22 +66,30 @@ int ward_rootfs_prepare(struct ward_rootfs_ctx *c, ward_err *err);
 int ward_rootfs_pivot(struct ward_rootfs_ctx *c, ward_err *err);
 /* After pivot_root: /dev/console, root.readonly, propagation. */
 int ward_rootfs_finalize(struct ward_rootfs_ctx *c, ward_err *err);
+/* A container without a mount namespace of its own mounts in the caller's:
+ * under an anchor, a private bind of the rootfs onto itself, that takes all
+ * of them away at once. *mnt_id: the anchor's, for the release. */
+int ward_rootfs_anchor(const char *rootfs, uint64_t *mnt_id, ward_err *err);
+/* Detach the anchor (and every mount under it) if it is still on top. */
+void ward_rootfs_anchor_release(const char *rootfs, uint64_t mnt_id);
 int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, const char *mount_label,
 		   bool cgroupns, ward_err *err);
 int ward_devices_create(int rootfd, const struct ward_spec *s, bool userns, ward_err *err);
 /* copyup.c: fill a detached tmpfs (mnt) with a copy of m->destination's
  * contents below rootfd, for the tmpcopyup option. */
 int ward_tmpfs_copyup(int rootfd, const struct ward_mount *m, int mnt, ward_err *err);
-/* Attach a bind tree made elsewhere (an idmapped one) as mount m. */
+/* Attach a bind tree made elsewhere (ward_bind_trees) as mount m. */
 int ward_mount_bind_tree(int rootfd, const struct ward_mount *m, size_t index, int tree,
 			 ward_err *err);
 
-/* ---- idmap.c: idmapped bind mounts, made by the runtime on the host ---- */
-/* For each mount with idmap/ridmap, a detached idmapped tree (fds the
- * init inherits); *out is NULL when there is none, else n_mounts entries
- * (-1 where the mount is not idmapped). bundle: for relative sources. */
-int ward_idmap_trees(const struct ward_spec *s, const char *bundle, int **out, ward_err *err);
-void ward_idmap_trees_free(int *trees, size_t n);
+/* ---- idmap.c: bind trees made by the runtime on the host ---- */
+/* For each mount with idmap/ridmap, a detached idmapped tree, and in a user
+ * namespace for each other bind mount a detached one of its source (fds the
+ * init inherits and attaches); *out is NULL when there is none, else
+ * n_mounts entries (-1 where the init mounts itself). bundle: for relative
+ * sources. */
+int ward_bind_trees(const struct ward_spec *s, const char *bundle, int **out, ward_err *err);
+void ward_bind_trees_free(int *trees, size_t n);
 /* Does the kernel have mount_setattr (and so MOUNT_ATTR_IDMAP)? */
 bool ward_idmap_supported(void);
 int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *err);
@@ -91,6 +100,9 @@ int ward_net_loopback_up(ward_err *err);
 
 /* ---- sysctl.c ---- */
 int ward_sysctl_apply(int rootfd, const struct ward_linux *l, ward_err *err);
+/* kernel.hostname / kernel.domainname keys, after the hostname and
+ * domainname fields (runc's order: the sysctl wins). */
+int ward_sysctl_apply_uts(const struct ward_linux *l, ward_err *err);
 
 /* ---- terminal.c ---- */
 /* Allocate a pty inside the container (after pivot), make it the controlling

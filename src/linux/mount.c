@@ -129,7 +129,7 @@ int ward_mount_bind_tree(int rootfd, const struct ward_mount *m, size_t index, i
 	_cleanup_close_ int dst = ward_ensure_in_root(rootfd, m->destination, S_ISDIR(st.st_mode),
 						      err);
 	if (dst < 0 || bind_attach(rootfd, m, tree, dst, err) < 0)
-		return ward_err_wrap(err, "mounts[%zu] %s", index, m->destination);
+		return ward_err_wrap(err, "config.json: mounts[%zu] %s", index, m->destination);
 	return 0;
 }
 
@@ -150,14 +150,30 @@ static void fs_context_reason(int fsfd, char *buf, size_t len)
 	}
 }
 
-static int fs_create(const char *type, const char *source, const char *data, const char *label,
-		     ward_err *err)
+/* The superblock flags among a mount's options (mount(2) takes them with
+ * the per-mount ones; fsconfig by name). */
+static int set_sb_flags(int fs, const char *type, unsigned long flags, ward_err *err)
+{
+	static const struct {
+		unsigned long ms;
+		const char *name;
+	} sb[] = {{MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"}, {MS_LAZYTIME, "lazytime"}};
+	for (size_t i = 0; i < ARRAY_SIZE(sb); i++)
+		if ((flags & sb[i].ms) && fsconfig(fs, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
+			return ward_err_sys(err, errno, "%s option \"%s\"", type, sb[i].name);
+	return 0;
+}
+
+static int fs_create(const char *type, const char *source, const char *data, unsigned long flags,
+		     const char *label, ward_err *err)
 {
 	_cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return ward_err_sys(err, errno, "fsopen %s", type);
 	if (source && *source)
 		fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0);
+	if (set_sb_flags(fs, type, flags, err) < 0)
+		return -1;
 	if (data) {
 		_cleanup_free_ char *copy = strdup(data);
 		char *save = NULL;
@@ -207,6 +223,25 @@ static bool host_cgroup2_unified(void)
 	return stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 }
 
+/* CVE-2019-16884, CVE-2023-28642: procfs and sysfs go on a real directory
+ * at their path, never through a symlink the image planted, even one that
+ * stays inside the root: /proc pointing at a volume, or at /, would put the
+ * kernel's files (and the LSM attributes written through /proc) elsewhere. */
+static int kernel_fs_dest(int rootfd, const struct ward_mount *m, ward_err *err)
+{
+	int fd = ward_mkdir_p_in_root_nofollow(rootfd, m->destination, 0755, err);
+	if (fd >= 0)
+		return fd;
+	if (err->errnum == ELOOP)
+		return ward_err_set(err, "%s must be mounted on a real directory: %s is or goes "
+					 "through a symlink in the root filesystem",
+				    m->type, m->destination);
+	if (err->errnum == ENOTDIR)
+		return ward_err_set(err, "%s must be mounted on a real directory: %s is not one",
+				    m->type, m->destination);
+	return -1;
+}
+
 static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label, bool cgroupns,
 		 ward_err *err)
 {
@@ -228,7 +263,9 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 		}
 		type = "cgroup2";
 	}
-	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
+	bool kernel_fs = !strcmp(type, "proc") || !strcmp(type, "sysfs");
+	_cleanup_close_ int dst = kernel_fs ? kernel_fs_dest(rootfd, m, err)
+					    : ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
 	if (dst < 0)
 		return -1;
 	/* linux.mountLabel goes on the filesystems that take an SELinux context.
@@ -240,7 +277,7 @@ static int do_fs(int rootfd, const struct ward_mount *m, const char *mount_label
 	 * default label confines no less. */
 	bool labelled = !strcmp(type, "tmpfs") || !strcmp(type, "devpts");
 	_cleanup_close_ int mnt =
-		fs_create(type, m->source, m->data, labelled ? mount_label : NULL, err);
+		fs_create(type, m->source, m->data, m->flags, labelled ? mount_label : NULL, err);
 	if (mnt < 0)
 		return -1;
 	if (!strcmp(type, "mqueue") && mount_label && *mount_label) {
@@ -319,7 +356,7 @@ static int mount_cgroup_v1(int rootfd, const struct ward_mount *m, bool cgroupns
 	_cleanup_close_ int dst = ward_mkdir_p_in_root(rootfd, m->destination, 0755, err);
 	if (dst < 0)
 		return -1;
-	_cleanup_close_ int tmp = fs_create("tmpfs", "cgroup", "mode=755,size=64k", NULL, err);
+	_cleanup_close_ int tmp = fs_create("tmpfs", "cgroup", "mode=755,size=64k", 0, NULL, err);
 	if (tmp < 0)
 		return -1;
 	uint64_t set = 0, clr = 0;
@@ -387,7 +424,7 @@ int ward_mount_one(int rootfd, const struct ward_mount *m, size_t index, const c
 {
 	int r = m->bind ? do_bind(rootfd, m, err) : do_fs(rootfd, m, mount_label, cgroupns, err);
 	if (r < 0)
-		return ward_err_wrap(err, "mounts[%zu] %s", index, m->destination);
+		return ward_err_wrap(err, "config.json: mounts[%zu] %s", index, m->destination);
 	return 0;
 }
 
@@ -405,7 +442,7 @@ int ward_mask_paths(int rootfd, int devnull_fd, char *const *paths, ward_err *er
 			return ward_err_sys(err, errno, "linux.maskedPaths[%zu]: stat %s", i, paths[i]);
 		_cleanup_close_ int tree = -1;
 		if (S_ISDIR(st.st_mode)) {
-			tree = fs_create("tmpfs", "tmpfs", "mode=000", NULL, err);
+			tree = fs_create("tmpfs", "tmpfs", "mode=000", 0, NULL, err);
 			if (tree >= 0 && set_attr(tree, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 								MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 						  0, 0, err) < 0)

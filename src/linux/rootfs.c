@@ -21,20 +21,54 @@ static bool dev_is_bound(const struct ward_spec *s)
 	return false;
 }
 
+int ward_rootfs_anchor(const char *rootfs, uint64_t *mnt_id, ward_err *err)
+{
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return ward_err_sys(err, errno, "bind root.path %s onto itself", rootfs);
+	struct statx stx;
+	/* Private: the container's mounts go nowhere but under it. */
+	if (mount(NULL, rootfs, NULL, MS_PRIVATE | MS_REC, NULL) < 0 ||
+	    statx(AT_FDCWD, rootfs, AT_NO_AUTOMOUNT, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID)) {
+		int e = errno;
+		umount2(rootfs, MNT_DETACH);
+		return ward_err_sys(err, e, "root.path %s: private anchor mount", rootfs);
+	}
+	*mnt_id = stx.stx_mnt_id;
+	return 0;
+}
+
+void ward_rootfs_anchor_release(const char *rootfs, uint64_t mnt_id)
+{
+	struct statx stx;
+	/* Only ours: whatever is on top now (a mount made since) is not. */
+	if (statx(AT_FDCWD, rootfs, AT_NO_AUTOMOUNT, STATX_MNT_ID, &stx) == 0 &&
+	    (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == mnt_id) {
+		if (umount2(rootfs, MNT_DETACH) < 0)
+			ward_warn("root.path %s: detach the container's mounts: %s", rootfs,
+				  strerror(errno));
+		return;
+	}
+	ward_warn("root.path %s: the container's mounts are no longer on top; left as they are",
+		  rootfs);
+}
+
 int ward_rootfs_prepare(struct ward_rootfs_ctx *c, ward_err *err)
 {
 	const struct ward_spec *s = c->spec;
 	/* Nothing we mount may propagate back to the host: slave by default
-	 * (host mounts still reach us), or what linux.rootfsPropagation asks. */
+	 * (host mounts still reach us), or what linux.rootfsPropagation asks.
+	 * In the caller's mount namespace: none of that (it would be the
+	 * caller's root), the anchor's parent made it private. */
 	unsigned long prop = s->lx.rootfs_propagation ? s->lx.rootfs_propagation
 							 : (MS_SLAVE | MS_REC);
 	if (prop & (MS_SHARED | MS_UNBINDABLE))
 		prop = MS_SLAVE | MS_REC; /* applied after pivot_root (ward_rootfs_finalize) */
-	if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
+	if (!c->shared_mntns && mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
 		return ward_err_sys(err, errno, "make / %s", "private to the container");
 
 	/* pivot_root needs the new root to be a mount point. */
-	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (!c->shared_mntns && mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return ward_err_sys(err, errno, "bind root.path %s", c->rootfs);
 	c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0)
@@ -69,7 +103,11 @@ int ward_rootfs_pivot(struct ward_rootfs_ctx *c, ward_err *err)
 		return ward_err_sys(err, errno, "open root.path %s", c->rootfs);
 	if (fchdir(newroot) < 0)
 		return ward_err_sys(err, errno, "chdir to root.path");
-	if (c->no_pivot) {
+	if (c->shared_mntns) {
+		/* The caller's mount namespace: its root must stay where it is. */
+		if (chroot(".") < 0)
+			return ward_err_sys(err, errno, "chroot");
+	} else if (c->no_pivot) {
 		/* --no-pivot: for ramfs roots where pivot_root is impossible. Weaker:
 		 * the old root stays reachable to a process that can chroot again. */
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)

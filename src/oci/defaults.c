@@ -6,12 +6,19 @@
 #include "../util/cleanup.h"
 #include "spec.h"
 
-/* Docker's default capability set (moby oci/caps/defaults.go): enough for a
- * normal Unix userland as root, nothing that reaches the kernel or the host. */
+/* podman's default capability set (containers.conf default_capabilities):
+ * Docker's 14 without NET_RAW, MKNOD and AUDIT_WRITE. Enough for a normal
+ * Unix userland as root, nothing that reaches the kernel or the host.
+ * NET_RAW forges any packet on the container's network (CVE-2020-14386 was
+ * reached through a raw socket); ping keeps working through
+ * net.ipv4.ping_group_range (default_sysctls). MKNOD and AUDIT_WRITE are
+ * rarely needed. docs/capabilities.md says what breaks and the way back.
+ * Never CAP_AUDIT_CONTROL: it would let the container change the audit
+ * rules and its own audit identity, which the audit layer relies on. */
 static const char *const default_caps[] = {
-	"CAP_CHOWN",	  "CAP_DAC_OVERRIDE", "CAP_FSETID",	      "CAP_FOWNER",	"CAP_MKNOD",
-	"CAP_NET_RAW",	  "CAP_SETGID",	      "CAP_SETUID",	      "CAP_SETFCAP",	"CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",	      "CAP_AUDIT_WRITE",
+	"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",		  "CAP_FSETID",
+	"CAP_KILL",   "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",	  "CAP_SETGID",
+	"CAP_SETPCAP", "CAP_SETUID",	  "CAP_SYS_CHROOT",
 };
 
 /* Kernel interfaces that leak host information or allow host-wide actions. */
@@ -90,6 +97,14 @@ json_t *ward_spec_default(bool rootless)
 	json_t *lxj = json_pack("{s:o, s:o, s:o}", "namespaces", ns, "maskedPaths",
 				  strarr(masked_paths, ARRAY_SIZE(masked_paths)), "readonlyPaths",
 				  strarr(readonly_paths, ARRAY_SIZE(readonly_paths)));
+	/* With a network namespace of its own, unprivileged ICMP echo sockets
+	 * for every group (Docker's default): ping without CAP_NET_RAW. In the
+	 * config rather than done by ward, which applies configs and invents no
+	 * kernel state an engine did not ask for (a runtime that did would run
+	 * an engine's containers unlike runc). */
+	if (!rootless)
+		json_object_set_new(lxj, "sysctl",
+				    json_pack("{s:s}", "net.ipv4.ping_group_range", "0 2147483647"));
 	uint64_t bounding = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
 		bounding |= 1ULL << ward_cap_from_name(default_caps[i]);

@@ -13,6 +13,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/log.h"
 #include "../util/strv.h"
 #include "spec.h"
 
@@ -183,13 +184,27 @@ static int get_strv(struct pctx *c, json_t *o, const char *key, const char *fiel
 	return 1;
 }
 
+/* Add "name" to a list of unknown capabilities, once, as room allows. */
+static void note_unknown(char *list, size_t len, const char *name)
+{
+	char q[80];
+	snprintf(q, sizeof(q), "\"%s\"", name);
+	if (strstr(list, q))
+		return;
+	size_t at = strlen(list);
+	snprintf(list + at, len - at, "%s%s", at ? ", " : "", q);
+}
+
+/* A capability name ward does not know is ignored with a warning, as runc
+ * does: a config may name capabilities of a newer kernel than ward's table
+ * (those of a newer kernel than this one are dropped when applied). */
 static int parse_caps(struct pctx *c, json_t *obj, struct ward_caps *caps)
 {
 	static const char *const sets[] = {"bounding", "effective", "permitted", "inheritable",
 					   "ambient"};
 	uint64_t *dst[] = {&caps->bounding, &caps->effective, &caps->permitted, &caps->inheritable,
 			   &caps->ambient};
-	char f[128];
+	char f[128], unknown[512] = "";
 	caps->present = true;
 	for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
 		json_t *arr = NULL;
@@ -205,10 +220,14 @@ static int parse_caps(struct pctx *c, json_t *obj, struct ward_caps *caps)
 				return fail(c, f, "must be a string, not %s", json_type_name(e));
 			int cap = ward_cap_from_name(json_string_value(e));
 			if (cap < 0)
-				return fail(c, f, "unknown capability \"%s\"", json_string_value(e));
-			*dst[s] |= 1ULL << cap;
+				note_unknown(unknown, sizeof(unknown), json_string_value(e));
+			else
+				*dst[s] |= 1ULL << cap;
 		}
 	}
+	if (*unknown)
+		ward_warn("%s: process.capabilities: ignoring unknown capabilities: %s", c->file,
+			  unknown);
 	return 0;
 }
 
@@ -431,8 +450,11 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 			continue;
 		}
 		/* Not a generic flag: filesystem data ("size=64m", "newinstance"), handed
-		 * to the filesystem, which validates it. */
-		if (first_unknown < 0)
+		 * to the filesystem, which validates it. A bind mount has no
+		 * filesystem to take it: NAME=VALUE there is ignored, said, as the
+		 * kernel and runc ignore it ("mode=755" from an engine); a bare
+		 * word is more likely a mistyped flag ("nosiud") and is refused. */
+		if (first_unknown < 0 && !strchr(opt, '='))
 			first_unknown = (long)i;
 		size_t ol = strlen(opt);
 		if (ol == 0)
@@ -450,6 +472,12 @@ static int parse_mount_options(struct pctx *c, struct ward_mount *m, const char 
 	if (m->type && strcmp(m->type, "bind") == 0)
 		m->bind = true;
 	m->flags &= ~(unsigned long)(MS_BIND | MS_REC);
+	if (m->bind && m->data && first_unknown < 0) {
+		ward_warn("%s: %s.options: a bind mount takes no filesystem options; ignored: %s",
+			  c->file, field, m->data);
+		free(m->data);
+		m->data = NULL;
+	}
 	if (m->bind && first_unknown >= 0) {
 		/* A bind mount has no filesystem to take data; a word here is a typo or
 		 * an option ward does not know. */
@@ -846,11 +874,12 @@ static int validate(struct pctx *c, struct ward_spec *s)
 	if ((l->monotonic.present || l->boottime.present) && l->ns[WARD_NS_TIME].path)
 		return fail(c, "linux.timeOffsets",
 			    "time offsets cannot be set when joining an existing time namespace");
-	if (!l->ns[WARD_NS_UTS].present || l->ns[WARD_NS_UTS].path) {
+	/* A joined one is set (runc does), unless it is the runtime's own. */
+	if (!l->ns[WARD_NS_UTS].present) {
 		if (s->hostname && *s->hostname)
-			return fail(c, "hostname", "setting the hostname needs a new uts namespace");
+			return fail(c, "hostname", "setting the hostname needs a uts namespace");
 		if (s->domainname && *s->domainname)
-			return fail(c, "domainname", "setting the domainname needs a new uts namespace");
+			return fail(c, "domainname", "setting the domainname needs a uts namespace");
 	}
 	for (size_t i = 0; i < l->n_sysctl; i++) {
 		const char *k = l->sysctl[i].key;

@@ -52,7 +52,7 @@ struct creation {
 	struct ward_seccomp seccomp;
 	struct ward_resources res;
 	struct ward_landlock landlock;
-	int *idmap_trees; /* idmapped bind trees for the init, or NULL */
+	int *idmap_trees; /* bind trees made for the init (idmap.c), or NULL */
 	int stub_fd;	  /* the sealed exec stub, or -1 (protect.c) */
 	bool setgroups_denied; /* computed before clone: the child's ids differ */
 	bool born_in_v2;       /* clone3(CLONE_INTO_CGROUP) placed the init */
@@ -64,6 +64,7 @@ struct creation {
 	bool session;	  /* give the init a kernel audit session of its own */
 	long ses;	  /* the session it got, or -errno why not (0: not asked) */
 	struct ward_policy_admission policy; /* the admission decision (policy/) */
+	uint64_t anchor;       /* no mount namespace: the rootfs anchor's mount id */
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -73,9 +74,13 @@ static int check_spec(struct creation *c, ward_err *err)
 		return ward_err_set(err, "config.json: process: missing required field");
 	if (c->ctx->systemd_cgroup && ward_cgroup_systemd_resolve(c->spec, c->o->id, err) < 0)
 		return ward_err_wrap(err, "config.json (--systemd-cgroup)");
-	if (!s->lx.ns[WARD_NS_MNT].present)
-		return ward_err_set(err, "config.json: linux.namespaces: a mount namespace is "
-					 "required (the root filesystem is set up in it)");
+	/* Without one the container mounts in ours, as runc does (under an
+	 * anchor: ward_rootfs_anchor); a rootless ward cannot mount there. */
+	if (!s->lx.ns[WARD_NS_MNT].present && ward_running_rootless())
+		return ward_err_set(err, "config.json: linux.namespaces: without a mount namespace "
+					 "the container mounts in the caller's, which needs root");
+	if (ward_check_shared_mntns(s, err) < 0)
+		return -1;
 	if (s->process->terminal && !c->o->console_socket && !c->o->foreground)
 		return ward_err_set(err, "config.json: process.terminal: cannot allocate a tty "
 					 "when detaching without --console-socket");
@@ -499,6 +504,8 @@ static void undo(struct creation *c)
 	}
 	if (c->st.extra)
 		ward_cgroup_destroy(c->st.extra, &ignored);
+	if (c->anchor)
+		ward_rootfs_anchor_release(c->rootfs, c->anchor);
 	if (c->dir_made)
 		ward_rm_rf_at(c->rootdir, c->o->id, &ignored);
 }
@@ -548,7 +555,8 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	if (!o->restore && ward_protect_choose(&pq, &c.stub_fd, err) < 0)
 		goto out;
 	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0 ||
-	    ward_idmap_trees(c.spec, c.bundle, &c.idmap_trees, err) < 0)
+	    ward_check_own_namespaces(c.spec, c.ns_fds, err) < 0 ||
+	    ward_bind_trees(c.spec, c.bundle, &c.idmap_trees, err) < 0)
 		goto out;
 	c.setgroups_denied = c.spec->lx.ns[WARD_NS_USER].present &&
 			     !c.spec->lx.ns[WARD_NS_USER].path &&
@@ -577,6 +585,11 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	 * must stay open to us. */
 	if (c.stub_fd >= 0 && !ward_running_rootless())
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!o->restore && !c.spec->lx.ns[WARD_NS_MNT].present) {
+		if (ward_rootfs_anchor(c.rootfs, &c.anchor, err) < 0)
+			goto fail;
+		json_object_set_new(c.st.extra, "rootfsAnchor", json_integer((json_int_t)c.anchor));
+	}
 	if (o->restore ? restore_init(&c, err) < 0 : spawn(&c, err) < 0 || supervise(&c, err) < 0)
 		goto fail;
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
@@ -643,7 +656,7 @@ out:
 		close(c.pty_master);
 	if (c.stub_fd >= 0)
 		close(c.stub_fd);
-	ward_idmap_trees_free(c.idmap_trees, c.spec ? c.spec->n_mounts : 0);
+	ward_bind_trees_free(c.idmap_trees, c.spec ? c.spec->n_mounts : 0);
 	ward_spec_free(c.spec);
 	ward_seccomp_release(&c.seccomp);
 	ward_resources_free(&c.res);

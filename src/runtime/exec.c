@@ -294,10 +294,15 @@ static int enter_pidns(pid_t pid, int pidfd, ward_err *err)
 #define PTRACE_MARK "ptrace-exec"
 
 /* Exec protection (protect.c) for this process. One that brings
- * CAP_SYS_PTRACE the container's own processes cannot have could reach a
- * process running ward's binary: it is refused while the init still runs it
- * (created, not started, with the exec stub), and it leaves a mark in the
- * state dir that sends every later exec to the sealed re-exec. */
+ * CAP_SYS_PTRACE the container's own processes cannot have leaves a mark in
+ * the state dir that sends every later exec to the sealed re-exec: a
+ * rootless ward's exec stub is open to CAP_SYS_PTRACE in the container's
+ * user namespace (protect.c).
+ * Refused to protect the host (runc runs it): without a user namespace,
+ * CAP_SYS_PTRACE is the host's and passes the non-dumpable mark of a
+ * created container's init, which holds all of ward's privileges until
+ * start (CVE-2016-9962). With one it counts in that namespace only, and the
+ * init's memory belongs to the host's. */
 static int exec_protect(const struct ward_exec_opts *o, const struct ward_state *st,
 			const struct ward_spec *spec, struct exec_child *c, const char *ptext,
 			size_t ptext_len, ward_err *err)
@@ -308,11 +313,12 @@ static int exec_protect(const struct ward_exec_opts *o, const struct ward_state 
 		.seccomp = c->seccomp,
 		.ptrace_exec = faccessat(st->dirfd, PTRACE_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0,
 	};
+	if (st->status == WARD_CREATED && ward_protect_may_ptrace(c->p) &&
+	    !spec->lx.ns[WARD_NS_USER].present)
+		return ward_err_set(err, "an exec with CAP_SYS_PTRACE and no user namespace could "
+					 "ptrace the init, which holds ward's privileges until the "
+					 "container starts: start it first");
 	if (ward_protect_may_ptrace(c->p) && !ward_protect_may_ptrace(spec->process)) {
-		if (st->status == WARD_CREATED && !ward_protect_exe_safe(st->pid))
-			return ward_err_set(err, "an exec with CAP_SYS_PTRACE could reach the init, "
-						 "which runs ward's binary until the container "
-						 "starts: start it first");
 		int fd = openat(st->dirfd, PTRACE_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 				0600);
 		if (fd < 0)

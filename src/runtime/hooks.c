@@ -1,5 +1,5 @@
 /* OCI hooks: each gets the container state on stdin, runs with its own env
- * only, and is killed when its timeout passes. Output is captured so a failing
+ * (the runtime's when it has none), and is killed when its timeout passes. Output is captured so a failing
  * hook's complaint reaches the user in the error line. */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +16,8 @@
 #include "../util/cleanup.h"
 #include "../util/log.h"
 #include "runtime.h"
+
+extern char **environ;
 
 static long long now_ms(void)
 {
@@ -44,9 +46,10 @@ static int run_one(const struct ward_hook *h, const char *state, ward_err *err)
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
-		char *const empty[] = {NULL};
 		char *const argv0[] = {h->path, NULL};
-		execve(h->path, h->args ? h->args : argv0, h->env ? h->env : empty);
+		/* Without env the runtime's own environment, as runc (Go's
+		 * exec.Cmd with a nil Env); an empty list means an empty one. */
+		execve(h->path, h->args ? h->args : argv0, h->env ? h->env : environ);
 		dprintf(2, "exec %s: %s", h->path, strerror(errno));
 		_exit(127);
 	}

@@ -128,7 +128,7 @@ static int set_names(const struct ward_spec *s, ward_err *err)
 		return ward_err_sys(err, errno, "hostname");
 	if (s->domainname && *s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
 		return ward_err_sys(err, errno, "domainname");
-	return 0;
+	return ward_sysctl_apply_uts(&s->lx, err);
 }
 
 static int set_oom_and_personality(const struct ward_spec *s, ward_err *err)
@@ -239,7 +239,9 @@ static int prepare(struct init_state *st, ward_err *err)
 
 	st->rootfs = (struct ward_rootfs_ctx){.spec = s, .rootfs = a->rootfs,
 					      .userns = s->lx.ns[WARD_NS_USER].present,
-					      .no_pivot = a->no_pivot, .rootfd = -1,
+					      .no_pivot = a->no_pivot,
+					      .shared_mntns = !s->lx.ns[WARD_NS_MNT].present,
+					      .rootfd = -1,
 					      .devnull_fd = -1, .console_fd = -1,
 					      .idmap_trees = a->idmap_trees};
 	if (ward_rootfs_prepare(&st->rootfs, err) < 0)
@@ -255,6 +257,11 @@ static int prepare(struct init_state *st, ward_err *err)
 		return -1;
 	if (setup_terminal(st, err) < 0)
 		return -1;
+	/* A cwd the image lacks is made, as runc does (as root, 0755, inside
+	 * the root, before it may become read-only). */
+	_cleanup_close_ int cwd = ward_mkdir_p_in_root(st->rootfs.rootfd, s->process->cwd, 0755, err);
+	if (cwd < 0)
+		return ward_err_wrap(err, "process.cwd \"%s\"", s->process->cwd);
 	if (ward_rootfs_finalize(&st->rootfs, err) < 0)
 		return -1;
 	if (ward_rlimits_apply(s->process, err) < 0 || set_oom_and_personality(s, err) < 0)

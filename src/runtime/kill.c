@@ -187,6 +187,9 @@ int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *
 		if (ward_cgroup_destroy(st->extra, err) < 0)
 			goto out;
 	}
+	json_t *anchor = st->extra ? json_object_get(st->extra, "rootfsAnchor") : NULL;
+	if (json_is_integer(anchor) && st->rootfs)
+		ward_rootfs_anchor_release(st->rootfs, (uint64_t)json_integer_value(anchor));
 	run_poststop(st);
 	r = ward_state_remove(ctx, id, err);
 out:

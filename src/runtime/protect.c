@@ -19,9 +19,10 @@
  *
  * The stub is the default. It needs what the direct execve needs and more,
  * and ward re-executes instead when any of this might not hold:
- *   - the seccomp filter lets the stub's execveat, prctl and fcntl through
- *     (the filter is loaded before; it is run here on those calls, bpf.c;
- *     the stub fails closed if one is refused anyway);
+ *   - the seccomp filter lets the stub's execveat, prctl and fcntl, and the
+ *     capget/capset before it, through (the filter is loaded before; it is
+ *     run here on those calls, bpf.c; the stub fails closed if one is
+ *     refused anyway);
  *   - no LSM label switches at that exec: an AppArmor profile or SELinux
  *     label would apply to the stub, whose memfd the policy may not allow
  *     (runc-dmz met exactly this);
@@ -33,11 +34,8 @@
  *   - no process of the container may hold CAP_SYS_PTRACE, which passes the
  *     check that non-dumpable fails: it could open the init's exe and keep
  *     it for a write once no ward runs. The container's capabilities are
- *     checked, and those of each exec: one that brings CAP_SYS_PTRACE is
- *     refused while the init still runs ward's binary (created, not
- *     started), and leaves a mark that sends later execs to the re-exec.
- *     (Such a process can also ptrace the init before its exec, under
- *     either scheme: CAP_SYS_PTRACE next to a runtime's init is trust.)
+ *     checked, and those of each exec: one that brings CAP_SYS_PTRACE leaves
+ *     a mark that sends later execs to the re-exec;
  *   - the capabilities the program gets are the same: an exec of a file
  *     without capabilities keeps the inheritable, ambient and bounding sets,
  *     and the program's exec recomputes the rest from exactly those (root's
@@ -45,13 +43,35 @@
  *     no_new_privs for a non-root user: there each exec is capped at the
  *     permitted set before it, and the stub's exec leaves only the ambient
  *     set, so a permitted capability outside ambient (for a program with
- *     file capabilities) needs the direct exec.
+ *     file capabilities) needs the direct exec;
+ *   - fs.suid_dumpable is not 1, which would make the stub dumpable.
  *
- * Left as it is: between the stub's exec and its first instruction the stub
- * is dumpable (the exec made it so; without a user namespace, as its memfd is
- * readable). A container process of the same uid that finds it in those few
- * microseconds could open /proc/PID/fd/N and hold the report fd: its own
- * container's exec fifo or exec socket, nothing of the host's.
+ * CVE-2016-9962: no process entering the container may be reached by the
+ * container's processes (ptrace, /proc/PID/mem, environ, exe, fd) before it
+ * runs its program. ptrace_may_access lets a process in when it has the
+ * target's uids and the target is dumpable, or when it holds CAP_SYS_PTRACE
+ * in the user namespace of the target's mm. While the init or exec's child
+ * runs ward's code it is non-dumpable and its mm is ward's, whose user
+ * namespace is the host's (a clone keeps it). The stub's exec makes a new mm,
+ * which the kernel makes dumpable again unless the caller cannot read the
+ * executable (would_dump); then it is non-dumpable, and its user namespace
+ * is moved up to one where the file's owner is mapped. So the stub's memfd
+ * is execute-only and the exec is made with an empty effective set
+ * (ward_protect_launch): from its first instruction the stub is as closed
+ * as ward's code was, to the container's root too. Owned by host root, the
+ * memfd takes the stub's mm out of a user-namespaced container, so
+ * CAP_SYS_PTRACE in that namespace does not reach it either (a rootless
+ * ward's memfd is the user's, mapped inside: there CAP_SYS_PTRACE means the
+ * re-exec, as above). tests/integration/attacks.bats races for it.
+ *
+ * What no runtime can close: a container without a user namespace whose
+ * processes hold CAP_SYS_PTRACE holds it in the host's user namespace, and
+ * the kernel lets that through every check (only an LSM, Yama's
+ * ptrace_scope=3 or an AppArmor/SELinux ptrace rule, could stop it). Such a
+ * container can ptrace a ward exec's child while it runs ward's code,
+ * under either scheme. ward refuses such an exec into a created container
+ * (its init holds all of ward's privileges until start, exec.c); give a
+ * container that needs CAP_SYS_PTRACE a user namespace.
  *
  * What the interpreter cannot know, it assumes: the stub's fd numbers, a zero
  * instruction pointer, no filter of ward's own caller (one that refuses
@@ -149,6 +169,8 @@ static const char *seccomp_refuses_stub(const struct ward_seccomp *sc)
 		return "the seccomp filter may refuse prctl(PR_SET_DUMPABLE)";
 	if (!lets_through(sc, SYS_fcntl, 3, F_SETFD, FD_CLOEXEC, 0))
 		return "the seccomp filter may refuse fcntl(F_SETFD)";
+	if (!lets_through(sc, SYS_capget, 0, 0, 0, 0) || !lets_through(sc, SYS_capset, 0, 0, 0, 0))
+		return "the seccomp filter may refuse capget(2) or capset(2)";
 	return NULL;
 }
 
@@ -168,6 +190,19 @@ static bool nnp_caps_differ(const struct ward_process *p)
 {
 	return p && p->no_new_privileges && p->user.uid != 0 && p->caps.present &&
 	       (p->caps.permitted & ~p->caps.ambient);
+}
+
+/* fs.suid_dumpable=1 ("debug") makes every exec dumpable, the unreadable
+ * stub's too (drop_effective): then only the direct exec leaves no window. */
+static bool execs_stay_dumpable(void)
+{
+	char c = 0;
+	int fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	ssize_t n = read(fd, &c, 1);
+	close(fd);
+	return n != 1 || c == '1';
 }
 
 /* Why the stub cannot be used for q, or NULL. */
@@ -192,6 +227,8 @@ static const char *stub_refused(const struct ward_protect_query *q)
 		return "an earlier exec brought CAP_SYS_PTRACE into the container";
 	if (nnp_caps_differ(q->p))
 		return "no_new_privs with permitted capabilities outside the ambient set";
+	if (execs_stay_dumpable())
+		return "fs.suid_dumpable is 1 (or unreadable): the stub would be dumpable";
 	return seccomp_refuses_stub(q->seccomp);
 }
 
@@ -204,8 +241,10 @@ static int stub_fd(ward_err *err)
 		fd = memfd_create("ward-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return ward_err_sys(err, errno, "exec stub: memfd_create");
+	/* Execute-only: see drop_effective. */
 	if (write(fd, ward_stub_elf, ward_stub_elf_len) != (ssize_t)ward_stub_elf_len ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0 ||
+	    fchmod(fd, 0111) < 0) {
 		ward_err_sys(err, errno, "exec stub: seal the memfd");
 		close(fd);
 		return -1;
@@ -341,6 +380,26 @@ int ward_protect_launch_prepare(struct ward_launch *l, int stub, int report_fd, 
 	return 0;
 }
 
+/* CVE-2016-9962: the stub must be closed to the container from its first
+ * instruction, not from its prctl(PR_SET_DUMPABLE) a few microseconds after
+ * the exec made it dumpable again. The kernel decides at the exec
+ * (would_dump): an executable the caller cannot read makes the new image
+ * non-dumpable, and moves its mm's user namespace up to one where the file's
+ * owner is mapped. The memfd is mode 0111 (stub_fd); DAC_OVERRIDE or
+ * DAC_READ_SEARCH in the effective set would read it anyway, so the
+ * effective set is emptied first. That changes nothing the stub or the
+ * program gets: an exec computes the new sets from the permitted,
+ * inheritable, ambient and bounding sets, never from the effective one. */
+static int drop_effective(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -1;
+	d[0].effective = d[1].effective = 0;
+	return (int)syscall(SYS_capset, &h, d);
+}
+
 void ward_protect_launch(const struct ward_launch *l, const char *exe, char *const argv[],
 			 char *const env[])
 {
@@ -348,6 +407,8 @@ void ward_protect_launch(const struct ward_launch *l, const char *exe, char *con
 		execve(exe, argv, env);
 		return;
 	}
+	if (drop_effective() < 0)
+		return;
 	syscall(SYS_execveat, l->stub_fd, "", l->argv, env, AT_EMPTY_PATH);
 }
 

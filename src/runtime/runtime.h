@@ -245,6 +245,14 @@ int ward_env_complete(char ***env, uid_t uid, ward_err *err);
 /* WARD_AUDIT_ID=<audit_id> in env when the container is audited (NULL: no-op). */
 int ward_env_audit_id(char ***env, const char *audit_id, ward_err *err);
 
+/* ---- hostns.c ---- */
+/* Refuse a hostname or sysctl for a namespace joined by path (fds: opened
+ * by ward_ns_open_paths) that is the runtime's own, the host's. */
+int ward_check_own_namespaces(const struct ward_spec *s, const int fds[WARD_NS_COUNT],
+			      ward_err *err);
+/* No mount namespace: refuse what would be done to the caller's mounts. */
+int ward_check_shared_mntns(const struct ward_spec *s, ward_err *err);
+
 /* ---- protect.c: CVE-2019-5736, the binary kept from the container ---- */
 struct ward_seccomp;
 /* main: argv for a re-exec of the whole CLI. */

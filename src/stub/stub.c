@@ -17,9 +17,12 @@
  *   argv[1]  the program's path, already resolved by the runtime
  *   argv[2…] the program's argv; envp is passed on unchanged
  *
- * First the stub makes itself non-dumpable (the exec just made it dumpable:
- * no other process of the container may reach FD through /proc/PID/fd), then
- * FD becomes close-on-exec, so the runtime sees it close exactly when the
+ * The stub starts non-dumpable: its memfd is execute-only and the runtime
+ * execs it with no effective capability, so the kernel cannot let the
+ * container read it, and no process of the container may reach the stub or
+ * FD (ptrace, /proc/PID/fd, mem; CVE-2016-9962, src/runtime/protect.c). It
+ * says so once more itself, should a kernel decide otherwise, then FD
+ * becomes close-on-exec, so the runtime sees it close exactly when the
  * program starts. If any of that or the exec fails, a WARD_SYNC_ERROR record
  * (errno and what failed) goes to FD and the stub exits 127: it never execs
  * with FD still open. Run any other way (say, as a #! interpreter), it

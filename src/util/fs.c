@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +15,13 @@
 
 #include "cleanup.h"
 
-int ward_open_in_root(int rootfd, const char *path, int flags, mode_t mode, ward_err *err)
+static int open_resolved(int rootfd, const char *path, int flags, mode_t mode, uint64_t resolve,
+			 ward_err *err)
 {
 	struct open_how how = {
 		.flags = (unsigned long long)(flags | O_CLOEXEC),
 		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = resolve,
 	};
 	while (*path == '/')
 		path++;
@@ -31,6 +34,13 @@ int ward_open_in_root(int rootfd, const char *path, int flags, mode_t mode, ward
 	if (fd < 0)
 		return ward_err_sys(err, errno, "open %s", path);
 	return fd;
+}
+
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+int ward_open_in_root(int rootfd, const char *path, int flags, mode_t mode, ward_err *err)
+{
+	return open_resolved(rootfd, path, flags, mode, IN_ROOT, err);
 }
 
 int ward_open_parent_in_root(int rootfd, const char *path, const char **base, ward_err *err)
@@ -51,43 +61,73 @@ int ward_open_parent_in_root(int rootfd, const char *path, const char **base, wa
 	return ward_mkdir_p_in_root(rootfd, slash ? copy : ".", 0755, err);
 }
 
-int ward_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, ward_err *err)
+/* A dangling symlink on the way to a path that must exist: the path with
+ * it replaced by its target (resolved inside the root), or NULL when name
+ * (in the directory prefix) is no symlink. */
+static char *through_link(int parent, const char *prefix, const char *name, const char *rest)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+	if (n <= 0)
+		return NULL;
+	target[n] = '\0';
+	char *out;
+	int r = target[0] == '/' ? asprintf(&out, "%s%s", target, rest)
+				 : asprintf(&out, "%s/%s%s", prefix, target, rest);
+	return r < 0 ? NULL : out;
+}
+
+#define MAX_LINKS 40 /* the kernel's MAXSYMLINKS */
+
+/* mkdir -p below rootfd, each prefix resolved afresh inside the root, so a
+ * symlink swapped in between steps still cannot lead outside it. resolve:
+ * IN_ROOT follows symlinks (inside the root), a dangling one too: its
+ * target is made, as runc does; with RESOLVE_NO_SYMLINKS a symlink anywhere
+ * on the path is ELOOP. */
+static int mkdir_p(int rootfd, const char *path, mode_t mode, uint64_t resolve, int links,
+		   ward_err *err)
 {
 	_cleanup_free_ char *buf = strdup(path);
 	if (!buf)
 		return ward_err_sys(err, ENOMEM, "strdup");
-
-	/* Fast path: it already exists. */
-	int fd = ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+	int fd = open_resolved(rootfd, buf, O_PATH | O_DIRECTORY, 0, resolve, err);
 	if (fd >= 0 || err->errnum != ENOENT)
 		return fd;
-
-	/* Walk component by component, creating what is missing. Each prefix is
-	 * resolved afresh inside the root, so a symlink swapped in between steps
-	 * still cannot lead outside it. */
 	size_t len = strlen(buf);
 	for (size_t i = 1; i <= len; i++) {
 		if (buf[i] != '/' && buf[i] != '\0')
 			continue;
 		char saved = buf[i];
 		buf[i] = '\0';
-		_cleanup_close_ int cur = ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+		_cleanup_close_ int cur = open_resolved(rootfd, buf, O_PATH | O_DIRECTORY, 0, resolve,
+							err);
 		if (cur < 0 && err->errnum == ENOENT) {
 			char *slash = strrchr(buf, '/');
 			const char *name = slash ? slash + 1 : buf;
-			_cleanup_close_ int parent = -1;
-			if (slash && slash != buf) {
+			const char *prefix = slash && slash != buf ? buf : "/";
+			if (slash)
 				*slash = '\0';
-				parent = ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
-				*slash = '/';
-			} else {
-				parent = ward_open_in_root(rootfd, ".", O_PATH | O_DIRECTORY, 0, err);
+			_cleanup_close_ int parent =
+				open_resolved(rootfd, slash ? prefix : ".", O_PATH | O_DIRECTORY, 0,
+					      resolve, err);
+			_cleanup_free_ char *via = NULL;
+			if (parent >= 0 && resolve == IN_ROOT) {
+				buf[i] = saved;
+				via = through_link(parent, prefix, name, buf + i);
+				buf[i] = '\0';
 			}
+			if (slash)
+				*slash = '/';
 			if (parent < 0)
 				return -1;
+			if (via) {
+				if (links >= MAX_LINKS)
+					return ward_err_sys(err, ELOOP, "mkdir %s", path);
+				return mkdir_p(rootfd, via, mode, resolve, links + 1, err);
+			}
 			if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
 				return ward_err_sys(err, errno, "mkdir %s", buf);
-			cur = ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+			cur = open_resolved(rootfd, buf, O_PATH | O_DIRECTORY, 0, resolve, err);
 		}
 		if (cur < 0)
 			return -1;
@@ -95,14 +135,21 @@ int ward_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, ward_err *er
 		if (saved == '\0')
 			return steal_fd(&cur);
 	}
-	return ward_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, err);
+	return open_resolved(rootfd, buf, O_PATH | O_DIRECTORY, 0, resolve, err);
 }
 
-int ward_ensure_in_root(int rootfd, const char *path, bool dir, ward_err *err)
+int ward_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, ward_err *err)
 {
-	if (dir)
-		return ward_mkdir_p_in_root(rootfd, path, 0755, err);
+	return mkdir_p(rootfd, path, mode, IN_ROOT, 0, err);
+}
 
+int ward_mkdir_p_in_root_nofollow(int rootfd, const char *path, mode_t mode, ward_err *err)
+{
+	return mkdir_p(rootfd, path, mode, IN_ROOT | RESOLVE_NO_SYMLINKS, 0, err);
+}
+
+static int ensure_file(int rootfd, const char *path, int links, ward_err *err)
+{
 	int fd = ward_open_in_root(rootfd, path, O_PATH, 0, err);
 	if (fd >= 0 || err->errnum != ENOENT)
 		return fd;
@@ -110,6 +157,13 @@ int ward_ensure_in_root(int rootfd, const char *path, bool dir, ward_err *err)
 	_cleanup_close_ int parent = ward_open_parent_in_root(rootfd, path, &base, err);
 	if (parent < 0)
 		return -1;
+	_cleanup_free_ char *prefix = strndup(path, (size_t)(base - path));
+	_cleanup_free_ char *via = prefix ? through_link(parent, prefix, base, "") : NULL;
+	if (via) {
+		if (links >= MAX_LINKS)
+			return ward_err_sys(err, ELOOP, "create %s", path);
+		return ensure_file(rootfd, via, links + 1, err);
+	}
 	/* O_PATH parent fds cannot be used with openat(O_CREAT); reopen it. */
 	_cleanup_close_ int pdir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pdir < 0)
@@ -118,6 +172,13 @@ int ward_ensure_in_root(int rootfd, const char *path, bool dir, ward_err *err)
 	if (f < 0 && errno != EEXIST)
 		return ward_err_sys(err, errno, "create %s", path);
 	return ward_open_in_root(rootfd, path, O_PATH, 0, err);
+}
+
+int ward_ensure_in_root(int rootfd, const char *path, bool dir, ward_err *err)
+{
+	if (dir)
+		return ward_mkdir_p_in_root(rootfd, path, 0755, err);
+	return ensure_file(rootfd, path, 0, err);
 }
 
 int ward_read_file_at(int dirfd, const char *path, char **out, size_t *len, ward_err *err)

@@ -12,8 +12,11 @@
 
 /* openat2 with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS below rootfd. */
 int ward_open_in_root(int rootfd, const char *path, int flags, mode_t mode, ward_err *err);
-/* Create every missing directory of path below rootfd; returns an O_PATH fd of the last. */
+/* Create every missing directory of path below rootfd; returns an O_PATH fd of the last.
+ * A dangling symlink on the way gets its target created (inside the root). */
 int ward_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, ward_err *err);
+/* The same where no component of path may be a symlink: ELOOP. */
+int ward_mkdir_p_in_root_nofollow(int rootfd, const char *path, mode_t mode, ward_err *err);
 /* Make sure path exists below rootfd as a directory (dir=true) or regular file;
  * returns an O_PATH fd of it. */
 int ward_ensure_in_root(int rootfd, const char *path, bool dir, ward_err *err);

@@ -202,6 +202,22 @@ wrote" ]
 	ward delete -f "$ID"
 }
 
+@test "apparmor: a file bound over /proc/thread-self/attr/*/exec cannot take the profile (CVE-2019-16884): refused" {
+	require_profiles
+	set_profile "$AA_DENY"
+	set_args sh -c 'echo RAN-UNCONFINED'
+	# What ward writes the profile to, both the new and the legacy interface,
+	# made files of another filesystem, as a volume or the image could.
+	update_config '.mounts += [
+		{"destination": "/proc/thread-self/attr/apparmor/exec", "type": "bind", "source": "/dev/null"},
+		{"destination": "/proc/thread-self/attr/exec", "type": "bind", "source": "/dev/null"}]'
+	run_ward run -b "$BUNDLE" "$ID"
+	assert_failure
+	assert_output_not_contains RAN-UNCONFINED
+	assert_output_contains "is not on procfs"
+	assert_no_leftovers "$ID"
+}
+
 @test "apparmor: a profile that is not loaded is a clear error and leaves nothing behind" {
 	require_apparmor
 	set_profile "$AA_TAG-missing"

@@ -4,6 +4,7 @@
 
 load helpers
 load helpers_inside
+load helpers_race
 
 # Names a successful attack would create on the host (teardown removes them).
 PROBE=ward-attack-probe
@@ -166,6 +167,58 @@ run_hostile() {
 	[ "$(ls -la --time-style=+%s /dev | sha256sum)" = "$dev_before" ]
 }
 
+# CVE-2019-16884, CVE-2023-28642: procfs and sysfs only on a real
+# directory. $1: the mount's destination; $2...: symlinks to plant, as
+# "PATH TARGET" pairs (PATH replaces what the rootfs has there).
+refuses_kernel_fs_through() {
+	local dest=$1 n
+	shift
+	while [ $# -gt 0 ]; do
+		rm -rf "${BUNDLE:?}/rootfs$1"
+		ln -s "$2" "$BUNDLE/rootfs$1"
+		shift 2
+	done
+	n=$(jq --arg d "$dest" '[.mounts[].destination] | index($d)' "$BUNDLE/config.json")
+	run_hostile
+	[ "$HOSTILE_STATUS" != 0 ] || { echo "a mount on $dest through a symlink was made" >&2; false; }
+	[[ "$HOSTILE_OUTPUT" == *"config.json: mounts[$n] $dest: "*"must be mounted on a real directory"* ]] ||
+		{ echo "unexpected error: $HOSTILE_OUTPUT" >&2; false; }
+	assert_no_leftovers hostile
+	ward delete -f hostile 2>/dev/null || true
+}
+
+@test "a rootfs whose /proc is a symlink (absolute, relative, chained, to /, out of the root) gets no procfs: refused" {
+	mkdir -p "$BUNDLE/rootfs/p2"
+	local rel
+	rel=$(printf '../%.0s' $(seq 1 10))
+	refuses_kernel_fs_through /proc /proc /etc
+	refuses_kernel_fs_through /proc /proc etc
+	refuses_kernel_fs_through /proc /proc /p1 /p1 p2
+	refuses_kernel_fs_through /proc /proc /
+	refuses_kernel_fs_through /proc /proc "${rel}proc"
+	# and not a directory at all
+	rm -f "$BUNDLE/rootfs/proc"
+	touch "$BUNDLE/rootfs/proc"
+	run_hostile
+	[ "$HOSTILE_STATUS" != 0 ]
+	[[ "$HOSTILE_OUTPUT" == *"mounts[0] /proc: proc must be mounted on a real directory: /proc is not one"* ]]
+	assert_no_leftovers hostile
+}
+
+@test "a rootfs whose /sys is a symlink (absolute, relative, to /) gets no sysfs: refused" {
+	refuses_kernel_fs_through /sys /sys /etc
+	refuses_kernel_fs_through /sys /sys dev
+	refuses_kernel_fs_through /sys /sys /
+}
+
+@test "procfs on a path under a symlinked directory is refused as well" {
+	update_config '.mounts += [{"destination": "/run/host/proc", "type": "proc", "source": "proc"}]'
+	mkdir -p "$BUNDLE/rootfs/var/run-real"
+	refuses_kernel_fs_through /run/host/proc /run /var/run-real
+	# The real directory behind it got nothing.
+	[ -z "$(ls -A "$BUNDLE/rootfs/var/run-real")" ]
+}
+
 @test "a masked path that is a symlink out of the root does not touch the host file" {
 	ln -s "$SECRET" "$BUNDLE/rootfs/etc/secretlink"
 	ln -s "$VICTIM" "$BUNDLE/rootfs/etc/dirlink"
@@ -224,6 +277,9 @@ run_hostile() {
 	disk=$(awk '$5 == "/" {print $3}' /proc/$$/mountinfo | head -n 1)
 	local maj=${disk%%:*} min=${disk##*:}
 	[ "$maj" != 0 ] || skip "the root filesystem has no block device"
+	# Making the node needs CAP_MKNOD (ward spec leaves it out); the device
+	# cgroup must stop the open all the same.
+	add_caps CAP_MKNOD
 	update_config '.root.readonly = false'
 	run_sh "mknod /tmp/disk b $maj $min && echo made; head -c 512 /tmp/disk | wc -c"
 	# The device cgroup (deny all) forbids the open even if mknod worked.
@@ -531,6 +587,112 @@ assert_protection() {
 	chattr -i "$copy"
 	[ "$exe" = "$copy" ]
 	grep -q "exec protection: none needed" "$BATS_TEST_TMPDIR/detached.log"
+}
+
+# CVE-2016-9962: a process entering the container (a ward exec, or the init
+# at start) runs ward's code and then the exec stub before its program. A
+# process already inside that reaches it then (ptrace, /proc/PID/mem,
+# environ, exe) could take what it holds: descriptors to the runtime, more
+# capabilities (exec --cap), another user, no Landlock domain yet.
+# tests/ptrace/race.c tries that, as fast as it can, on every new process.
+
+# CAP_SYS_PTRACE for the container's process, and ptrace(2) itself allowed:
+# the filter ward spec writes for these capabilities.
+with_sys_ptrace() {
+	add_caps CAP_SYS_PTRACE
+	local sc
+	# shellcheck disable=SC2046
+	sc=$("$WARD" seccomp default $(jq -r '.process.capabilities.bounding[] | "--cap " + .' "$BUNDLE/config.json"))
+	update_config --argjson sc "$sc" '.linux.seccomp = $sc'
+}
+
+# The racer's helpers: helpers_race.bash. A bundle for the race: the rootfs
+# writable (the racer's report), the program busybox.
+race_bundle() {
+	install_race
+	update_config '.root.readonly = false'
+	set_args sleep 1000
+}
+
+@test "CVE-2016-9962: a racing attacker in the container never reaches a ward exec process before its program" {
+	race_bundle
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	race_start ctr
+	race_execs 150
+	race_lost 150
+}
+
+@test "CVE-2016-9962: the same with a user namespace (the container's root owns the exec'd process)" {
+	race_bundle
+	enable_userns
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	race_start ctr
+	race_execs 150
+	race_lost 150
+}
+
+@test "CVE-2016-9962: the same with a user namespace and CAP_SYS_PTRACE in the container" {
+	race_bundle
+	enable_userns
+	with_sys_ptrace
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	race_start ctr
+	race_execs 150
+	race_lost 150
+}
+
+# The init at start: from a process exec'd into the created container,
+# which watches the init (pid 1) run ward's code, then the stub, then its
+# program. One window per start: many starts.
+race_starts() {
+	local n=$1 i total=0 RACE_QUIET=1
+	for i in $(seq 1 "$n"); do
+		run_detached create -b "$BUNDLE" ctr
+		assert_success
+		race_start ctr 1
+		ward start ctr
+		race_lost 1 1
+		total=$((total + RACE_TRIES))
+		ward delete -f ctr
+	done
+	echo "# racer: $total tries over $n starts" >&3
+	[ "$total" -ge 1000 ] || { echo "the racer tried only $total times" >&2; false; }
+}
+
+@test "CVE-2016-9962: a racing attacker in the container never reaches the init before its program" {
+	race_bundle
+	race_starts 15
+}
+
+@test "CVE-2016-9962: the same for the init with a user namespace" {
+	race_bundle
+	enable_userns
+	race_starts 15
+}
+
+@test "an exec with CAP_SYS_PTRACE into a created container without a user namespace is refused: the init holds ward's privileges" {
+	# The container itself has CAP_SYS_PTRACE: without a user namespace it
+	# is the host's, and passes the waiting init's non-dumpable mark; the
+	# init still has every capability ward has.
+	with_sys_ptrace
+	set_args true
+	run_detached create -b "$BUNDLE" ctr
+	assert_success
+	run ward exec ctr sh -c 'grep CapEff /proc/1/status; tr "\0" "\n" </proc/1/environ | head -3; echo READ-THE-INIT'
+	assert_failure
+	assert_output_contains "start it first"
+	assert_output_not_contains READ-THE-INIT
+	# Once started, the same exec runs.
+	set_args sleep 100
+	ward delete -f ctr
+	run_detached run -d -b "$BUNDLE" ctr
+	assert_success
+	run ward exec ctr sh -c 'echo ran'
+	assert_success
+	assert_output_contains ran
 }
 
 @test "no file descriptor of the runtime is visible to the container process" {

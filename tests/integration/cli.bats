@@ -126,13 +126,36 @@ sleeper() {
 	jq -e '.ociVersion | test("^1\\.[0-9]+\\.[0-9]+")' config.json
 	jq -e '.root.path == "rootfs"' config.json
 	jq -e '.process.noNewPrivileges == true' config.json
-	jq -e '.process.capabilities.bounding | length == 14' config.json
-	# Docker's default set, exactly
-	jq -e '.process.capabilities.bounding | sort == (["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW","CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE"] | sort)' config.json
+	jq -e '.process.capabilities.bounding | length == 11' config.json
+	# podman's default set, exactly (Docker's without NET_RAW, MKNOD, AUDIT_WRITE)
+	jq -e '.process.capabilities.bounding | sort == (["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL"] | sort)' config.json
+	jq -e '.process.capabilities | (.effective == .bounding) and (.permitted == .bounding)' config.json
+	# ping without CAP_NET_RAW: ICMP echo sockets in the container's network namespace
+	jq -e '.linux.sysctl == {"net.ipv4.ping_group_range": "0 2147483647"}' config.json
 	# runc >= 1.1.2 (CVE-2022-29162): no inheritable capabilities in the example spec
 	jq -e '(.process.capabilities.inheritable // []) | length == 0' config.json
 	jq -e '.linux.maskedPaths | index("/proc/kcore") != null' config.json
 	jq -e '[.linux.namespaces[].type] | sort == (["cgroup","ipc","mount","network","pid","uts"])' config.json
+}
+
+@test "spec never grants CAP_AUDIT_CONTROL, CAP_NET_RAW, CAP_MKNOD or CAP_AUDIT_WRITE, in any set or flavour" {
+	local d="$BATS_TEST_TMPDIR/specs" f
+	mkdir "$d"
+	for f in "" --rootless --landlock "--rootless --landlock"; do
+		rm -f "$d/config.json"
+		# shellcheck disable=SC2086
+		run "$WARD" spec --bundle "$d" $f
+		assert_success
+		jq -e '[.process.capabilities[][]] | length > 0' "$d/config.json"
+		jq -e '[.process.capabilities[][]] - ["CAP_AUDIT_CONTROL", "CAP_NET_RAW", "CAP_MKNOD", "CAP_AUDIT_WRITE"]
+			== [.process.capabilities[][]]' "$d/config.json" ||
+			{ echo "ward spec $f: $(jq -c .process.capabilities "$d/config.json")" >&2; false; }
+	done
+	# --rootless has no network namespace of its own: no net.* sysctl
+	mkdir "$d/rl"
+	run "$WARD" spec --bundle "$d/rl" --rootless
+	assert_success
+	jq -e '(.linux.sysctl // {}) == {}' "$d/rl/config.json"
 }
 
 @test "spec refuses to overwrite an existing config.json" {

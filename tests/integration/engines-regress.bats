@@ -289,7 +289,8 @@ in_userns() {
 
 # A bundle and XDG_RUNTIME_DIR that the user of in_userns can use: the
 # default config less devpts' gid=5 (not mapped in a one-id namespace; podman
-# leaves it out there too).
+# leaves it out there too), and ping_group_range on the one mapped gid (the
+# kernel takes mapped gids only; podman writes "0 0" there).
 rootless_setup() {
 	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces are disabled"
 	command -v unshare >/dev/null || skip "unshare (util-linux) is missing"
@@ -300,7 +301,8 @@ rootless_setup() {
 	chmod 700 "$RL_XDG"
 	mv "$BUNDLE" "$RL_BUNDLE"
 	BUNDLE=$RL_BUNDLE
-	update_config '.mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)'
+	update_config '.mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)
+		| .linux.sysctl["net.ipv4.ping_group_range"] = "0 0"'
 	set_args sh -c 'id -u; grep -c " /dev/null " /proc/self/mountinfo; grep ^Groups: /proc/self/status'
 	if [ -n "${RL_AS:-}" ]; then
 		chown -R "$RL_AS:$RL_AS" "$RL"

@@ -36,6 +36,14 @@ update_config() {
 	jq "$@" "$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
 }
 
+# Add capabilities to every set but ambient: add_caps CAP_X...
+add_caps() {
+	local json
+	json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	update_config --argjson c "$json" '.process.capabilities |= with_entries(
+		if .key == "ambient" then . else .value = ((.value + $c) | unique) end)'
+}
+
 # Set process.args from the arguments (one jq: its start-up dominates the
 # cost of a test under emulation, as in the KVM lane).
 set_args() {

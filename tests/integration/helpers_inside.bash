@@ -56,8 +56,12 @@ add_namespace() {
 	fi
 }
 
+# Without its network namespace a config cannot keep net.* sysctls
+# (ward spec writes net.ipv4.ping_group_range): they go too.
 remove_namespace() {
-	update_config --arg t "$1" '.linux.namespaces = [.linux.namespaces[] | select(.type != $t)]'
+	update_config --arg t "$1" '.linux.namespaces = [.linux.namespaces[] | select(.type != $t)]
+		| if $t == "network" and .linux.sysctl then
+			.linux.sysctl |= with_entries(select(.key | startswith("net.") | not)) else . end'
 }
 
 # Let ids other than root traverse the directories above the bundle (bats
@@ -77,9 +81,12 @@ enable_userns() {
 	local base=${1:-100000} size=${2:-65536}
 	make_bundle_reachable
 	add_namespace user
+	# The kernel takes only mapped gids in ping_group_range.
 	update_config --argjson b "$base" --argjson s "$size" \
 		'.linux.uidMappings = [{containerID: 0, hostID: $b, size: $s}]
-		 | .linux.gidMappings = [{containerID: 0, hostID: $b, size: $s}]'
+		 | .linux.gidMappings = [{containerID: 0, hostID: $b, size: $s}]
+		 | if .linux.sysctl["net.ipv4.ping_group_range"] then
+			.linux.sysctl["net.ipv4.ping_group_range"] = "0 \($s - 1)" else . end'
 }
 
 # Append one mount (a JSON object) to .mounts.

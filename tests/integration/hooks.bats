@@ -167,6 +167,20 @@ field_of() {
 	[ "$(field_of createRuntime 4)" = unset ]
 }
 
+@test "a hook without env gets the runtime's environment (as runc); an empty env is empty" {
+	add_hook createRuntime "$(jq -n --arg h "$HOOK" --arg l "$LOG" \
+		'{path: $h, args: ["hook.sh", "createRuntime", $l, "x"]}')"
+	set_args true
+	LEAKVAR=from-the-runtime run_ward run -b "$BUNDLE" hk
+	assert_success
+	[ "$(field_of createRuntime 4)" = from-the-runtime ]
+	update_config '.hooks.createRuntime[0].env = []'
+	: >"$LOG"
+	LEAKVAR=from-the-runtime run_ward run -b "$BUNDLE" hk
+	assert_success
+	[ "$(field_of createRuntime 4)" = unset ]
+}
+
 @test "createContainer and startContainer hooks run in the container's namespaces" {
 	add_all_rec_hooks
 	set_args true

@@ -49,6 +49,8 @@ R() { echo "$BUNDLE/rootfs$1"; }
 # EACCES below is Landlock's, not the file modes' or a capability's).
 
 @test "control: without process.landlock every probed operation works" {
+	# Device nodes need CAP_MKNOD, which ward spec leaves out.
+	add_caps CAP_MKNOD
 	update_config '.linux.resources.devices += [{allow: true, type: "b", major: 7, minor: 0, access: "m"}]'
 	ll_probe exec:/no/true read:/no/f write:/no/f readdir:/no rmdir:/no/d unlink:/no/g \
 		mkdir:/no/m mkreg:/no/r mkfifo:/no/p mksock:/no/s symlink:/no/l mkchar:/no/c \
@@ -165,6 +167,8 @@ R() { echo "$BUNDLE/rootfs$1"; }
 }
 
 @test "fs make_char: allowed beneath /ok, EACCES elsewhere" {
+	# Device nodes need CAP_MKNOD, which ward spec leaves out.
+	add_caps CAP_MKNOD
 	one_right make_char /ok
 	ll_probe mkchar:/ok/c mkchar:/no/c
 	assert_success
@@ -174,6 +178,8 @@ R() { echo "$BUNDLE/rootfs$1"; }
 }
 
 @test "fs make_block: allowed beneath /ok, EACCES elsewhere" {
+	# Device nodes need CAP_MKNOD, which ward spec leaves out.
+	add_caps CAP_MKNOD
 	update_config '.linux.resources.devices += [{allow: true, type: "b", major: 7, minor: 0, access: "m"}]'
 	one_right make_block /ok
 	ll_probe mkblock:/ok/bl mkblock:/no/bl

@@ -93,6 +93,8 @@ ns_shared_test() {
 }
 
 @test "the loopback interface of a new network namespace is up (as with runc and crun)" {
+	# busybox's ping needs a raw socket (ward spec leaves CAP_NET_RAW out).
+	add_caps CAP_NET_RAW
 	run_sh 'cat /sys/class/net/lo/operstate /sys/class/net/lo/flags; ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok'
 	assert_success
 	# IFF_UP is bit 0 of the flags; operstate of lo reads "unknown" when up.
@@ -185,8 +187,10 @@ ns_shared_test() {
 @test "user namespace: several mapping ranges are all written" {
 	add_namespace user
 	make_bundle_reachable
+	# (ping_group_range takes mapped gids only)
 	update_config '.linux.uidMappings = [{containerID: 0, hostID: 200000, size: 1000}, {containerID: 1000, hostID: 300000, size: 10}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 1000}, {containerID: 1000, hostID: 400000, size: 10}]'
+		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 1000}, {containerID: 1000, hostID: 400000, size: 10}]
+		| .linux.sysctl["net.ipv4.ping_group_range"] = "0 999"'
 	run_sh 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map'
 	assert_success
 	local norm
@@ -272,6 +276,16 @@ ns_shared_test() {
 	assert_success
 	[ "$output" = inside.example ]
 	[ "$(cat /proc/sys/kernel/domainname)" = "$host_before" ]
+}
+
+@test "kernel.hostname and kernel.domainname in linux.sysctl are set in a user namespace too" {
+	# /proc/sys/kernel belongs to the host's root, out of the container
+	# root's reach: ward sets them with sethostname/setdomainname.
+	enable_userns
+	update_config 'del(.hostname) | .linux.sysctl += {"kernel.hostname": "sys-host", "kernel.domainname": "sys.example"}'
+	run_sh 'hostname; cat /proc/sys/kernel/domainname'
+	assert_success
+	[ "$output" = "$(printf 'sys-host\nsys.example')" ]
 }
 
 @test "hostname without a private uts namespace is refused" {

@@ -68,12 +68,12 @@ assert_lines() {
 	fi
 }
 
-# Docker's default capability set as the kernel prints it (CapEff/CapBnd):
-# CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, FSETID 4, KILL 5, SETGID 6, SETUID 7,
-# SETPCAP 8, NET_BIND_SERVICE 10, NET_RAW 13, SYS_CHROOT 18, MKNOD 27,
-# AUDIT_WRITE 29, SETFCAP 31.
-docker_caps_hex() {
-	local bits=(0 1 3 4 5 6 7 8 10 13 18 27 29 31) mask=0 b
+# ward spec's default capability set (podman's) as the kernel prints it
+# (CapEff/CapBnd): CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, FSETID 4, KILL 5,
+# SETGID 6, SETUID 7, SETPCAP 8, NET_BIND_SERVICE 10, SYS_CHROOT 18,
+# SETFCAP 31. (Docker's adds NET_RAW 13, MKNOD 27, AUDIT_WRITE 29.)
+default_caps_hex() {
+	local bits=(0 1 3 4 5 6 7 8 10 18 31) mask=0 b
 	for b in "${bits[@]}"; do mask=$((mask | (1 << b))); done
 	printf '%016x\n' "$mask"
 }

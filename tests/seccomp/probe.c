@@ -47,6 +47,9 @@
  *   name_to_handle_at          name_to_handle_at("/", NULL) (EFAULT unfiltered)
  *   personality:HEX            personality(value)
  *   rawsock                    socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)
+ *   icmpecho                   ping 127.0.0.1 through an ICMP echo socket
+ *                              (SOCK_DGRAM, what net.ipv4.ping_group_range
+ *                              allows); ok once the reply is back (ETIMEDOUT)
  *   umask:OCTAL                umask(value) (never fails unfiltered)
  *   getpriority:WHICH:WHO      getpriority(which, who)
  *   chroot:PATH                chroot(path)
@@ -89,6 +92,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -161,6 +165,33 @@ static long do_clone(unsigned long flags)
 }
 
 static char low_path[4096]; /* static: below 4 GiB in a non-PIE binary */
+
+/* One echo request to 127.0.0.1 and its reply, as ping does without
+ * CAP_NET_RAW: the kernel fills in the identifier and the checksum. */
+static long icmp_echo(void)
+{
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	unsigned char req[16] = {8 /* ICMP_ECHO */, 0, 0, 0, 0, 0, 0, 1, 'w', 'a', 'r', 'd'};
+	unsigned char rep[64];
+	struct timeval tv = {.tv_sec = 2};
+	long r = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (r == 0)
+		r = sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to));
+	if (r >= 0) {
+		r = recv(fd, rep, sizeof(rep), 0);
+		if (r < 0 && errno == EAGAIN)
+			errno = ETIMEDOUT;
+		else if (r >= 0 && (r < 8 || rep[0] != 0 /* ICMP_ECHOREPLY */))
+			r = -1, errno = EPROTO;
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r < 0 ? -1 : 0;
+}
 
 static long run(const char *op)
 {
@@ -262,6 +293,8 @@ static long run(const char *op)
 	}
 	if (is(op, "personality"))
 		return syscall(SYS_personality, strtoul(a, NULL, 16));
+	if (is(op, "icmpecho"))
+		return icmp_echo();
 	if (is(op, "rawsock")) {
 		long r = syscall(SYS_socket, AF_INET, SOCK_RAW, IPPROTO_ICMP);
 		if (r >= 0)
