@@ -18,6 +18,13 @@ test_pkgs=(
   python3-grpcio python3-grpc-tools
   debhelper dpkg-dev lintian man-db
   criu
+  # tests/conformance/build.sh: the OCI runtime-tools validation suite, in
+  # GOPATH mode from these packages (what its runtimetest and validation/
+  # import; Debian's Build-Depends list only the library part's).
+  golang-go golang-github-google-uuid-dev golang-github-hashicorp-go-multierror-dev
+  golang-github-mrunalp-fileutils-dev golang-github-opencontainers-selinux-dev
+  golang-github-opencontainers-specs-dev golang-github-sirupsen-logrus-dev
+  golang-github-urfave-cli-dev golang-gocapability-dev golang-golang-x-sys-dev
 )
 
 mode=${1:---all}
