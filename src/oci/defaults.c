@@ -148,6 +148,9 @@ json_t *ward_spec_restricted(bool rootless)
 					"size", 65536);
 		json_object_set(lx, "uidMappings", map);
 		json_object_set_new(lx, "gidMappings", map);
+		/* the kernel takes only gids mapped in the user namespace */
+		json_object_set_new(json_object_get(lx, "sysctl"), "net.ipv4.ping_group_range",
+				    json_string("0 65535"));
 	} else {
 		/* with a network namespace of its own, sysfs is mounted, not bound */
 		size_t i;
