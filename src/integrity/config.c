@@ -294,6 +294,11 @@ int ward_integrity_conf_parse(json_t *config, const char *file, struct ward_inte
 	c->present = any;
 	if (!any)
 		c->mode = WARD_INTEGRITY_OFF;
+	return ward_integrity_conf_check(c, where, err);
+}
+
+int ward_integrity_conf_check(const struct ward_integrity_conf *c, const char *where, ward_err *err)
+{
 	if (c->mode >= WARD_INTEGRITY_APPRAISE_LOG && !c->n_keys && !c->allow_list)
 		return ward_err_set(err, "%s: mode \"%s\" needs keys or an allowList to appraise "
 					 "against", where, ward_integrity_mode_name(c->mode));

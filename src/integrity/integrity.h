@@ -19,6 +19,46 @@
 
 #include "../util/err.h"
 
+/* ---- start.c, lifecycle.c: what the runtime calls ---- */
+struct ward_audit;
+struct ward_integrity; /* a container's integrity settings, between prepare and start */
+/* create, before anything is made: parse linux.integrity and the
+ * annotations, load the host's settings, keys, allow-list and signatures.
+ * *out is NULL when neither the container nor the host asks for integrity. */
+int ward_integrity_prepare(json_t *config, const char *file, struct ward_integrity **out,
+			   ward_err *err);
+struct ward_integrity_launch {
+	const char *id;
+	const char *audit_id;
+	int state_dirfd; /* the container's state dir */
+	pid_t init_pid;	 /* waiting for start */
+	json_t *extra;	 /* the state's runtime data (its cgroup) */
+	struct ward_audit *audit;
+	bool userns; /* a user namespace of its own */
+	bool pidns;  /* a pid namespace of its own */
+};
+/* create, once the init is ready: the monitor runs when this returns 0. */
+int ward_integrity_start(struct ward_integrity *in, const struct ward_integrity_launch *l,
+			 ward_err *err);
+void ward_integrity_free(struct ward_integrity *in);
+/* delete, after the container's processes are gone. */
+int ward_integrity_stop(int state_dirfd, const char *state_root, const char *id,
+			const char *audit_id, ward_err *err);
+/* exec: 0, or -1 when the container has a monitor that does not answer. */
+int ward_integrity_exec_check(int state_dirfd, ward_err *err);
+/* inspect: mode, keys, list length, PCR, coverage (null without integrity). */
+json_t *ward_integrity_inspect(int state_dirfd);
+json_t *ward_integrity_status(int state_dirfd, ward_err *err);
+json_t *ward_integrity_gaps(json_t *info);
+/* ward integrity: the list (an fd to read), the PCR, a replacement policy. */
+int ward_integrity_list_fd(int state_dirfd, bool binary, ward_err *err);
+struct ward_pcr;
+int ward_integrity_pcr_read(int state_dirfd, struct ward_pcr *pcr, uint64_t *count, ward_err *err);
+int ward_integrity_replace_policy(int state_dirfd, json_t *policy, json_t **status, ward_err *err);
+/* The host's list (/etc/ward/integrity.json hostList), or NULL. */
+struct ward_mlist;
+int ward_integrity_host_list_open(struct ward_mlist *l, const char *dir, ward_err *err);
+
 #define WARD_IMA_PCR	    10 /* IMA's PCR, so tools that expect it find it */
 #define WARD_SHA1_LEN	    20
 #define WARD_SHA256_LEN	    32
@@ -128,9 +168,220 @@ void ward_integrity_conf_release(struct ward_integrity_conf *c);
  * present false. */
 int ward_integrity_conf_parse(json_t *config, const char *file, struct ward_integrity_conf *c,
 			      ward_err *err);
+/* The rules across fields (appraisal needs something to appraise against). */
+int ward_integrity_conf_check(const struct ward_integrity_conf *c, const char *where, ward_err *err);
 /* Apply one object's fields (where: "config.json: linux.integrity"). */
 int ward_integrity_conf_object(struct ward_integrity_conf *c, json_t *obj, const char *where,
 			       bool policy_only, ward_err *err);
+
+/* ---- keys.c: X.509 keys, the host's CAs ---- */
+typedef struct x509_store_st X509_STORE;
+typedef struct evp_pkey_st EVP_PKEY;
+struct ward_ima_key {
+	EVP_PKEY *pkey;
+	uint32_t keyid; /* last 4 bytes of SHA-1(public key), evmctl's */
+	uint32_t skid;	/* last 4 bytes of the SubjectKeyIdentifier */
+	bool has_skid;
+	unsigned char *der; /* the certificate, for the list's key record */
+	size_t der_len;
+	char subject[256];
+	char path[512];
+};
+struct ward_ima_keyring {
+	struct ward_ima_key *keys;
+	size_t n;
+};
+/* The host's trusted CAs (NULL store when n is 0: no CA configured). */
+int ward_ima_ca_load(char **paths, size_t n, X509_STORE **out, ward_err *err);
+/* One certificate, checked against ca when there is one. */
+int ward_ima_key_load(const char *path, X509_STORE *ca, struct ward_ima_key *k, ward_err *err);
+void ward_ima_key_release(struct ward_ima_key *k);
+/* where: the field in errors ("config.json: linux.integrity.keys"). */
+int ward_ima_keyring_load(struct ward_ima_keyring *r, char **paths, size_t n, X509_STORE *ca,
+			  const char *where, ward_err *err);
+void ward_ima_keyring_release(struct ward_ima_keyring *r);
+
+/* ---- sig.c: security.ima v2 signatures ---- */
+struct ward_ima_sig {
+	uint8_t hash_algo; /* the kernel's enum hash_algo */
+	uint32_t keyid;
+	const uint8_t *sig; /* points into the parsed value */
+	size_t sig_len;
+};
+/* OpenSSL's name of a kernel hash_algo a signature may use (NULL: refused). */
+const char *ward_ima_hash_algo_name(uint8_t id, size_t *len);
+int ward_ima_sig_parse(const uint8_t *v, size_t len, struct ward_ima_sig *out, ward_err *err);
+bool ward_ima_sig_verify(const struct ward_ima_key *key, const struct ward_ima_sig *sig,
+			 const uint8_t *digest, size_t digest_len);
+const struct ward_ima_key *ward_ima_keyring_find(const struct ward_ima_keyring *r, uint32_t keyid);
+
+/* ---- allowlist.c: sha256sum-style digests ---- */
+struct ward_allowlist {
+	uint8_t (*digests)[WARD_SHA256_LEN]; /* sorted */
+	size_t n;
+};
+int ward_allowlist_parse(const char *text, size_t len, const char *where, struct ward_allowlist *a,
+			 ward_err *err);
+int ward_allowlist_load(const char *path, const char *where, struct ward_allowlist *a,
+			ward_err *err);
+bool ward_allowlist_has(const struct ward_allowlist *a, const uint8_t digest[WARD_SHA256_LEN]);
+void ward_allowlist_release(struct ward_allowlist *a);
+
+/* ---- manifest.c: detached signatures (getfattr --dump text) ---- */
+struct ward_manifest_entry {
+	char *path; /* relative to the container's root */
+	uint8_t *sig;
+	size_t sig_len;
+};
+struct ward_manifest {
+	struct ward_manifest_entry *slots; /* open addressing */
+	size_t cap, n;
+};
+int ward_manifest_parse(const char *text, size_t len, const char *where, struct ward_manifest *m,
+			ward_err *err);
+int ward_manifest_load(const char *path, const char *where, struct ward_manifest *m,
+		       ward_err *err);
+const struct ward_manifest_entry *ward_manifest_find(const struct ward_manifest *m,
+						     const char *path);
+void ward_manifest_release(struct ward_manifest *m);
+
+/* ---- policy.c: the policy in force, the host's settings ---- */
+struct ward_integrity_host {
+	char **ca; /* trusted CA certificates: keys must chain to one */
+	size_t n_ca;
+	char *host_list; /* directory of the host-wide list, or NULL: none */
+	char *conf_path; /* the file read, or NULL */
+};
+int ward_integrity_host_load(struct ward_integrity_host *h, ward_err *err);
+void ward_integrity_host_release(struct ward_integrity_host *h);
+
+struct ward_integrity_policy {
+	struct ward_integrity_conf conf;
+	struct ward_ima_keyring keys;
+	struct ward_allowlist allow;
+	struct ward_manifest sigs;
+};
+int ward_integrity_policy_load(struct ward_integrity_policy *p, const struct ward_integrity_host *h,
+			       const char *where, ward_err *err);
+void ward_integrity_policy_release(struct ward_integrity_policy *p);
+json_t *ward_integrity_policy_json(const struct ward_integrity_policy *p);
+
+/* ---- cache.c, appraise.c: verdicts by (device, inode, change cookie) ---- */
+struct ward_cookie { /* all 64-bit: compared with memcmp */
+	uint64_t dev, ino;
+	uint64_t ctime_sec, ctime_nsec, mtime_sec, mtime_nsec, size;
+};
+struct stat;
+void ward_cookie_of(const struct stat *st, struct ward_cookie *k);
+
+struct ward_verdict {
+	bool used;
+	struct ward_cookie cookie;
+	bool ok;	      /* passes the policy in force */
+	bool measured;	      /* in the container's list */
+	bool host_logged;     /* root ran it: in the host list */
+	bool failure_logged;  /* appraise-log: its failure was recorded */
+	uint8_t sha256[WARD_SHA256_LEN];
+};
+struct ward_cache {
+	struct ward_verdict *slots;
+	size_t cap, n;
+};
+void ward_cache_init(struct ward_cache *c);
+void ward_cache_release(struct ward_cache *c);
+void ward_cache_clear(struct ward_cache *c);
+struct ward_verdict *ward_cache_find(struct ward_cache *c, const struct ward_cookie *k);
+struct ward_verdict *ward_cache_put(struct ward_cache *c, const struct ward_cookie *k);
+
+#define WARD_IMA_SIG_MAX 4096
+struct ward_appraisal {
+	uint8_t sha256[WARD_SHA256_LEN];
+	uint8_t sig_digest[WARD_DIGEST_MAX]; /* in the signature's algorithm, when not sha256 */
+	uint8_t sig[WARD_IMA_SIG_MAX];	     /* the signature found, for ima-sig */
+	size_t sig_len;
+	const char *sig_source; /* "xattr" or "detached" */
+	bool ok;
+	const char *how;  /* "signature", "allow-list", "measured" */
+	char reason[256]; /* why not ok */
+	bool changed;	  /* written to while hashed: a violation */
+	uint64_t bytes;
+};
+typedef void (*ward_integrity_beat_fn)(void *arg);
+/* Hash fd (twice more if it changes meanwhile) and judge it; *cookie: the
+ * file's state the verdict is for. */
+int ward_appraise_fd(const struct ward_integrity_policy *p, int fd, const char *path,
+		     struct ward_cookie *cookie, ward_integrity_beat_fn beat, void *arg,
+		     struct ward_appraisal *a, ward_err *err);
+
+/* ---- monitor.c, record.c, guard.c, ctl.c: the monitor process ---- */
+struct ward_audit;
+struct ward_cgseen {
+	uint64_t id;
+	bool inside;
+};
+struct ward_subject {
+	pid_t pid;
+	uid_t ruid, euid; /* as the host sees them */
+	bool inside;	  /* one of the container's processes */
+	bool root;	  /* root of the container (every uid without a user namespace) */
+};
+struct ward_monitor {
+	char id[256];
+	char audit_id[40];
+	pid_t init_pid;
+	int init_pidfd;
+	uint64_t cgid;	    /* the container's cgroup v2 id (0: none; all count as inside) */
+	char cgpath[4096];  /* its path in the v2 hierarchy */
+	struct ward_cgseen cgseen[64];
+	size_t n_cgseen;
+	uid_t root_uid;	    /* host uid of the container's root, (uid_t)-1: no user namespace */
+	struct ward_integrity_policy pol;
+	struct ward_integrity_host hostconf; /* the host's CAs, for a replacement's keys */
+	bool replaced;	    /* the one replacement happened */
+	struct ward_mlist list;
+	bool has_list;
+	struct ward_mlist host;
+	bool has_host;
+	struct ward_audit *audit; /* the monitor's own (copied from create's) */
+	int fan_fd;
+	int ctl_fd;	 /* listening control socket */
+	int beat_fd;	 /* heartbeat pipe to the guard (write end) */
+	int beat_rd;	 /* its read end, kept for a new guard */
+	int guard_pidfd; /* -1 when none */
+	pid_t guard_pid;
+	int dirfd;	 /* the container's integrity directory */
+	json_t *cgroup;	 /* the state's runtime data (its "cgroup"), for the guard */
+	struct ward_cache cache;
+	size_t ignore_marks;
+	bool no_pidfd_info;
+	bool init_dead, stopping;
+	double last_beat;
+	uint64_t events, measured, denied, hashed;
+};
+void ward_monitor_beat(void *arg);
+int ward_monitor_events(struct ward_monitor *m);
+void ward_monitor_measure(struct ward_monitor *m, struct ward_verdict *v,
+			  const struct ward_appraisal *a, const char *path,
+			  const struct ward_subject *s);
+void ward_monitor_denial_record(struct ward_monitor *m, const struct ward_verdict *v,
+				const char *path, const struct ward_subject *s);
+void ward_monitor_host_record(struct ward_monitor *m, struct ward_verdict *v, const char *path,
+			      const struct ward_subject *s);
+int ward_monitor_policy_records(struct ward_monitor *m, bool first, ward_err *err);
+int ward_monitor_loop(struct ward_monitor *m);
+int ward_guard_spawn(struct ward_monitor *m, ward_err *err);
+void ward_guard_reap(struct ward_monitor *m);
+void ward_guard_kill_container(json_t *extra, int init_pidfd);
+int ward_ctl_listen(int dirfd, ward_err *err);
+void ward_ctl_serve(struct ward_monitor *m);
+json_t *ward_ctl_handle(struct ward_monitor *m, json_t *req);
+/* A request to the monitor of the container whose integrity dir is dirfd. */
+json_t *ward_ctl_request(int dirfd, json_t *req, ward_err *err);
+
+/* ---- mounts.c: the container's side, set up from outside ---- */
+int ward_integrity_mark_mounts(int fan, pid_t pid, uint64_t mask, json_t *marked, ward_err *err);
+int ward_integrity_memfd_noexec(pid_t pid, ward_err *err);
+int ward_integrity_mount_list(pid_t pid, int dirfd, const char *target, ward_err *err);
 
 /* Hex of n bytes into out (2n+1). */
 void ward_hex(const uint8_t *in, size_t n, char *out);
