@@ -111,9 +111,11 @@ static void lost(struct ward_monitor *m, int mon_pidfd, const char *why)
 __attribute__((noreturn)) static void guard_main(struct ward_monitor *m, int mon_pidfd)
 {
 	prctl(PR_SET_NAME, "ward-guard", 0, 0, 0);
-	int keep[] = {m->fan_fd, m->beat_rd, mon_pidfd, m->init_pidfd};
+	int keep[] = {m->fan_fd, m->beat_rd, mon_pidfd, m->init_pidfd, m->audit->logs[0].fd,
+		      m->audit->logs[1].fd};
 	ward_close_fds_except(3, keep, ARRAY_SIZE(keep));
-	/* The audit socket was among them: the next record opens its own. */
+	/* Not the monitor's audit socket (its replies are the monitor's): the
+	 * guard's first record opens its own. */
 	m->audit->nlfd = -1;
 	m->audit->probed = false;
 	double last = mono();

@@ -134,7 +134,11 @@ int ward_monitor_loop(struct ward_monitor *m)
 		if (m->stopping || (m->init_dead && container_gone(m)))
 			break;
 	}
-	/* A clean end: the guard must not take it for a loss. */
+	/* A clean end: the guard must not take it for a loss; it is ours to reap. */
 	(void)!write(m->beat_fd, "q", 1);
+	m->stopping = true;
+	struct pollfd g = {m->guard_pidfd, POLLIN, 0};
+	if (m->guard_pidfd >= 0 && poll(&g, 1, 2000) == 1)
+		ward_guard_reap(m);
 	return 0;
 }

@@ -169,14 +169,19 @@ int ward_integrity_host_list_open(struct ward_mlist *l, const char *dir, ward_er
 	return r < 0 ? ward_err_wrap(err, "host list %s", dir) : 0;
 }
 
-static void audit_copy(struct ward_audit *dst, const struct ward_audit *src)
+/* The monitor's own audit settings: those create runs with (the same file
+ * and environment, the --audit flag as create saw it). */
+static int audit_copy(struct ward_audit *dst, const struct ward_audit *src, ward_err *err)
 {
-	*dst = *src;
+	if (ward_audit_setup(dst, src->root, src->enabled, err) < 0)
+		return -1;
+	dst->kernel = src->kernel;
+	dst->session = src->session;
+	dst->rotate_bytes = src->rotate_bytes;
+	free(dst->host_log);
 	dst->host_log = src->host_log ? strdup(src->host_log) : NULL;
-	dst->root = src->root ? strdup(src->root) : NULL;
-	dst->conf_path = src->conf_path ? strdup(src->conf_path) : NULL;
-	dst->nlfd = -1;
-	dst->probed = false;
+	memcpy(dst->parent, src->parent, sizeof(dst->parent));
+	return 0;
 }
 
 static int fanotify_setup(struct ward_monitor *m, pid_t pid, json_t *marked, ward_err *err)
@@ -228,11 +233,10 @@ __attribute__((noreturn)) static void monitor_main(struct ward_monitor *m, int r
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	int keep[] = {m->fan_fd, m->ctl_fd, m->beat_fd, m->beat_rd, m->init_pidfd, m->dirfd,
 		      m->list.dirfd, m->list.bin_fd, m->list.ascii_fd, m->host.dirfd,
-		      m->host.bin_fd, m->host.ascii_fd, ready, ward_log_fd()};
+		      m->host.bin_fd, m->host.ascii_fd, ready, ward_log_fd(), m->audit->nlfd,
+		      m->audit->logs[0].fd, m->audit->logs[1].fd};
 	/* Not the state dir's fd above all: it carries create's lock. */
 	ward_close_fds_except(3, keep, ARRAY_SIZE(keep));
-	m->audit->nlfd = -1; /* closed with the rest: the next record opens its own */
-	m->audit->probed = false;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; null >= 0 && i < 3; i++)
 		dup2(null, i);
@@ -364,11 +368,16 @@ int ward_integrity_start(struct ward_integrity *in, const struct ward_integrity_
 	memset(&in->host, 0, sizeof(in->host));
 	ward_cache_init(&m.cache);
 	m.audit = calloc(1, sizeof(*m.audit));
-	if (m.audit)
-		audit_copy(m.audit, l->audit);
 	json_t *info = json_object();
 	pid_t mpid = 0, gpid = 0;
-	int r = !m.audit ? ward_err_sys(err, ENOMEM, "audit") : setup(&m, l, info, err);
+	int r = !m.audit ? ward_err_sys(err, ENOMEM, "audit") : 0;
+	if (r == 0 && audit_copy(m.audit, l->audit, err) < 0) {
+		free(m.audit);
+		m.audit = NULL;
+		r = -1;
+	}
+	if (r == 0)
+		r = setup(&m, l, info, err);
 	if (r == 0)
 		r = launch(&m, &mpid, &gpid, err);
 	if (r == 0) {
