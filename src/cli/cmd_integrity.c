@@ -15,17 +15,22 @@
 
 static int usage(FILE *f)
 {
-	fprintf(f, "usage: ward integrity log [--binary] (ID | --host)\n"
-		   "       ward integrity pcr [--format text|json|pcrs] [--bank sha1|sha256] "
-		   "(ID | --host)\n"
-		   "       ward integrity policy ID FILE|-\n"
-		   "       ward integrity status ID\n\n"
-		   "log     the measurement list, IMA's ascii or binary runtime measurements\n"
-		   "pcr     PCR 10 of the list; --format pcrs prints what evmctl ima_measurement\n"
-		   "        --pcrs reads (one bank, sha256 unless --bank)\n"
-		   "policy  replace the container's policy (once; a linux.integrity object)\n"
-		   "status  the monitor's view (JSON)\n"
-		   "--host  the host's list: root's activity in every container\n");
+	fprintf(f, "usage: ward integrity log [options] <container-id>\n"
+		   "       ward integrity pcr [options] <container-id>\n"
+		   "       ward integrity policy <container-id> FILE\n"
+		   "       ward integrity status <container-id>\n\n"
+		   "log: the container's measurement list, IMA's ascii (or binary) runtime\n"
+		   "measurements. pcr: its PCR 10. policy: replace its policy (a linux.integrity\n"
+		   "object; once, unless locked; - reads stdin). status: the monitor's view.\n"
+		   "With --host, log and pcr take no container id: the host's list of root's\n"
+		   "activity in every container.\n\n"
+		   "Options:\n"
+		   "  --binary                 log: the binary list (what evmctl reads)\n"
+		   "  --host                   log, pcr: the host's list\n"
+		   "  -f, --format text|json|pcrs\n"
+		   "                           pcr: pcrs is what evmctl ima_measurement --pcrs\n"
+		   "                           reads (default text)\n"
+		   "  --bank sha1|sha256       pcr --format pcrs: which bank (default sha256)\n");
 	return f == stdout ? 0 : 1;
 }
 
@@ -177,13 +182,15 @@ int ward_cmd_integrity(struct ward_cli *g, int argc, char **argv)
 	};
 	if (argc < 2)
 		return usage(stderr);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage(stdout);
 	const char *sub = argv[1];
 	bool binary = false, host = false;
 	const char *format = "text", *bank = "sha256";
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long_only(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc - 1, argv + 1, "f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': binary = true; break;
 		case 'H': host = true; break;

@@ -53,7 +53,7 @@ static char *unescape(const char *s, size_t n)
 {
 	char *out = malloc(n + 1), *o = out;
 	for (size_t i = 0; out && i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n + 1 && s[i + 1] <= '3' && octal(s[i + 1]) &&
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] <= '3' && octal(s[i + 1]) &&
 		    octal(s[i + 2]) && octal(s[i + 3])) {
 			*o++ = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
 			i += 3;

@@ -229,6 +229,8 @@ int ward_ima_parse_record(const uint8_t *buf, size_t len, struct ward_ima_parsed
 	off += 4;
 	if (nlen == 0 || nlen >= sizeof(out->name) || len - off < nlen)
 		return ward_err_set(err, "bad template name length %u", nlen);
+	if (memchr(buf + off, '\0', nlen))
+		return ward_err_set(err, "a NUL byte in the template name");
 	memcpy(out->name, buf + off, nlen);
 	out->name[nlen] = '\0';
 	off += nlen;
