@@ -195,6 +195,9 @@ struct ward_ima_keyring {
 int ward_ima_ca_load(char **paths, size_t n, X509_STORE **out, ward_err *err);
 /* One certificate, checked against ca when there is one. */
 int ward_ima_key_load(const char *path, X509_STORE *ca, struct ward_ima_key *k, ward_err *err);
+/* The same from a certificate's text (PEM), for keys sent by a nested ward. */
+int ward_ima_key_from_text(const char *text, size_t len, X509_STORE *ca, struct ward_ima_key *k,
+			   ward_err *err);
 void ward_ima_key_release(struct ward_ima_key *k);
 /* where: the field in errors ("config.json: linux.integrity.keys"). */
 int ward_ima_keyring_load(struct ward_ima_keyring *r, char **paths, size_t n, X509_STORE *ca,
@@ -312,6 +315,10 @@ typedef void (*ward_integrity_beat_fn)(void *arg);
 int ward_appraise_fd(const struct ward_integrity_policy *p, int fd, const char *path,
 		     struct ward_cookie *cookie, ward_integrity_beat_fn beat, void *arg,
 		     struct ward_appraisal *a, ward_err *err);
+/* Judge an appraisal again by another policy p (a nested namespace's): its
+ * own signature source, the digest already taken. */
+void ward_appraise_rejudge(const struct ward_integrity_policy *p, int fd, const char *path,
+			   struct ward_appraisal *a);
 
 /* ---- monitor.c, record.c, guard.c, ctl.c: the monitor process ---- */
 struct ward_audit;
@@ -324,6 +331,24 @@ struct ward_subject {
 	uid_t ruid, euid; /* as the host sees them */
 	bool inside;	  /* one of the container's processes */
 	bool root;	  /* root of the container (every uid without a user namespace) */
+};
+/* A namespace nested in the container (nest.c): a ward inside it asked. */
+#define WARD_NEST_MAX 16
+struct ward_child {
+	int index;
+	char id[256], audit_id[40];
+	struct ward_integrity_policy pol;
+	bool replaced;
+	struct ward_mlist list;
+	bool has_list;
+	uid_t root_uid; /* host uid of its root ((uid_t)-1: every uid) */
+	pid_t init_pid;
+	int init_pidfd;
+	int dirfd; /* integrity/nested/N */
+	uint64_t mnt[64]; /* the mount IDs that are its */
+	size_t n_mnt;
+	struct ward_cache cache;
+	uint64_t measured, denied;
 };
 struct ward_monitor {
 	char id[256];
@@ -357,17 +382,38 @@ struct ward_monitor {
 	bool init_dead, stopping;
 	double last_beat;
 	uint64_t events, measured, denied, hashed;
+	int nest_fd; /* <list>/ward-nest.sock, in the container's view, or -1 */
+	struct ward_child *children[WARD_NEST_MAX];
+	size_t n_children;
 };
+/* Whose records: the container, or a namespace nested in it (nest.c). */
+struct ward_target {
+	const char *id, *audit_id;
+	const struct ward_integrity_policy *pol;
+	struct ward_mlist *list; /* NULL: it keeps none */
+};
+struct ward_target ward_monitor_self(struct ward_monitor *m);
 void ward_monitor_beat(void *arg);
+void ward_monitor_subject(struct ward_monitor *m, pid_t pid, int pidfd, struct ward_subject *s);
+/* The host id of the container's id 0 in /proc/PID/{uid,gid}_map, or -1. */
+long ward_integrity_root_of(pid_t pid, const char *map);
 int ward_monitor_events(struct ward_monitor *m);
 void ward_monitor_measure(struct ward_monitor *m, struct ward_verdict *v,
 			  const struct ward_appraisal *a, const char *path,
 			  const struct ward_subject *s);
-void ward_monitor_denial_record(struct ward_monitor *m, const struct ward_verdict *v,
-				const char *path, const struct ward_subject *s);
-void ward_monitor_host_record(struct ward_monitor *m, struct ward_verdict *v, const char *path,
+void ward_monitor_list_file(struct ward_monitor *m, const struct ward_target *t,
+			    struct ward_mlist *l, const struct ward_appraisal *a, const char *path);
+void ward_monitor_failure_record(struct ward_monitor *m, const struct ward_target *t,
+				 const struct ward_appraisal *a, const char *path,
+				 const struct ward_subject *s);
+void ward_monitor_denial_record(struct ward_monitor *m, const struct ward_target *t,
+				const struct ward_verdict *v, const char *path,
+				const struct ward_subject *s);
+void ward_monitor_host_record(struct ward_monitor *m, const struct ward_target *t,
+			      struct ward_verdict *v, const char *path,
 			      const struct ward_subject *s);
-int ward_monitor_policy_records(struct ward_monitor *m, bool first, ward_err *err);
+int ward_monitor_policy_records(struct ward_monitor *m, const struct ward_target *t, bool first,
+				ward_err *err);
 int ward_monitor_loop(struct ward_monitor *m);
 int ward_guard_spawn(struct ward_monitor *m, ward_err *err);
 void ward_guard_reap(struct ward_monitor *m);
@@ -378,11 +424,35 @@ json_t *ward_ctl_handle(struct ward_monitor *m, json_t *req);
 /* A request to the monitor of the container whose integrity dir is dirfd. */
 json_t *ward_ctl_request(int dirfd, json_t *req, ward_err *err);
 
+/* ---- nest.c: namespaces nested in the container ---- */
+int ward_nest_listen(struct ward_monitor *m, int listdir, gid_t gid, ward_err *err);
+void ward_nest_serve(struct ward_monitor *m);
+struct ward_child *ward_nest_of_fd(struct ward_monitor *m, int fd);
+struct ward_target ward_nest_target(struct ward_child *ch);
+json_t *ward_nest_replace(struct ward_monitor *m, struct ward_child *ch, json_t *req);
+/* A nested policy from a request (the contents of its keys, allow-list, signatures). */
+int ward_nest_policy(struct ward_monitor *m, struct ward_child *ch, json_t *req, ward_err *err);
+void ward_nest_free(struct ward_child *ch);
+uint32_t ward_nest_decide(struct ward_monitor *m, struct ward_child *ch, int fd, bool exec,
+			  const struct ward_subject *s, const struct stat *st);
+/* The inner ward's side (nestc.c): is there a parent to ask, and asking. */
+const char *ward_nest_parent(void);
+json_t *ward_nest_request(const char *sock, json_t *req, int fd, int out_fd, ward_err *err);
+json_t *ward_nest_policy_request(const char *op, const struct ward_integrity_policy *p,
+				 ward_err *err);
+int ward_nest_start(const struct ward_integrity_policy *p, const struct ward_integrity_launch *l,
+		    const char *sock, ward_err *err);
+/* req (taken) about the container's nested namespace; *nested false (and
+ * NULL) when it has none. out_fd receives a list's bytes. */
+json_t *ward_nest_ask(int dirfd, json_t *req, int out_fd, bool *nested, ward_err *err);
+
 /* ---- mounts.c: the container's side, set up from outside ---- */
 int ward_integrity_mark_mounts(int fan, pid_t pid, uint64_t mask, json_t *marked, ward_err *err);
 int ward_integrity_memfd_noexec(pid_t pid, ward_err *err);
 int ward_integrity_mount_list(pid_t pid, int dirfd, const char *target, ward_err *err);
 
+/* n bytes from exactly 2n lower-case hex digits: 0, or -1. */
+int ward_unhex(const char *hex, uint8_t *out, size_t n);
 /* Hex of n bytes into out (2n+1). */
 void ward_hex(const uint8_t *in, size_t n, char *out);
 /* SHA-256 / SHA-1 of a buffer. */

@@ -121,33 +121,48 @@ static int key_ids(X509 *x, struct ward_ima_key *k)
 	return 0;
 }
 
+/* A key from its certificate; name says where it came from in errors. */
+static int key_from_cert(X509 *x, const char *name, X509_STORE *ca, struct ward_ima_key *k,
+			 ward_err *err)
+{
+	uint32_t usage = X509_get_key_usage(x);
+	if (ca && check_chain(x, ca, name, err) < 0)
+		return -1;
+	/* A signing key: the digitalSignature use, when the certificate limits its uses. */
+	if (usage != UINT32_MAX && !(usage & KU_DIGITAL_SIGNATURE))
+		return ward_err_set(err, "%s: the certificate's key usage does not allow digital "
+					 "signatures", name);
+	k->pkey = X509_get_pubkey(x);
+	if (!k->pkey || key_ids(x, k) < 0)
+		return ward_err_set(err, "%s: no usable public key", name);
+	int n = i2d_X509(x, &k->der);
+	k->der_len = n > 0 ? (size_t)n : 0;
+	X509_NAME_oneline(X509_get_subject_name(x), k->subject, sizeof(k->subject));
+	snprintf(k->path, sizeof(k->path), "%s", name);
+	return 0;
+}
+
 int ward_ima_key_load(const char *path, X509_STORE *ca, struct ward_ima_key *k, ward_err *err)
 {
 	memset(k, 0, sizeof(*k));
 	X509 *x = NULL;
 	if (read_cert(path, &x, err) < 0)
 		return -1;
-	int r = -1;
-	uint32_t usage = X509_get_key_usage(x);
-	if (ca && check_chain(x, ca, path, err) < 0)
-		goto out;
-	/* A signing key: the digitalSignature use, when the certificate limits its uses. */
-	if (usage != UINT32_MAX && !(usage & KU_DIGITAL_SIGNATURE)) {
-		ward_err_set(err, "%s: the certificate's key usage does not allow digital signatures",
-			     path);
-		goto out;
-	}
-	k->pkey = X509_get_pubkey(x);
-	if (!k->pkey || key_ids(x, k) < 0) {
-		ward_err_set(err, "%s: no usable public key", path);
-		goto out;
-	}
-	int n = i2d_X509(x, &k->der);
-	k->der_len = n > 0 ? (size_t)n : 0;
-	X509_NAME_oneline(X509_get_subject_name(x), k->subject, sizeof(k->subject));
-	snprintf(k->path, sizeof(k->path), "%s", path);
-	r = 0;
-out:
+	int r = key_from_cert(x, path, ca, k, err);
+	X509_free(x);
+	if (r < 0)
+		ward_ima_key_release(k);
+	return r;
+}
+
+int ward_ima_key_from_text(const char *text, size_t len, X509_STORE *ca, struct ward_ima_key *k,
+			   ward_err *err)
+{
+	memset(k, 0, sizeof(*k));
+	X509 *x = parse_cert(text, len);
+	if (!x)
+		return ward_err_set(err, "not an X.509 certificate (PEM): %s", openssl_reason());
+	int r = key_from_cert(x, "(sent)", ca, k, err);
 	X509_free(x);
 	if (r < 0)
 		ward_ima_key_release(k);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,6 +61,11 @@ int ward_integrity_stop(int state_dirfd, const char *state_root, const char *id,
 	_cleanup_close_ int dfd = integrity_dir(state_dirfd);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : ward_err_sys(err, errno, "integrity");
+	bool nested;
+	ward_err ig = {0};
+	json_decref(ward_nest_ask(dfd, json_pack("{s:s}", "op", "unnest"), -1, &nested, &ig));
+	if (nested)
+		return 0; /* the parent keeps (or drops) the list */
 	json_t *info = monitor_info(dfd);
 	_cleanup_close_ int mon = pidfd_if_same(json_object_get(info, "pid"),
 						json_object_get(info, "pidStart"));
@@ -96,9 +102,13 @@ int ward_integrity_exec_check(int state_dirfd, ward_err *err)
 	_cleanup_close_ int dfd = integrity_dir(state_dirfd);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : ward_err_sys(err, errno, "integrity");
-	json_t *req = json_pack("{s:s}", "op", "status");
-	json_t *rep = ward_ctl_request(dfd, req, err);
-	json_decref(req);
+	bool nested;
+	json_t *rep = ward_nest_ask(dfd, json_pack("{s:s}", "op", "status"), -1, &nested, err);
+	if (!nested) {
+		json_t *req = json_pack("{s:s}", "op", "status");
+		rep = ward_ctl_request(dfd, req, err);
+		json_decref(req);
+	}
 	bool ok = json_is_true(json_object_get(rep, "ok"));
 	json_decref(rep);
 	if (!ok)
@@ -114,10 +124,19 @@ json_t *ward_integrity_status(int state_dirfd, ward_err *err)
 		ward_err_sys(err, errno, "this container has no integrity namespace");
 		return NULL;
 	}
+	bool nested;
+	ward_err e = {0};
+	json_t *st = ward_nest_ask(dfd, json_pack("{s:s}", "op", "status"), -1, &nested, &e);
+	if (nested) {
+		json_t *out = st ? st : json_pack("{s:s}", "monitor", "gone");
+		json_object_del(out, "ok");
+		json_object_set_new(out, "monitor", json_string(st ? "parent's" : "gone"));
+		json_object_set_new(out, "gaps", ward_integrity_gaps(NULL));
+		return out;
+	}
 	json_t *info = monitor_info(dfd);
 	json_t *req = json_pack("{s:s}", "op", "status");
-	ward_err e = {0};
-	json_t *st = ward_ctl_request(dfd, req, &e);
+	st = ward_ctl_request(dfd, req, &e);
 	json_decref(req);
 	json_t *out = json_object();
 	if (json_is_true(json_object_get(st, "ok"))) {
@@ -163,6 +182,22 @@ int ward_integrity_list_fd(int state_dirfd, bool binary, ward_err *err)
 	_cleanup_close_ int dfd = integrity_dir(state_dirfd);
 	if (dfd < 0)
 		return ward_err_sys(err, errno, "this container has no integrity namespace");
+	if (faccessat(dfd, "nested.json", F_OK, 0) == 0) {
+		/* The parent holds it: its bytes into a memfd to read. */
+		int mfd = memfd_create("ward-list", MFD_CLOEXEC);
+		bool nested;
+		json_t *r = mfd < 0 ? NULL
+				    : ward_nest_ask(dfd, json_pack("{s:s, s:b}", "op", "log", "binary", binary),
+						    mfd, &nested, err);
+		if (!r) {
+			if (mfd >= 0)
+				close(mfd);
+			return mfd < 0 ? ward_err_sys(err, errno, "memfd") : -1;
+		}
+		json_decref(r);
+		lseek(mfd, 0, SEEK_SET);
+		return mfd;
+	}
 	const char *name = binary ? "list/ima/binary_runtime_measurements"
 				  : "list/ima/ascii_runtime_measurements";
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -175,10 +210,46 @@ int ward_integrity_list_fd(int state_dirfd, bool binary, ward_err *err)
 int ward_integrity_pcr_read(int state_dirfd, struct ward_pcr *pcr, uint64_t *count, ward_err *err)
 {
 	_cleanup_close_ int dfd = integrity_dir(state_dirfd);
+	bool nested = false;
+	json_t *r = dfd >= 0 ? ward_nest_ask(dfd, json_pack("{s:s}", "op", "pcr"), -1, &nested, err)
+			     : NULL;
+	if (nested) {
+		json_t *p = json_object_get(r, "pcr");
+		const char *s1 = json_string_value(json_object_get(p, "sha1"));
+		const char *s256 = json_string_value(json_object_get(p, "sha256"));
+		int ok = r && s1 && s256 && ward_unhex(s1, pcr->sha1, WARD_SHA1_LEN) == 0 &&
+			 ward_unhex(s256, pcr->sha256, WARD_SHA256_LEN) == 0;
+		*count = (uint64_t)json_integer_value(json_object_get(r, "entries"));
+		json_decref(r);
+		return ok ? 0 : (r ? ward_err_set(err, "the parent's PCR: malformed") : -1);
+	}
 	_cleanup_close_ int ld = dfd >= 0 ? openat(dfd, "list", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (ld < 0)
 		return ward_err_sys(err, errno, "this container has no measurement list");
 	return ward_mlist_read_pcr(ld, pcr, count, NULL, err);
+}
+
+/* A nested namespace's replacement: checked here, files read here, then sent. */
+static int nested_replace(int dfd, json_t *policy, json_t **status, ward_err *err)
+{
+	struct ward_integrity_policy p = {0};
+	struct ward_integrity_host none = {0};
+	ward_integrity_conf_init(&p.conf);
+	bool nested;
+	int r = ward_integrity_conf_object(&p.conf, policy, "policy", true, err) < 0 ||
+			ward_integrity_conf_check(&p.conf, "policy", err) < 0 ||
+			ward_integrity_policy_load(&p, &none, "policy", err) < 0
+		? -1
+		: 0;
+	json_t *req = r == 0 ? ward_nest_policy_request("policy", &p, err) : NULL;
+	ward_integrity_policy_release(&p);
+	if (!req)
+		return -1;
+	*status = ward_nest_ask(dfd, req, -1, &nested, err);
+	if (!*status)
+		return -1;
+	json_object_del(*status, "ok");
+	return 0;
 }
 
 int ward_integrity_replace_policy(int state_dirfd, json_t *policy, json_t **status, ward_err *err)
@@ -187,6 +258,8 @@ int ward_integrity_replace_policy(int state_dirfd, json_t *policy, json_t **stat
 	_cleanup_close_ int dfd = integrity_dir(state_dirfd);
 	if (dfd < 0)
 		return ward_err_sys(err, errno, "this container has no integrity namespace");
+	if (faccessat(dfd, "nested.json", F_OK, 0) == 0)
+		return nested_replace(dfd, policy, status, err);
 	json_t *req = json_pack("{s:s, s:O}", "op", "policy", "policy", policy);
 	json_t *rep = ward_ctl_request(dfd, req, err);
 	json_decref(req);

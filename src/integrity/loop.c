@@ -69,6 +69,11 @@ static json_t *replace(struct ward_monitor *m, json_t *obj)
 		ward_integrity_policy_release(&np);
 		return fail("%s", err.msg);
 	}
+	if (!m->has_list && np.conf.mode != WARD_INTEGRITY_OFF) {
+		ward_integrity_policy_release(&np);
+		return fail("policy.mode: the container was created without a list of its own (mode "
+			    "off); a replacement cannot start one%s", "");
+	}
 	if (np.conf.libraries && !m->pol.conf.libraries) {
 		ward_integrity_policy_release(&np);
 		return fail("policy.libraries: the container's mounts were marked without library "
@@ -78,8 +83,8 @@ static json_t *replace(struct ward_monitor *m, json_t *obj)
 	m->pol = np;
 	m->replaced = true;
 	ward_cache_clear(&m->cache); /* every verdict was the old policy's */
-	m->has_list = m->has_list || m->pol.conf.mode != WARD_INTEGRITY_OFF;
-	if (ward_monitor_policy_records(m, false, &err) < 0)
+	struct ward_target self = ward_monitor_self(m);
+	if (ward_monitor_policy_records(m, &self, false, &err) < 0)
 		return fail("policy replaced, but not recorded: %s", err.msg);
 	return status(m);
 }
@@ -116,11 +121,12 @@ int ward_monitor_loop(struct ward_monitor *m)
 {
 	for (;;) {
 		ward_monitor_beat(m);
-		struct pollfd p[4] = {{m->fan_fd, POLLIN, 0},
+		struct pollfd p[5] = {{m->fan_fd, POLLIN, 0},
 				      {m->ctl_fd, POLLIN, 0},
 				      {m->guard_pidfd, POLLIN, 0},
-				      {m->init_dead ? -1 : m->init_pidfd, POLLIN, 0}};
-		int n = poll(p, 4, 1000);
+				      {m->init_dead ? -1 : m->init_pidfd, POLLIN, 0},
+				      {m->nest_fd, POLLIN, 0}};
+		int n = poll(p, 5, 1000);
 		if (n < 0 && errno != EINTR)
 			return 1;
 		if ((p[0].revents & POLLIN) && ward_monitor_events(m) < 0)
@@ -131,6 +137,8 @@ int ward_monitor_loop(struct ward_monitor *m)
 			ward_guard_reap(m);
 		if (p[3].revents & (POLLIN | POLLHUP))
 			m->init_dead = true;
+		if (p[4].revents & POLLIN)
+			ward_nest_serve(m);
 		if (m->stopping || (m->init_dead && container_gone(m)))
 			break;
 	}

@@ -120,7 +120,7 @@ static void status_uids(pid_t pid, uid_t *ruid, uid_t *euid)
 }
 
 /* Who opened the file: one of the container's processes, and root? */
-static void subject_of(struct ward_monitor *m, pid_t pid, int pidfd, struct ward_subject *s)
+void ward_monitor_subject(struct ward_monitor *m, pid_t pid, int pidfd, struct ward_subject *s)
 {
 	struct pidfd_info_v0 info = {.mask = PIDFD_INFO_CREDS | PIDFD_INFO_CGROUPID};
 	s->pid = pid;
@@ -205,10 +205,13 @@ static uint32_t decide(struct ward_monitor *m, const struct fanotify_event_metad
 	if (fstat(md->fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return FAN_ALLOW;
 	struct ward_subject s;
-	subject_of(m, md->pid, pidfd, &s);
+	ward_monitor_subject(m, md->pid, pidfd, &s);
 	if (!s.inside)
 		return FAN_ALLOW; /* the host looking in through /proc/PID/root */
 	bool exec = md->mask & FAN_OPEN_EXEC_PERM;
+	struct ward_child *ch = m->n_children ? ward_nest_of_fd(m, md->fd) : NULL;
+	if (ch)
+		return ward_nest_decide(m, ch, md->fd, exec, &s, &st);
 	struct ward_cookie k;
 	ward_cookie_of(&st, &k);
 	struct ward_verdict *v = ward_cache_find(&m->cache, &k), tmp;
@@ -224,10 +227,11 @@ static uint32_t decide(struct ward_monitor *m, const struct fanotify_event_metad
 		if (!v)
 			v = &tmp;
 	}
+	struct ward_target self = ward_monitor_self(m);
 	if (exec && s.root && !v->host_logged) {
 		if (!path[0])
 			fd_path(md->fd, path, sizeof(path));
-		ward_monitor_host_record(m, v, path, &s);
+		ward_monitor_host_record(m, &self, v, path, &s);
 	}
 	if (v->ok || m->pol.conf.mode != WARD_INTEGRITY_ENFORCE)
 		return FAN_ALLOW;
@@ -236,7 +240,7 @@ static uint32_t decide(struct ward_monitor *m, const struct fanotify_event_metad
 		/* Refused again: each refusal is a record of its own (the first
 		 * was recorded with the appraisal). */
 		fd_path(md->fd, path, sizeof(path));
-		ward_monitor_denial_record(m, v, path, &s);
+		ward_monitor_denial_record(m, &self, v, path, &s);
 	}
 	return FAN_DENY;
 }

@@ -146,8 +146,9 @@ int ward_integrity_mark_mounts(int fan, pid_t pid, uint64_t mask, json_t *marked
 		if (k < 0)
 			r = -1;
 		else if (k > 0)
-			json_array_append_new(marked, json_pack("{s:s, s:s}", "path", m.point, "type",
-								m.fstype));
+			json_array_append_new(marked, json_pack("{s:s, s:s, s:I}", "path", m.point,
+								"type", m.fstype, "mntId",
+								(json_int_t)m.id));
 	}
 	free(line);
 	if (r == 0 && json_array_size(marked) == 0)

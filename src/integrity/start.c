@@ -76,7 +76,7 @@ int ward_integrity_prepare(json_t *config, const char *file, struct ward_integri
 }
 
 /* The host id of the container's id 0 in /proc/PID/{uid,gid}_map. */
-static long host_id_of_root(pid_t pid, const char *map)
+long ward_integrity_root_of(pid_t pid, const char *map)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, map);
@@ -96,7 +96,7 @@ static int identify(struct ward_monitor *m, const struct ward_integrity_launch *
 		return ward_err_sys(err, errno, "pidfd_open of the init");
 	m->root_uid = (uid_t)-1;
 	if (l->userns) {
-		long u = host_id_of_root(l->init_pid, "uid_map");
+		long u = ward_integrity_root_of(l->init_pid, "uid_map");
 		m->root_uid = u < 0 ? (uid_t)-2 : (uid_t)u; /* -2: no uid is its root */
 	}
 	bool v2 = false;
@@ -124,7 +124,7 @@ static int open_lists(struct ward_monitor *m, pid_t pid, ward_err *err)
 	if (mkdirat(m->dirfd, "list", 0750) < 0)
 		return ward_err_sys(err, errno, "mkdir integrity/list");
 	_cleanup_close_ int ld = openat(m->dirfd, "list", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	long gid = host_id_of_root(pid, "gid_map");
+	long gid = ward_integrity_root_of(pid, "gid_map");
 	if (ld < 0 || (gid >= 0 && fchown(ld, 0, (gid_t)gid) < 0))
 		return ward_err_sys(err, errno, "integrity/list");
 	if (ward_mlist_open(&m->list, ld, true, false, gid >= 0 ? (gid_t)gid : 0, err) < 0 ||
@@ -208,7 +208,7 @@ static void close_fd(int *fd)
 static void monitor_release(struct ward_monitor *m)
 {
 	int *fds[] = {&m->fan_fd, &m->ctl_fd, &m->beat_fd, &m->beat_rd, &m->guard_pidfd,
-		      &m->dirfd, &m->init_pidfd};
+		      &m->dirfd, &m->init_pidfd, &m->nest_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		close_fd(fds[i]);
 	ward_mlist_close(&m->list);
@@ -234,7 +234,7 @@ __attribute__((noreturn)) static void monitor_main(struct ward_monitor *m, int r
 	int keep[] = {m->fan_fd, m->ctl_fd, m->beat_fd, m->beat_rd, m->init_pidfd, m->dirfd,
 		      m->list.dirfd, m->list.bin_fd, m->list.ascii_fd, m->host.dirfd,
 		      m->host.bin_fd, m->host.ascii_fd, ready, ward_log_fd(), m->audit->nlfd,
-		      m->audit->logs[0].fd, m->audit->logs[1].fd};
+		      m->audit->logs[0].fd, m->audit->logs[1].fd, m->nest_fd};
 	/* Not the state dir's fd above all: it carries create's lock. */
 	ward_close_fds_except(3, keep, ARRAY_SIZE(keep));
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -336,6 +336,10 @@ static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, 
 	int lm = 1;
 	if (m->has_list && m->pol.conf.list_path) {
 		_cleanup_close_ int ld = openat(m->dirfd, "list", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* A ward nested inside asks through the list mount: root's group. */
+		long gid = ward_integrity_root_of(l->init_pid, "gid_map");
+		if (ward_nest_listen(m, ld, gid >= 0 ? (gid_t)gid : 0, err) < 0)
+			return -1;
 		lm = ward_integrity_mount_list(l->init_pid, ld, m->pol.conf.list_path, err);
 		if (lm < 0)
 			return -1;
@@ -349,14 +353,20 @@ static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, 
 	m->beat_rd = beat[0];
 	m->beat_fd = beat[1];
 	fcntl(m->beat_fd, F_SETFL, O_NONBLOCK);
-	return ward_monitor_policy_records(m, true, err);
+	struct ward_target self = ward_monitor_self(m);
+	return ward_monitor_policy_records(m, &self, true, err);
 }
 
 int ward_integrity_start(struct ward_integrity *in, const struct ward_integrity_launch *l,
 			 ward_err *err)
 {
+	/* Inside a ward container with an integrity namespace: a child of it. */
+	const char *parent = ward_nest_parent();
+	if (parent)
+		return ward_nest_start(&in->pol, l, parent, err) < 0 ? ward_err_wrap(err, "integrity")
+								     : 0;
 	struct ward_monitor m = {.fan_fd = -1, .ctl_fd = -1, .beat_fd = -1, .beat_rd = -1,
-				 .guard_pidfd = -1, .dirfd = -1, .init_pidfd = -1};
+				 .guard_pidfd = -1, .dirfd = -1, .init_pidfd = -1, .nest_fd = -1};
 	m.list.dirfd = m.list.bin_fd = m.list.ascii_fd = -1;
 	m.host.dirfd = m.host.bin_fd = m.host.ascii_fd = -1;
 	snprintf(m.id, sizeof(m.id), "%s", l->id);

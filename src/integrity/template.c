@@ -31,6 +31,21 @@ const char *ward_ima_template_name(enum ward_ima_template t)
 	return t <= WARD_IMA_BUF ? names[t] : "?";
 }
 
+int ward_unhex(const char *hex, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int v[2];
+		for (int k = 0; k < 2; k++) {
+			char c = hex[2 * i + (size_t)k];
+			v[k] = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			if (v[k] < 0)
+				return -1;
+		}
+		out[i] = (uint8_t)(v[0] << 4 | v[1]);
+	}
+	return hex[2 * n] == '\0' ? 0 : -1;
+}
+
 void ward_hex(const uint8_t *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

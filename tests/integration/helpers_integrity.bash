@@ -130,3 +130,47 @@ lines_in() {
 	[ -f "$1" ] && v=$(wc -l <"$1")
 	[ "$v" "$2" "$3" ]
 }
+
+# Nesting: ward-static (built next to ward) in a privileged outer container
+# (the host's capabilities, no seccomp filter, a writable cgroup mount and
+# /run), on a read-only bind mount so the inner ward runs it directly; /inner
+# is the inner bundle (a busybox rootfs and a `ward spec` config).
+WARD_STATIC=${WARD_STATIC:-$(dirname "$WARD")/ward-static}
+nested_bundle() {
+	[ -x "$WARD_STATIC" ] || skip "no $WARD_STATIC (configure with -Dstatic_ward=enabled)"
+	local caps
+	caps=$(host_cap_names_json)
+	mkdir -p "$BATS_TEST_TMPDIR/wardbin" "$BUNDLE/rootfs/opt/ward" "$BUNDLE/rootfs/inner"
+	cp "$WARD_STATIC" "$BATS_TEST_TMPDIR/wardbin/ward"
+	cp -a "$ROOTFS_CACHE" "$BUNDLE/rootfs/inner/rootfs"
+	"$WARD" spec --bundle "$BUNDLE/rootfs/inner"
+	jq '.process.terminal = false | .root.readonly = false | .linux.cgroupsPath = "/wi-inner"' \
+		"$BUNDLE/rootfs/inner/config.json" >"$BUNDLE/inner.json"
+	mv "$BUNDLE/inner.json" "$BUNDLE/rootfs/inner/config.json"
+	update_config --argjson c "$caps" --arg w "$BATS_TEST_TMPDIR/wardbin" '
+		.process.capabilities = {bounding: $c, effective: $c, permitted: $c}
+		| .process.noNewPrivileges = false
+		| del(.linux.seccomp)
+		| .linux.maskedPaths = [] | .linux.readonlyPaths = []
+		| .mounts |= map(if .destination == "/sys/fs/cgroup"
+			then .options = (.options - ["ro"] + ["rw"]) else . end)
+		| .mounts += [{destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=755"]},
+			{destination: "/opt/ward", type: "bind", source: $w, options: ["rbind", "ro"]}]'
+}
+
+# The inner container's linux.integrity and args.
+inner_config() {
+	local i=$1
+	shift
+	printf '%s\n' "$@" | jq --argjson i "$i" --rawfile a /dev/stdin \
+		'.linux.integrity = $i | .process.args = ($a | rtrimstr("\n") | split("\n"))' \
+		"$BUNDLE/rootfs/inner/config.json" >"$BUNDLE/inner.json"
+	mv "$BUNDLE/inner.json" "$BUNDLE/rootfs/inner/config.json"
+}
+
+# The outer container runs the inner one (on cgroup v2 from a leaf first,
+# so the inner ward may enable controllers below) and prints its list.
+outer_runs_inner() {
+	local w='/opt/ward/ward --root /run/ward'
+	set_args sh -c "if [ -e /sys/fs/cgroup/cgroup.controllers ]; then mkdir -p /sys/fs/cgroup/outer && echo \$\$ >/sys/fs/cgroup/outer/cgroup.procs; fi; $w run --keep -b /inner inner1; echo inner=\$?; echo ---inner-list---; $w integrity log inner1; echo ---inner-audit---; $w state inner1; $w delete inner1"
+}

@@ -621,3 +621,91 @@ teardown() {
 	run ward exec c1 sh -c "ls /proc/$mon 2>&1 || echo not-visible"
 	assert_output_contains not-visible
 }
+
+# ----------------------------------------------------------------- nesting
+
+@test "nesting: a nested container measures into its own list and, for its root, into its parent's" {
+	nested_bundle
+	integrity_config '{"mode": "measure"}'
+	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/inner-tool"
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/inner-tool/busybox"
+	echo inner >>"$BUNDLE/rootfs/inner/rootfs/v/inner-tool/busybox"
+	inner_config '{"mode": "measure"}' sh -c '/v/inner-tool/busybox true; cat /sys/kernel/security/ima/ascii_runtime_measurements'
+	outer_runs_inner
+	run_ward run -b "$BUNDLE" --keep c1
+	assert_success
+	assert_output_contains "inner=0"
+	local digest inner_aid
+	digest=$(sha256sum "$BUNDLE/rootfs/inner/rootfs/v/inner-tool/busybox" | cut -d' ' -f1)
+	# the inner container reads its own list, and `ward integrity log` inside agrees
+	[ "$(grep -c "sha256:$digest /v/inner-tool/busybox" <<<"$output")" = 2 ]
+	inner_aid=$(sed -n '/---inner-audit---/,$p' <<<"$output" | sed 1d | jq -r '.annotations["org.ward.audit.id"]')
+	[ -n "$inner_aid" ] && [ "$inner_aid" != null ]
+	# upward: the outer list has it, named by the inner container's audit ID
+	run list_ascii c1
+	assert_output_contains "sha256:$digest $inner_aid:/v/inner-tool/busybox"
+	# and the host's, for root
+	run ward integrity log --host
+	assert_output_contains "$inner_aid:/v/inner-tool/busybox"
+}
+
+@test "nesting: the outer policy still applies inside (an unsigned binary in the nested container is refused)" {
+	nested_bundle
+	enforce_config
+	sign "$BATS_TEST_TMPDIR/wardbin/ward" "$BUNDLE/rootfs/inner/rootfs/bin/busybox"
+	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/unsigned"
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/unsigned/busybox"
+	echo x >>"$BUNDLE/rootfs/inner/rootfs/v/unsigned/busybox"
+	# the inner policy would let it run: measure only
+	inner_config '{"mode": "measure"}' sh -c '/v/unsigned/busybox echo INNER-UNSIGNED-RAN; echo inner-alive'
+	outer_runs_inner
+	run_ward run -b "$BUNDLE" --keep c1
+	assert_output_contains inner-alive
+	assert_output_not_contains INNER-UNSIGNED-RAN
+	assert_output_contains "/v/unsigned/busybox: Operation not permitted"
+	run records c1 integrity
+	assert_output_contains '"path":"/v/unsigned/busybox"'
+}
+
+@test "nesting: an inner policy may refuse more than the outer one" {
+	nested_bundle
+	integrity_config '{"mode": "measure"}'
+	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/unsigned"
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/unsigned/busybox"
+	echo x >>"$BUNDLE/rootfs/inner/rootfs/v/unsigned/busybox"
+	sign "$BUNDLE/rootfs/inner/rootfs/bin/busybox"
+	cp "$PKI/sign.pem" "$BUNDLE/rootfs/inner/signer.pem"
+	inner_config '{"mode": "appraise-enforce", "keys": ["/inner/signer.pem"]}' \
+		sh -c '/v/unsigned/busybox echo INNER-UNSIGNED-RAN; echo inner-alive'
+	outer_runs_inner
+	run_ward run -b "$BUNDLE" --keep c1
+	assert_output_contains inner-alive
+	assert_output_not_contains INNER-UNSIGNED-RAN
+}
+
+@test "nesting: a nested container's non-root activity goes upward only with logChildren all" {
+	nested_bundle
+	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/as-user"
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/as-user/busybox"
+	echo u >>"$BUNDLE/rootfs/inner/rootfs/v/as-user/busybox"
+	inner_config '{"mode": "measure"}' /v/as-user/busybox true
+	# a user namespace of its own: only its uid 0 is its root
+	jq '.process.user = {"uid": 1000, "gid": 1000} | .linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys" and .destination != "/sys/fs/cgroup"))' \
+		"$BUNDLE/rootfs/inner/config.json" >"$BUNDLE/i.json"
+	mv "$BUNDLE/i.json" "$BUNDLE/rootfs/inner/config.json"
+	outer_runs_inner
+	integrity_config '{"mode": "measure"}'
+	run_ward run -b "$BUNDLE" --keep c1
+	assert_output_contains "inner=0"
+	run list_ascii c1
+	assert_output_not_contains "/v/as-user/busybox"
+	ward delete -f c1
+	integrity_config '{"mode": "measure", "logChildren": "all"}'
+	run_ward run -b "$BUNDLE" --keep c1
+	assert_output_contains "inner=0"
+	run list_ascii c1
+	assert_output_contains ":/v/as-user/busybox"
+}
