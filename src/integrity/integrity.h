@@ -124,6 +124,7 @@ struct ward_mlist {
 	int dirfd; /* DIR, open (a shared list is locked through it) */
 	int bin_fd, ascii_fd;
 	bool shared; /* other processes append too: lock, reread the PCR */
+	bool defer_pcr; /* several records in a row: the PCR file at flush */
 	struct ward_pcr pcr;
 	uint64_t count, violations;
 };
@@ -133,6 +134,8 @@ int ward_mlist_open(struct ward_mlist *l, int dirfd, bool create, bool shared, g
 /* Write the PCR file of a new list (all zeros, no records). */
 int ward_mlist_init(struct ward_mlist *l, ward_err *err);
 int ward_mlist_append(struct ward_mlist *l, const struct ward_ima_entry *e, ward_err *err);
+/* Write the PCR file now (after records appended with defer_pcr). */
+int ward_mlist_flush(struct ward_mlist *l, ward_err *err);
 void ward_mlist_close(struct ward_mlist *l);
 int ward_mlist_read_pcr(int dirfd, struct ward_pcr *pcr, uint64_t *count, uint64_t *violations,
 			ward_err *err);

@@ -143,6 +143,12 @@ static int append_locked(struct ward_mlist *l, const struct ward_ima_record *r, 
 	l->count++;
 	if (r->violation)
 		l->violations++;
+	return l->defer_pcr ? 0 : write_pcr(l, err);
+}
+
+int ward_mlist_flush(struct ward_mlist *l, ward_err *err)
+{
+	l->defer_pcr = false;
 	return write_pcr(l, err);
 }
 

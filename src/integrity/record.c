@@ -132,8 +132,8 @@ void ward_monitor_host_record(struct ward_monitor *m, const struct ward_target *
 
 /* A list's first records, and again after a policy replacement: what
  * decides comes first, so the chain has no gap. */
-int ward_monitor_policy_records(struct ward_monitor *m, const struct ward_target *t, bool first,
-				ward_err *err)
+static int policy_records(struct ward_monitor *m, const struct ward_target *t, bool first,
+			  ward_err *err)
 {
 	if (first && t->list) {
 		struct ward_ima_entry boot = {.tmpl = WARD_IMA_SIG, .algo = "sha256",
@@ -168,4 +168,16 @@ int ward_monitor_policy_records(struct ward_monitor *m, const struct ward_target
 	     json_pack("{s:s, s:s, s:I, s:b}", "mode", ward_integrity_mode_name(t->pol->conf.mode),
 		       "policy", text, "keys", (json_int_t)t->pol->keys.n, "replaced", !first));
 	return 0;
+}
+
+int ward_monitor_policy_records(struct ward_monitor *m, const struct ward_target *t, bool first,
+				ward_err *err)
+{
+	/* A shared list rereads its PCR per record: only a private one batches. */
+	if (t->list && !t->list->shared)
+		t->list->defer_pcr = true;
+	int r = policy_records(m, t, first, err);
+	if (t->list && t->list->defer_pcr && ward_mlist_flush(t->list, err) < 0)
+		r = -1;
+	return r;
 }

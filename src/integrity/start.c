@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../audit/audit.h"
@@ -292,7 +293,9 @@ static int launch(struct ward_monitor *m, pid_t *mpid, pid_t *gpid, ward_err *er
 	char buf[256];
 	size_t len = 0;
 	ssize_t r;
-	while (len < sizeof(buf) - 1 && (r = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+	/* Up to the newline, not EOF: the guard holds the pipe a moment longer. */
+	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len) &&
+	       (r = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -311,9 +314,23 @@ static int launch(struct ward_monitor *m, pid_t *mpid, pid_t *gpid, ward_err *er
 	return 0;
 }
 
+/* --debug: how long each step of the start took. */
+static void step(const char *what)
+{
+	static struct timespec last;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec && ward_log_debug_enabled())
+		ward_debug("integrity: %s: %.2f ms", what,
+			   (double)(now.tv_sec - last.tv_sec) * 1e3 +
+				   (double)(now.tv_nsec - last.tv_nsec) / 1e6);
+	last = now;
+}
+
 static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, json_t *info,
 		 ward_err *err)
 {
+	step("start");
 	if (mkdirat(l->state_dirfd, "integrity", 0700) < 0)
 		return ward_err_sys(err, errno, "mkdir integrity");
 	m->dirfd = openat(l->state_dirfd, "integrity", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -321,6 +338,7 @@ static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, 
 		return m->dirfd < 0 ? ward_err_sys(err, errno, "open integrity") : -1;
 	if (m->pol.conf.mode != WARD_INTEGRITY_OFF && open_lists(m, l->init_pid, err) < 0)
 		return -1;
+	step("lists");
 	const char *hl = m->hostconf.host_list;
 	if (hl && ward_integrity_host_list_open(&m->host, hl, err) < 0)
 		return -1;
@@ -329,10 +347,12 @@ static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, 
 	json_object_set_new(info, "mounts", marked);
 	if (fanotify_setup(m, l->init_pid, marked, err) < 0)
 		return -1;
+	step("fanotify marks");
 	bool noexec = l->pidns && ward_integrity_memfd_noexec(l->init_pid, err) == 0;
 	if (l->pidns && !noexec)
 		return -1;
 	json_object_set_new(info, "memfdNoexec", json_boolean(noexec));
+	step("memfd_noexec");
 	int lm = 1;
 	if (m->has_list && m->pol.conf.list_path) {
 		_cleanup_close_ int ld = openat(m->dirfd, "list", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -345,6 +365,7 @@ static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, 
 			return -1;
 	}
 	json_object_set_new(info, "listMount", lm == 0 ? json_string(m->pol.conf.list_path) : json_null());
+	step("list mount");
 	if ((m->ctl_fd = ward_ctl_listen(m->dirfd, err)) < 0)
 		return -1;
 	int beat[2];
@@ -354,7 +375,9 @@ static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, 
 	m->beat_fd = beat[1];
 	fcntl(m->beat_fd, F_SETFL, O_NONBLOCK);
 	struct ward_target self = ward_monitor_self(m);
-	return ward_monitor_policy_records(m, &self, true, err);
+	int r = ward_monitor_policy_records(m, &self, true, err);
+	step("first records");
+	return r;
 }
 
 int ward_integrity_start(struct ward_integrity *in, const struct ward_integrity_launch *l,
@@ -390,6 +413,7 @@ int ward_integrity_start(struct ward_integrity *in, const struct ward_integrity_
 		r = setup(&m, l, info, err);
 	if (r == 0)
 		r = launch(&m, &mpid, &gpid, err);
+	step("monitor and guard started");
 	if (r == 0) {
 		json_object_set_new(info, "pid", json_integer(mpid));
 		json_object_set_new(info, "pidStart",
