@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNKS 10
+#define CHUNKS 40
 
 static double now_us(void)
 {

@@ -24,6 +24,8 @@ defmetric 10 integ-exec-measure us/exec lower "the same, linux.integrity measure
 defmetric 10 integ-exec-enforce us/exec lower "the same, appraise-enforce (signed by a test CA), verdict cached"
 defmetric 10 integ-extra-measure us none "extra us per exec, measure, cached (target <= 50)"
 defmetric 10 integ-extra-enforce us none "extra us per exec, appraise-enforce, cached (target <= 50)"
+defmetric 10 integ-mon-cpu-measure us/exec lower "the monitor's own CPU per cached exec, measure (/proc/PID/schedstat: wall time under load is noise)"
+defmetric 10 integ-mon-cpu-enforce us/exec lower "the monitor's own CPU per cached exec, appraise-enforce"
 defmetric 10 integ-fresh-1m us lower "first exec of a new 1 MiB file (hashed), measure (fastest)"
 defmetric 10 integ-fresh-64m us lower "first exec of a new 64 MiB file (hashed), measure (fastest)"
 defmetric 10 integ-hash-rate MB/s higher "hashing rate: 63 MiB / (fresh-64m - fresh-1m) (target >= 1000 with SHA-NI)"
@@ -64,6 +66,13 @@ integ_setup() {
 		--arg r "$INTEG/rootfs-signed" --argjson k "$keys"
 }
 
+# ns on the CPU of the container $1's monitor (0 without one).
+mon_cpu_ns() {
+	local f=$BD/state/ward/$1/integrity/monitor.json
+	[ -f "$f" ] || { echo 0; return; }
+	awk '{print $1}' "/proc/$(jq -r .pid "$f")/schedstat"
+}
+
 # One exec measurement in container $1: prints the number after $2=.
 integ_exec() {
 	local out
@@ -86,10 +95,15 @@ fig_integrity() {
 	for ((round = 0; round < BENCH_ROUNDS; round++)); do
 		rotated "$round" off measure enforce
 		for v in "${ORDER[@]}"; do
+			local c0 c1
+			c0=$(mon_cpu_ns "${sl[$v]}")
 			us=$(integ_exec "${sl[$v]}" exec_us "$BENCH_INTEG_EXEC" /execloop) ||
 				{ fail ward "integrity: exec loop ($v)" || return 1; }
+			c1=$(mon_cpu_ns "${sl[$v]}")
 			got[$v]=$us
 			rec "integ-exec-$v" ward "$us"
+			[ "$v" = off ] || rec "integ-mon-cpu-$v" ward \
+				"$(awk -v a="$c1" -v b="$c0" -v n="$BENCH_INTEG_EXEC" 'BEGIN{printf "%.2f", (a - b) / 1000 / (n + 1)}')"
 		done
 		rec integ-extra-measure ward "$(awk -v a="${got[measure]}" -v b="${got[off]}" 'BEGIN{printf "%.2f", a-b}')"
 		rec integ-extra-enforce ward "$(awk -v a="${got[enforce]}" -v b="${got[off]}" 'BEGIN{printf "%.2f", a-b}')"

@@ -233,8 +233,15 @@ static uint32_t decide(struct ward_monitor *m, const struct fanotify_event_metad
 			fd_path(md->fd, path, sizeof(path));
 		ward_monitor_host_record(m, &self, v, path, &s);
 	}
-	if (v->ok || m->pol.conf.mode != WARD_INTEGRITY_ENFORCE)
+	if (v->ok || m->pol.conf.mode != WARD_INTEGRITY_ENFORCE) {
+		/* Plain opens of code already judged need not ask again until it
+		 * changes (the mark goes at the next write); execs still do, for
+		 * root's record. Not while nested namespaces exist: their
+		 * policies judge the same inodes again. */
+		if (!exec && !m->n_children)
+			ignore_mark(m, md->fd);
 		return FAN_ALLOW;
+	}
 	m->denied++;
 	if (!fresh) {
 		/* Refused again: each refusal is a record of its own (the first
@@ -259,31 +266,32 @@ static int pidfd_of(const struct fanotify_event_metadata *md)
 	return -1;
 }
 
-/* Read and answer what is queued. Returns -1 when the group is broken. */
+/* Read and answer what is queued (one read: poll says when there is more,
+ * and an extra read that finds nothing is a system call per exec). Returns
+ * -1 when the group is broken. */
 int ward_monitor_events(struct ward_monitor *m)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	for (;;) {
-		ssize_t len = read(m->fan_fd, buf, sizeof(buf));
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0)
-			return errno == EAGAIN ? 0 : -1;
-		struct fanotify_event_metadata *md = (void *)buf;
-		for (; FAN_EVENT_OK(md, len); md = FAN_EVENT_NEXT(md, len)) {
-			int pidfd = pidfd_of(md);
-			if (md->vers != FANOTIFY_METADATA_VERSION)
-				return -1;
-			if (md->fd >= 0) {
-				m->events++;
-				struct fanotify_response r = {.fd = md->fd,
-							      .response = decide(m, md, pidfd)};
-				(void)!write(m->fan_fd, &r, sizeof(r));
-				close(md->fd);
-			}
-			if (pidfd >= 0)
-				close(pidfd);
+	ssize_t len;
+	do
+		len = read(m->fan_fd, buf, sizeof(buf));
+	while (len < 0 && errno == EINTR);
+	if (len < 0)
+		return errno == EAGAIN ? 0 : -1;
+	struct fanotify_event_metadata *md = (void *)buf;
+	for (; FAN_EVENT_OK(md, len); md = FAN_EVENT_NEXT(md, len)) {
+		int pidfd = pidfd_of(md);
+		if (md->vers != FANOTIFY_METADATA_VERSION)
+			return -1;
+		if (md->fd >= 0) {
+			m->events++;
+			struct fanotify_response r = {.fd = md->fd, .response = decide(m, md, pidfd)};
+			(void)!write(m->fan_fd, &r, sizeof(r));
+			close(md->fd);
 		}
-		ward_monitor_beat(m);
+		if (pidfd >= 0)
+			close(pidfd);
 	}
+	ward_monitor_beat(m);
+	return 0;
 }

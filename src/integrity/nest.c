@@ -293,6 +293,10 @@ static json_t *nest(struct ward_monitor *m, json_t *req, int pidfd, ward_err *er
 			 : 1;
 	m->children[slot] = ch;
 	m->n_children++;
+	/* The ignore marks were the outer policy's shortcuts: the nested one
+	 * must see those files too. */
+	fanotify_mark(m->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
+	m->ignore_marks = 0;
 	return json_pack("{s:b, s:i, s:I, s:b}", "ok", 1, "child", slot, "mounts",
 			 (json_int_t)ch->n_mnt, "listMount", lm == 0);
 }

@@ -204,6 +204,19 @@ teardown() {
 	[ -z "$(records c1 integrity | jq -r --arg a "$aid" 'select(.auditId != $a)')" ]
 }
 
+@test "appraise-enforce: the list carries the signatures, and evmctl --verify-sig verifies them" {
+	enforce_config
+	set_args true
+	run_ward run -b "$BUNDLE" --keep c1
+	assert_success
+	list_binary c1
+	ward integrity pcr --format pcrs c1 >"$BATS_TEST_TMPDIR/pcrs"
+	run evmctl ima_measurement -v --verify-sig --key "$PKI/sign.der" --pcrs "sha256,$BATS_TEST_TMPDIR/pcrs" "$BATS_TEST_TMPDIR/c1.bin"
+	assert_success
+	assert_output_contains "/bin/busybox: verification is OK"
+	assert_output_contains "Matched per TPM bank"
+}
+
 @test "appraise-enforce: a shared library that is not signed cannot be loaded" {
 	enforce_config
 	add_dynamic_true
