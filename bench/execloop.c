@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 		if (us < best)
 			best = us;
 	}
-	printf("exec_us=%.2f mean_us=%.2f\n", best, (now_us() - t_all) / (double)(per * CHUNKS + 1));
+	printf("exec_us=%.2f mean_us=%.2f\n", best,
+	       (now_us() - t_all) / (double)(per * CHUNKS + 1));
 	return 0;
 }

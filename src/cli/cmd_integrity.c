@@ -78,8 +78,9 @@ static int cmd_log(struct ward_cli *g, const char *id, bool host, bool binary)
 	if (host) {
 		_cleanup_close_ int d = host_dir(&err);
 		fd = d < 0 ? -1
-			   : openat(d, binary ? "ima/binary_runtime_measurements"
-					      : "ima/ascii_runtime_measurements",
+			   : openat(d,
+				    binary ? "ima/binary_runtime_measurements"
+					   : "ima/ascii_runtime_measurements",
 				    O_RDONLY | O_CLOEXEC);
 		if (d >= 0 && fd < 0)
 			ward_err_sys(&err, errno, "host list");
@@ -92,8 +93,7 @@ static int cmd_log(struct ward_cli *g, const char *id, bool host, bool binary)
 	return copy_out(fd);
 }
 
-static int print_pcr(const struct ward_pcr *p, uint64_t count, const char *format,
-		     const char *bank)
+static int print_pcr(const struct ward_pcr *p, uint64_t count, const char *format, const char *bank)
 {
 	char s1[41], s256[65];
 	ward_hex(p->sha1, WARD_SHA1_LEN, s1);
@@ -176,9 +176,9 @@ static int cmd_status(struct ward_cli *g, const char *id)
 int ward_cmd_integrity(struct ward_cli *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"binary", no_argument, NULL, 'b'}, {"host", no_argument, NULL, 'H'},
-		{"format", required_argument, NULL, 'f'}, {"bank", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	    {"binary", no_argument, NULL, 'b'},	      {"host", no_argument, NULL, 'H'},
+	    {"format", required_argument, NULL, 'f'}, {"bank", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	if (argc < 2)
 		return usage(stderr);
@@ -192,12 +192,22 @@ int ward_cmd_integrity(struct ward_cli *g, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long_only(argc - 1, argv + 1, "f:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'b': binary = true; break;
-		case 'H': host = true; break;
-		case 'f': format = optarg; break;
-		case 'k': bank = optarg; break;
-		case 'h': return usage(stdout);
-		default: return ward_cli_usage("integrity", "unknown option %s", argv[optind]);
+		case 'b':
+			binary = true;
+			break;
+		case 'H':
+			host = true;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'k':
+			bank = optarg;
+			break;
+		case 'h':
+			return usage(stdout);
+		default:
+			return ward_cli_usage("integrity", "unknown option %s", argv[optind]);
 		}
 	}
 	int nargs = argc - 1 - optind;
@@ -229,23 +239,25 @@ void ward_cli_print_integrity(json_t *j)
 		return;
 	}
 	json_t *pol = json_object_get(j, "policy");
-	printf("  mode           %s (monitor %s%s)\n", json_string_value(json_object_get(j, "mode")) ?: "?",
+	printf("  mode           %s (monitor %s%s)\n",
+	       json_string_value(json_object_get(j, "mode")) ?: "?",
 	       json_string_value(json_object_get(j, "monitor")) ?: "?",
 	       json_is_true(json_object_get(j, "replaced")) ? ", policy replaced" : "");
 	size_t i;
 	json_t *v;
 	json_array_foreach(json_object_get(pol, "keys"), i, v)
-		printf("  key            %s %s\n", json_string_value(json_object_get(v, "keyid")),
-		       json_string_value(json_object_get(v, "subject")));
+	    printf("  key            %s %s\n", json_string_value(json_object_get(v, "keyid")),
+		   json_string_value(json_object_get(v, "subject")));
 	json_t *pcr = json_object_get(j, "pcr");
 	printf("  list           %lld entries, %lld violations\n",
 	       (long long)json_integer_value(json_object_get(j, "entries")),
 	       (long long)json_integer_value(json_object_get(j, "violations")));
 	if (pcr)
-		printf("  PCR 10         sha256:%s\n", json_string_value(json_object_get(pcr, "sha256")));
+		printf("  PCR 10         sha256:%s\n",
+		       json_string_value(json_object_get(pcr, "sha256")));
 	json_array_foreach(json_object_get(j, "mounts"), i, v)
-		printf("  watched        %s (%s)\n", json_string_value(json_object_get(v, "path")),
-		       json_string_value(json_object_get(v, "type")));
+	    printf("  watched        %s (%s)\n", json_string_value(json_object_get(v, "path")),
+		   json_string_value(json_object_get(v, "type")));
 	json_array_foreach(json_object_get(j, "gaps"), i, v)
-		printf("  not covered    %s\n", json_string_value(v));
+	    printf("  not covered    %s\n", json_string_value(v));
 }

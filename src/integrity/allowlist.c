@@ -66,7 +66,7 @@ int ward_allowlist_parse(const char *text, size_t len, const char *where, struct
 		uint8_t d[WARD_SHA256_LEN];
 		const char *why = NULL;
 		int r = memchr(text + off, '\0', l) ? (why = "a NUL byte", -1)
-						     : parse_line(text + off, l, d, &why);
+						    : parse_line(text + off, l, d, &why);
 		if (r < 0) {
 			ward_allowlist_release(a);
 			return ward_err_set(err, "%s: line %zu: %s", where, lineno, why);
@@ -74,7 +74,8 @@ int ward_allowlist_parse(const char *text, size_t len, const char *where, struct
 		if (r == 1) {
 			if (a->n == cap) {
 				cap = cap ? cap * 2 : 64;
-				uint8_t(*nd)[WARD_SHA256_LEN] = realloc(a->digests, cap * sizeof(*nd));
+				uint8_t(*nd)[WARD_SHA256_LEN] =
+				    realloc(a->digests, cap * sizeof(*nd));
 				if (!nd) {
 					ward_allowlist_release(a);
 					return ward_err_sys(err, ENOMEM, "%s", where);
@@ -90,15 +91,13 @@ int ward_allowlist_parse(const char *text, size_t len, const char *where, struct
 	return 0;
 }
 
-int ward_allowlist_load(const char *path, const char *where, struct ward_allowlist *a, ward_err *err)
+int ward_allowlist_load(const char *path, const char *where, struct ward_allowlist *a,
+			ward_err *err)
 {
-	_cleanup_close_ int fd = ward_open_trusted(path, err);
-	if (fd < 0)
-		return ward_err_wrap(err, "%s", where);
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	if (ward_read_fd(fd, &text, &len, err) < 0)
-		return ward_err_wrap(err, "%s: %s", where, path);
+	if (ward_integrity_read_trusted(path, &text, &len, err) < 0)
+		return ward_err_wrap(err, "%s", where);
 	char w[4200];
 	snprintf(w, sizeof(w), "%s: %s", where, path);
 	return ward_allowlist_parse(text, len, w, a, err);

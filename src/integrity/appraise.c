@@ -15,19 +15,19 @@
 
 #include "integrity.h"
 
-#define CHUNK	    (256 * 1024)
-#define HASH_TRIES  3
+#define CHUNK	   (256 * 1024)
+#define HASH_TRIES 3
 
 void ward_cookie_of(const struct stat *st, struct ward_cookie *k)
 {
 	*k = (struct ward_cookie){
-		.dev = st->st_dev,
-		.ino = st->st_ino,
-		.ctime_sec = (uint64_t)st->st_ctim.tv_sec,
-		.ctime_nsec = (uint64_t)st->st_ctim.tv_nsec,
-		.mtime_sec = (uint64_t)st->st_mtim.tv_sec,
-		.mtime_nsec = (uint64_t)st->st_mtim.tv_nsec,
-		.size = (uint64_t)st->st_size,
+	    .dev = st->st_dev,
+	    .ino = st->st_ino,
+	    .ctime_sec = (uint64_t)st->st_ctim.tv_sec,
+	    .ctime_nsec = (uint64_t)st->st_ctim.tv_nsec,
+	    .mtime_sec = (uint64_t)st->st_mtim.tv_sec,
+	    .mtime_nsec = (uint64_t)st->st_mtim.tv_nsec,
+	    .size = (uint64_t)st->st_size,
 	};
 }
 
@@ -104,7 +104,8 @@ static void judge(const struct ward_integrity_policy *p, struct ward_appraisal *
 		return;
 	}
 	if (!a->sig_len) {
-		snprintf(a->reason, sizeof(a->reason), "no signature%s", p->allow.n ? " and not on the allow-list" : "");
+		snprintf(a->reason, sizeof(a->reason), "no signature%s",
+			 p->allow.n ? " and not on the allow-list" : "");
 		return;
 	}
 	struct ward_ima_sig sig;
@@ -115,16 +116,20 @@ static void judge(const struct ward_integrity_policy *p, struct ward_appraisal *
 	}
 	const struct ward_ima_key *key = ward_ima_keyring_find(&p->keys, sig.keyid);
 	if (!key) {
-		snprintf(a->reason, sizeof(a->reason), "%s signature by key %08x, not one of the "
-			 "container's keys", a->sig_source, sig.keyid);
+		snprintf(a->reason, sizeof(a->reason),
+			 "%s signature by key %08x, not one of the "
+			 "container's keys",
+			 a->sig_source, sig.keyid);
 		return;
 	}
 	const uint8_t *d = sig.hash_algo == 4 ? a->sha256 : a->sig_digest;
 	size_t dlen = 0;
 	ward_ima_hash_algo_name(sig.hash_algo, &dlen);
 	if (!ward_ima_sig_verify(key, &sig, d, dlen)) {
-		snprintf(a->reason, sizeof(a->reason), "%s signature does not verify with key %08x "
-			 "(the file changed, or another file's signature)", a->sig_source, sig.keyid);
+		snprintf(a->reason, sizeof(a->reason),
+			 "%s signature does not verify with key %08x "
+			 "(the file changed, or another file's signature)",
+			 a->sig_source, sig.keyid);
 		return;
 	}
 	a->ok = true;
@@ -184,8 +189,10 @@ void ward_appraise_rejudge(const struct ward_integrity_policy *p, int fd, const 
 	find_signature(p, fd, path, a);
 	/* Only the digests taken once: sha256, and the first policy's other one. */
 	if (a->sig_len >= 3 && a->sig[2] != 4 && a->sig[2] != sig_algo) {
-		snprintf(a->reason, sizeof(a->reason), "signature with hash algorithm %u: only sha256 "
-			 "in a nested namespace", a->sig[2]);
+		snprintf(a->reason, sizeof(a->reason),
+			 "signature with hash algorithm %u: only sha256 "
+			 "in a nested namespace",
+			 a->sig[2]);
 		return;
 	}
 	judge(p, a);

@@ -48,17 +48,17 @@ static const struct field {
 	bool policy; /* allowed in a replacement policy */
 	size_t off;  /* where a K_PATH or K_BOOL value goes */
 } fields[] = {
-	{"mode", K_MODE, true, 0},
-	{"keys", K_PATHS, true, 0},
-	{"allowList", K_PATH, true, AT(allow_list)},
-	{"signatures", K_PATH, true, AT(signatures)},
-	{"libraries", K_BOOL, true, AT(libraries)},
-	{"logChildren", K_CHILDREN, true, 0},
-	{"locked", K_BOOL, true, AT(locked)},
-	{"keep", K_BOOL, false, AT(keep)},
-	{"listPath", K_LISTPATH, false, 0},
-	{"timeoutSeconds", K_SECONDS, false, 0},
-	{"onMonitorLoss", K_LOSS, false, 0},
+    {"mode", K_MODE, true, 0},
+    {"keys", K_PATHS, true, 0},
+    {"allowList", K_PATH, true, AT(allow_list)},
+    {"signatures", K_PATH, true, AT(signatures)},
+    {"libraries", K_BOOL, true, AT(libraries)},
+    {"logChildren", K_CHILDREN, true, 0},
+    {"locked", K_BOOL, true, AT(locked)},
+    {"keep", K_BOOL, false, AT(keep)},
+    {"listPath", K_LISTPATH, false, 0},
+    {"timeoutSeconds", K_SECONDS, false, 0},
+    {"onMonitorLoss", K_LOSS, false, 0},
 };
 
 void ward_integrity_conf_init(struct ward_integrity_conf *c)
@@ -111,8 +111,10 @@ static int apply_text(struct ward_integrity_conf *c, const struct field *f, cons
 	switch (f->kind) {
 	case K_MODE:
 		if (pick(v, mode_names, ARRAY_SIZE(mode_names), &i) < 0)
-			return ward_err_set(err, "%s: unknown mode \"%s\" (known: off, measure, "
-						 "appraise-log, appraise-enforce)", where, v);
+			return ward_err_set(err,
+					    "%s: unknown mode \"%s\" (known: off, measure, "
+					    "appraise-log, appraise-enforce)",
+					    where, v);
 		c->mode = (enum ward_integrity_mode)i;
 		return 0;
 	case K_PATH:
@@ -124,12 +126,14 @@ static int apply_text(struct ward_integrity_conf *c, const struct field *f, cons
 		return 0;
 	case K_CHILDREN:
 		if (pick(v, children, 2, &i) < 0)
-			return ward_err_set(err, "%s: unknown value \"%s\" (known: root, all)", where, v);
+			return ward_err_set(err, "%s: unknown value \"%s\" (known: root, all)",
+					    where, v);
 		c->children_all = i == 1;
 		return 0;
 	case K_LOSS:
 		if (pick(v, losses, 2, &i) < 0)
-			return ward_err_set(err, "%s: unknown value \"%s\" (known: kill, freeze)", where, v);
+			return ward_err_set(err, "%s: unknown value \"%s\" (known: kill, freeze)",
+					    where, v);
 		c->freeze_on_loss = i == 1;
 		return 0;
 	case K_LISTPATH:
@@ -144,8 +148,8 @@ static int apply_text(struct ward_integrity_conf *c, const struct field *f, cons
 		errno = 0;
 		long s = strtol(v, &end, 10);
 		if (errno || *end || end == v || s < 1 || s > 3600)
-			return ward_err_set(err, "%s: \"%s\" is not a number of seconds from 1 to 3600",
-					    where, v);
+			return ward_err_set(
+			    err, "%s: \"%s\" is not a number of seconds from 1 to 3600", where, v);
 		c->timeout_s = (int)s;
 		return 0;
 	}
@@ -163,7 +167,8 @@ static int apply_paths_text(struct ward_integrity_conf *c, const char *v, const 
 	c->n_keys = 0;
 	_cleanup_free_ char *copy = strdup(v);
 	char *save = NULL;
-	for (char *p = copy ? strtok_r(copy, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
+	for (char *p = copy ? strtok_r(copy, ",", &save) : NULL; p;
+	     p = strtok_r(NULL, ",", &save)) {
 		char w[256];
 		snprintf(w, sizeof(w), "%s[%zu]", where, c->n_keys);
 		if (p[0] != '/')
@@ -198,14 +203,16 @@ static int apply_json(struct ward_integrity_conf *c, const struct field *f, json
 		c->n_keys = 0;
 		size_t i;
 		json_t *e;
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			char w[256];
 			snprintf(w, sizeof(w), "%s[%zu]", where, i);
 			if (!json_is_string(e))
 				return ward_err_set(err, "%s: must be a string", w);
 			const char *p = json_string_value(e);
 			if (p[0] != '/' || strchr(p, ','))
-				return ward_err_set(err, "%s: \"%s\" is not an absolute path", w, p);
+				return ward_err_set(err, "%s: \"%s\" is not an absolute path", w,
+						    p);
 			if (ward_strv_push(&c->keys, p) < 0)
 				return ward_err_sys(err, ENOMEM, "%s", w);
 			c->n_keys++;
@@ -232,18 +239,22 @@ int ward_integrity_conf_object(struct ward_integrity_conf *c, json_t *obj, const
 		return ward_err_set(err, "%s: must be an object", where);
 	const char *k;
 	json_t *v;
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		const struct field *f = find_field(k);
 		char w[512];
 		snprintf(w, sizeof(w), "%s.%s", where, k);
 		/* Unknown fields are errors here, unlike the rest of the spec: a
 		 * misspelt "mode" must not leave a container unappraised. */
 		if (!f)
-			return ward_err_set(err, "%s: unknown field (known: mode, keys, allowList, "
-						 "signatures, libraries, logChildren, locked, keep, "
-						 "listPath, timeoutSeconds, onMonitorLoss)", w);
+			return ward_err_set(err,
+					    "%s: unknown field (known: mode, keys, allowList, "
+					    "signatures, libraries, logChildren, locked, keep, "
+					    "listPath, timeoutSeconds, onMonitorLoss)",
+					    w);
 		if (policy_only && !f->policy)
-			return ward_err_set(err, "%s: a container setting, not part of a policy", w);
+			return ward_err_set(err, "%s: a container setting, not part of a policy",
+					    w);
 		if (apply_json(c, f, v, w, err) < 0)
 			return -1;
 	}
@@ -255,7 +266,8 @@ static int conf_annotations(struct ward_integrity_conf *c, json_t *section, json
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(ann, k, v) {
+	json_object_foreach(ann, k, v)
+	{
 		if (strncmp(k, ANNOTATION_PREFIX, strlen(ANNOTATION_PREFIX)) != 0)
 			continue;
 		const char *name = k + strlen(ANNOTATION_PREFIX);
@@ -300,8 +312,10 @@ int ward_integrity_conf_parse(json_t *config, const char *file, struct ward_inte
 int ward_integrity_conf_check(const struct ward_integrity_conf *c, const char *where, ward_err *err)
 {
 	if (c->mode >= WARD_INTEGRITY_APPRAISE_LOG && !c->n_keys && !c->allow_list)
-		return ward_err_set(err, "%s: mode \"%s\" needs keys or an allowList to appraise "
-					 "against", where, ward_integrity_mode_name(c->mode));
+		return ward_err_set(err,
+				    "%s: mode \"%s\" needs keys or an allowList to appraise "
+				    "against",
+				    where, ward_integrity_mode_name(c->mode));
 	if (c->signatures && !c->n_keys)
 		return ward_err_set(err, "%s.signatures: detached signatures need keys", where);
 	return 0;

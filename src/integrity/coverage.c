@@ -17,8 +17,8 @@
 static const char *bpf_lsm_probe(void)
 {
 	struct bpf_insn insns[] = {
-		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
-		{.code = BPF_JMP | BPF_EXIT},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	union bpf_attr a;
 	memset(&a, 0, sizeof(a));
@@ -26,7 +26,7 @@ static const char *bpf_lsm_probe(void)
 	a.expected_attach_type = BPF_LSM_CGROUP;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = 2;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
 	if (fd >= 0) {
 		close(fd);
@@ -52,8 +52,9 @@ json_t *ward_integrity_gaps(json_t *info)
 	json_array_append_new(g, json_string("filesystems mounted inside the container after it "
 					     "was created are not watched"));
 	if (info && !json_is_true(json_object_get(info, "memfdNoexec")))
-		json_array_append_new(g, json_string("memfd exec is not refused: the container shares "
-						     "a pid namespace, where vm.memfd_noexec is not "
-						     "ward's to set"));
+		json_array_append_new(g,
+				      json_string("memfd exec is not refused: the container shares "
+						  "a pid namespace, where vm.memfd_noexec is not "
+						  "ward's to set"));
 	return g;
 }

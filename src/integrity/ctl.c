@@ -82,7 +82,7 @@ static json_t *read_json(int fd, ward_err *err)
 	return j;
 }
 
-static int write_json(int fd, json_t *j)
+int ward_ctl_write(int fd, json_t *j)
 {
 	_cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
 	if (!s)
@@ -112,13 +112,15 @@ void ward_ctl_serve(struct ward_monitor *m)
 	json_t *reply = NULL;
 	/* The socket is root's (0600 below a 0700 directory); checked anyway. */
 	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0) {
-		reply = json_pack("{s:b, s:s}", "ok", 0, "error", "only root may control the monitor");
+		reply =
+		    json_pack("{s:b, s:s}", "ok", 0, "error", "only root may control the monitor");
 	} else {
 		json_t *req = read_json(c, &err);
-		reply = req ? ward_ctl_handle(m, req) : json_pack("{s:b, s:s}", "ok", 0, "error", err.msg);
+		reply = req ? ward_ctl_handle(m, req)
+			    : json_pack("{s:b, s:s}", "ok", 0, "error", err.msg);
 		json_decref(req);
 	}
-	write_json(c, reply);
+	ward_ctl_write(c, reply);
 	json_decref(reply);
 }
 
@@ -132,7 +134,7 @@ json_t *ward_ctl_request(int dirfd, json_t *req, ward_err *err)
 		ward_err_sys(err, errno, "the integrity monitor");
 		return NULL;
 	}
-	if (write_json(fd, req) < 0) {
+	if (ward_ctl_write(fd, req) < 0) {
 		ward_err_sys(err, errno, "send to the integrity monitor");
 		return NULL;
 	}

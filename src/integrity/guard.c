@@ -76,12 +76,15 @@ static void lost(struct ward_monitor *m, int mon_pidfd, const char *why)
 	if (mon_pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, mon_pidfd, SIGKILL, NULL, 0);
 	ward_err ignored = {0};
-	bool freeze = m->pol.conf.freeze_on_loss &&
-		      ward_cgroup_freeze(m->cgroup, true, &ignored) == 0;
+	bool freeze =
+	    m->pol.conf.freeze_on_loss && ward_cgroup_freeze(m->cgroup, true, &ignored) == 0;
 	if (!freeze)
 		ward_guard_kill_container(m->cgroup, m->init_pidfd);
-	struct ward_audit_event ev = {.op = "integrity-monitor", .id = m->id,
-				      .audit_id = m->audit_id, .pid = m->init_pid, .success = false,
+	struct ward_audit_event ev = {.op = "integrity-monitor",
+				      .id = m->id,
+				      .audit_id = m->audit_id,
+				      .pid = m->init_pid,
+				      .success = false,
 				      .reason = why};
 	json_t *f = json_pack("{s:s}", "action", freeze ? "frozen" : "killed");
 	ev.fields = f;
@@ -111,8 +114,8 @@ static void lost(struct ward_monitor *m, int mon_pidfd, const char *why)
 __attribute__((noreturn)) static void guard_main(struct ward_monitor *m, int mon_pidfd)
 {
 	prctl(PR_SET_NAME, "ward-guard", 0, 0, 0);
-	int keep[] = {m->fan_fd, m->beat_rd, mon_pidfd, m->init_pidfd, m->audit->logs[0].fd,
-		      m->audit->logs[1].fd};
+	int keep[] = {m->fan_fd,     m->beat_rd,	   mon_pidfd,
+		      m->init_pidfd, m->audit->logs[0].fd, m->audit->logs[1].fd};
 	ward_close_fds_except(3, keep, ARRAY_SIZE(keep));
 	/* Not the monitor's audit socket (its replies are the monitor's): the
 	 * guard's first record opens its own. */
@@ -175,9 +178,12 @@ void ward_guard_reap(struct ward_monitor *m)
 	if (m->stopping)
 		return;
 	ward_err err = {0};
-	struct ward_audit_event ev = {.op = "integrity-monitor", .id = m->id, .audit_id = m->audit_id,
-				      .success = false, .reason = "the integrity guard died; a new "
-								  "one is started"};
+	struct ward_audit_event ev = {.op = "integrity-monitor",
+				      .id = m->id,
+				      .audit_id = m->audit_id,
+				      .success = false,
+				      .reason = "the integrity guard died; a new "
+						"one is started"};
 	ward_audit_emit(m->audit, &ev);
 	if (ward_guard_spawn(m, &err) < 0) {
 		/* Without a guard our death would open the container: close it now. */

@@ -59,11 +59,11 @@ int ward_integrity_replace_policy(int state_dirfd, json_t *policy, json_t **stat
 struct ward_mlist;
 int ward_integrity_host_list_open(struct ward_mlist *l, const char *dir, ward_err *err);
 
-#define WARD_IMA_PCR	    10 /* IMA's PCR, so tools that expect it find it */
-#define WARD_SHA1_LEN	    20
-#define WARD_SHA256_LEN	    32
-#define WARD_DIGEST_MAX	    64
-#define WARD_IMA_NAME_MAX   4096
+#define WARD_IMA_PCR	  10 /* IMA's PCR, so tools that expect it find it */
+#define WARD_SHA1_LEN	  20
+#define WARD_SHA256_LEN	  32
+#define WARD_DIGEST_MAX	  64
+#define WARD_IMA_NAME_MAX 4096
 
 /* ---- template.c: IMA's templates, its two list formats, the PCR ---- */
 enum ward_ima_template { WARD_IMA_NG, WARD_IMA_SIG, WARD_IMA_BUF };
@@ -77,8 +77,8 @@ struct ward_ima_entry {
 	const char *algo; /* "sha256" */
 	uint8_t digest[WARD_DIGEST_MAX];
 	size_t digest_len;
-	const char *name;	 /* path, or the event's name (ima-buf) */
-	const uint8_t *extra;	 /* the signature (ima-sig) or the buffer (ima-buf) */
+	const char *name;     /* path, or the event's name (ima-buf) */
+	const uint8_t *extra; /* the signature (ima-sig) or the buffer (ima-buf) */
 	size_t extra_len;
 };
 
@@ -88,7 +88,7 @@ struct ward_ima_record {
 	size_t binary_len;
 	char *ascii; /* one line of ascii_runtime_measurements, '\n' included */
 	size_t ascii_len;
-	uint8_t sha1[WARD_SHA1_LEN];	 /* template digests (zero for a violation) */
+	uint8_t sha1[WARD_SHA1_LEN]; /* template digests (zero for a violation) */
 	uint8_t sha256[WARD_SHA256_LEN];
 	bool violation;
 };
@@ -123,7 +123,7 @@ int ward_ima_replay(const uint8_t *buf, size_t len, struct ward_pcr *pcr, size_t
 struct ward_mlist {
 	int dirfd; /* DIR, open (a shared list is locked through it) */
 	int bin_fd, ascii_fd;
-	bool shared; /* other processes append too: lock, reread the PCR */
+	bool shared;	/* other processes append too: lock, reread the PCR */
 	bool defer_pcr; /* several records in a row: the PCR file at flush */
 	struct ward_pcr pcr;
 	uint64_t count, violations;
@@ -154,14 +154,14 @@ struct ward_integrity_conf {
 	enum ward_integrity_mode mode;
 	char **keys; /* X.509 certificates (host paths) */
 	size_t n_keys;
-	char *allow_list; /* sha256sum-style digests (host path) */
-	char *signatures; /* detached signatures: getfattr --dump text (host path) */
-	bool libraries;	  /* ELF files opened are measured and appraised */
-	bool children_all; /* nested containers' non-root activity goes upward too */
-	bool locked;	  /* the policy cannot be replaced */
-	bool keep;	  /* the lists outlive delete */
-	char *list_path;  /* where the container sees its list, or NULL */
-	int timeout_s;	  /* a monitor silent this long counts as hung */
+	char *allow_list;    /* sha256sum-style digests (host path) */
+	char *signatures;    /* detached signatures: getfattr --dump text (host path) */
+	bool libraries;	     /* ELF files opened are measured and appraised */
+	bool children_all;   /* nested containers' non-root activity goes upward too */
+	bool locked;	     /* the policy cannot be replaced */
+	bool keep;	     /* the lists outlive delete */
+	char *list_path;     /* where the container sees its list, or NULL */
+	int timeout_s;	     /* a monitor silent this long counts as hung */
 	bool freeze_on_loss; /* freeze instead of kill when the monitor is lost */
 };
 void ward_integrity_conf_init(struct ward_integrity_conf *c);
@@ -172,7 +172,8 @@ void ward_integrity_conf_release(struct ward_integrity_conf *c);
 int ward_integrity_conf_parse(json_t *config, const char *file, struct ward_integrity_conf *c,
 			      ward_err *err);
 /* The rules across fields (appraisal needs something to appraise against). */
-int ward_integrity_conf_check(const struct ward_integrity_conf *c, const char *where, ward_err *err);
+int ward_integrity_conf_check(const struct ward_integrity_conf *c, const char *where,
+			      ward_err *err);
 /* Apply one object's fields (where: "config.json: linux.integrity"). */
 int ward_integrity_conf_object(struct ward_integrity_conf *c, json_t *obj, const char *where,
 			       bool policy_only, ward_err *err);
@@ -245,8 +246,7 @@ struct ward_manifest {
 };
 int ward_manifest_parse(const char *text, size_t len, const char *where, struct ward_manifest *m,
 			ward_err *err);
-int ward_manifest_load(const char *path, const char *where, struct ward_manifest *m,
-		       ward_err *err);
+int ward_manifest_load(const char *path, const char *where, struct ward_manifest *m, ward_err *err);
 const struct ward_manifest_entry *ward_manifest_find(const struct ward_manifest *m,
 						     const char *path);
 void ward_manifest_release(struct ward_manifest *m);
@@ -259,6 +259,8 @@ struct ward_integrity_host {
 	char *conf_path; /* the file read, or NULL */
 };
 int ward_integrity_host_load(struct ward_integrity_host *h, ward_err *err);
+/* A file's text, if only root could have written it (ward_open_trusted). */
+int ward_integrity_read_trusted(const char *path, char **text, size_t *len, ward_err *err);
 void ward_integrity_host_release(struct ward_integrity_host *h);
 
 struct ward_integrity_policy {
@@ -283,10 +285,10 @@ void ward_cookie_of(const struct stat *st, struct ward_cookie *k);
 struct ward_verdict {
 	bool used;
 	struct ward_cookie cookie;
-	bool ok;	      /* passes the policy in force */
-	bool measured;	      /* in the container's list */
-	bool host_logged;     /* root ran it: in the host list */
-	bool failure_logged;  /* appraise-log: its failure was recorded */
+	bool ok;	     /* passes the policy in force */
+	bool measured;	     /* in the container's list */
+	bool host_logged;    /* root ran it: in the host list */
+	bool failure_logged; /* appraise-log: its failure was recorded */
 	uint8_t sha256[WARD_SHA256_LEN];
 };
 struct ward_cache {
@@ -347,7 +349,7 @@ struct ward_child {
 	uid_t root_uid; /* host uid of its root ((uid_t)-1: every uid) */
 	pid_t init_pid;
 	int init_pidfd;
-	int dirfd; /* integrity/nested/N */
+	int dirfd;	  /* integrity/nested/N */
 	uint64_t mnt[64]; /* the mount IDs that are its */
 	size_t n_mnt;
 	struct ward_cache cache;
@@ -358,14 +360,14 @@ struct ward_monitor {
 	char audit_id[40];
 	pid_t init_pid;
 	int init_pidfd;
-	uint64_t cgid;	    /* the container's cgroup v2 id (0: none; all count as inside) */
-	char cgpath[4096];  /* its path in the v2 hierarchy */
+	uint64_t cgid;	   /* the container's cgroup v2 id (0: none; all count as inside) */
+	char cgpath[4096]; /* its path in the v2 hierarchy */
 	struct ward_cgseen cgseen[64];
 	size_t n_cgseen;
-	uid_t root_uid;	    /* host uid of the container's root, (uid_t)-1: no user namespace */
+	uid_t root_uid; /* host uid of the container's root, (uid_t)-1: no user namespace */
 	struct ward_integrity_policy pol;
 	struct ward_integrity_host hostconf; /* the host's CAs, for a replacement's keys */
-	bool replaced;	    /* the one replacement happened */
+	bool replaced;			     /* the one replacement happened */
 	struct ward_mlist list;
 	bool has_list;
 	struct ward_mlist host;
@@ -377,8 +379,8 @@ struct ward_monitor {
 	int beat_rd;	 /* its read end, kept for a new guard */
 	int guard_pidfd; /* -1 when none */
 	pid_t guard_pid;
-	int dirfd;	 /* the container's integrity directory */
-	json_t *cgroup;	 /* the state's runtime data (its "cgroup"), for the guard */
+	int dirfd;	/* the container's integrity directory */
+	json_t *cgroup; /* the state's runtime data (its "cgroup"), for the guard */
 	struct ward_cache cache;
 	size_t ignore_marks;
 	bool no_pidfd_info;
@@ -424,6 +426,8 @@ void ward_guard_kill_container(json_t *extra, int init_pidfd);
 int ward_ctl_listen(int dirfd, ward_err *err);
 void ward_ctl_serve(struct ward_monitor *m);
 json_t *ward_ctl_handle(struct ward_monitor *m, json_t *req);
+/* One JSON reply (or request) line. */
+int ward_ctl_write(int fd, json_t *j);
 /* A request to the monitor of the container whose integrity dir is dirfd. */
 json_t *ward_ctl_request(int dirfd, json_t *req, ward_err *err);
 

@@ -51,15 +51,10 @@ static X509 *parse_cert(const char *text, size_t len)
 
 static int read_cert(const char *path, X509 **out, ward_err *err)
 {
-	/* What decides what runs must be root's: a key file another user could
-	 * replace would let them sign code for the container. */
-	_cleanup_close_ int fd = ward_open_trusted(path, err);
-	if (fd < 0)
-		return -1;
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	if (ward_read_fd(fd, &text, &len, err) < 0)
-		return ward_err_wrap(err, "%s", path);
+	if (ward_integrity_read_trusted(path, &text, &len, err) < 0)
+		return -1;
 	*out = parse_cert(text, len);
 	if (!*out)
 		return ward_err_set(err, "%s: not an X.509 certificate (PEM or DER): %s", path,
@@ -130,8 +125,10 @@ static int key_from_cert(X509 *x, const char *name, X509_STORE *ca, struct ward_
 		return -1;
 	/* A signing key: the digitalSignature use, when the certificate limits its uses. */
 	if (usage != UINT32_MAX && !(usage & KU_DIGITAL_SIGNATURE))
-		return ward_err_set(err, "%s: the certificate's key usage does not allow digital "
-					 "signatures", name);
+		return ward_err_set(err,
+				    "%s: the certificate's key usage does not allow digital "
+				    "signatures",
+				    name);
 	k->pkey = X509_get_pubkey(x);
 	if (!k->pkey || key_ids(x, k) < 0)
 		return ward_err_set(err, "%s: no usable public key", name);

@@ -42,7 +42,8 @@ static int pidfd_if_same(json_t *pid, json_t *start)
 	if (p <= 0)
 		return -1;
 	int fd = (int)syscall(SYS_pidfd_open, p, 0);
-	if (fd >= 0 && start && ward_proc_start_time(p, NULL) != (unsigned long long)json_integer_value(start)) {
+	if (fd >= 0 && start &&
+	    ward_proc_start_time(p, NULL) != (unsigned long long)json_integer_value(start)) {
 		close(fd);
 		return -1;
 	}
@@ -67,8 +68,8 @@ int ward_integrity_stop(int state_dirfd, const char *state_root, const char *id,
 	if (nested)
 		return 0; /* the parent keeps (or drops) the list */
 	json_t *info = monitor_info(dfd);
-	_cleanup_close_ int mon = pidfd_if_same(json_object_get(info, "pid"),
-						json_object_get(info, "pidStart"));
+	_cleanup_close_ int mon =
+	    pidfd_if_same(json_object_get(info, "pid"), json_object_get(info, "pidStart"));
 	json_t *req = json_pack("{s:s}", "op", "stop");
 	ward_err ignored = {0};
 	json_t *rep = mon >= 0 ? ward_ctl_request(dfd, req, &ignored) : NULL;
@@ -156,8 +157,9 @@ json_t *ward_integrity_status(int state_dirfd, ward_err *err)
 		ward_hex(pcr.sha256, WARD_SHA256_LEN, s256);
 		json_object_set_new(out, "entries", json_integer((json_int_t)count));
 		json_object_set_new(out, "violations", json_integer((json_int_t)viol));
-		json_object_set_new(out, "pcr", json_pack("{s:i, s:s, s:s}", "index", WARD_IMA_PCR,
-							  "sha1", s1, "sha256", s256));
+		json_object_set_new(out, "pcr",
+				    json_pack("{s:i, s:s, s:s}", "index", WARD_IMA_PCR, "sha1", s1,
+					      "sha256", s256));
 	}
 	const char *keys[] = {"mounts", "memfdNoexec", "listMount", "hostList", "guardPid"};
 	for (size_t i = 0; info && i < ARRAY_SIZE(keys); i++) {
@@ -186,9 +188,11 @@ int ward_integrity_list_fd(int state_dirfd, bool binary, ward_err *err)
 		/* The parent holds it: its bytes into a memfd to read. */
 		int mfd = memfd_create("ward-list", MFD_CLOEXEC);
 		bool nested;
-		json_t *r = mfd < 0 ? NULL
-				    : ward_nest_ask(dfd, json_pack("{s:s, s:b}", "op", "log", "binary", binary),
-						    mfd, &nested, err);
+		json_t *r =
+		    mfd < 0
+			? NULL
+			: ward_nest_ask(dfd, json_pack("{s:s, s:b}", "op", "log", "binary", binary),
+					mfd, &nested, err);
 		if (!r) {
 			if (mfd >= 0)
 				close(mfd);
@@ -198,8 +202,8 @@ int ward_integrity_list_fd(int state_dirfd, bool binary, ward_err *err)
 		lseek(mfd, 0, SEEK_SET);
 		return mfd;
 	}
-	const char *name = binary ? "list/ima/binary_runtime_measurements"
-				  : "list/ima/ascii_runtime_measurements";
+	const char *name =
+	    binary ? "list/ima/binary_runtime_measurements" : "list/ima/ascii_runtime_measurements";
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return ward_err_sys(err, errno, "%s (the container's mode is off: it has no list)",
@@ -211,8 +215,8 @@ int ward_integrity_pcr_read(int state_dirfd, struct ward_pcr *pcr, uint64_t *cou
 {
 	_cleanup_close_ int dfd = integrity_dir(state_dirfd);
 	bool nested = false;
-	json_t *r = dfd >= 0 ? ward_nest_ask(dfd, json_pack("{s:s}", "op", "pcr"), -1, &nested, err)
-			     : NULL;
+	json_t *r =
+	    dfd >= 0 ? ward_nest_ask(dfd, json_pack("{s:s}", "op", "pcr"), -1, &nested, err) : NULL;
 	if (nested) {
 		json_t *p = json_object_get(r, "pcr");
 		const char *s1 = json_string_value(json_object_get(p, "sha1"));
@@ -223,7 +227,8 @@ int ward_integrity_pcr_read(int state_dirfd, struct ward_pcr *pcr, uint64_t *cou
 		json_decref(r);
 		return ok ? 0 : (r ? ward_err_set(err, "the parent's PCR: malformed") : -1);
 	}
-	_cleanup_close_ int ld = dfd >= 0 ? openat(dfd, "list", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	_cleanup_close_ int ld =
+	    dfd >= 0 ? openat(dfd, "list", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (ld < 0)
 		return ward_err_sys(err, errno, "this container has no measurement list");
 	return ward_mlist_read_pcr(ld, pcr, count, NULL, err);
@@ -239,8 +244,8 @@ static int nested_replace(int dfd, json_t *policy, json_t **status, ward_err *er
 	int r = ward_integrity_conf_object(&p.conf, policy, "policy", true, err) < 0 ||
 			ward_integrity_conf_check(&p.conf, "policy", err) < 0 ||
 			ward_integrity_policy_load(&p, &none, "policy", err) < 0
-		? -1
-		: 0;
+		    ? -1
+		    : 0;
 	json_t *req = r == 0 ? ward_nest_policy_request("policy", &p, err) : NULL;
 	ward_integrity_policy_release(&p);
 	if (!req)

@@ -71,13 +71,16 @@ static json_t *replace(struct ward_monitor *m, json_t *obj)
 	}
 	if (!m->has_list && np.conf.mode != WARD_INTEGRITY_OFF) {
 		ward_integrity_policy_release(&np);
-		return fail("policy.mode: the container was created without a list of its own (mode "
-			    "off); a replacement cannot start one%s", "");
+		return fail(
+		    "policy.mode: the container was created without a list of its own (mode "
+		    "off); a replacement cannot start one%s",
+		    "");
 	}
 	if (np.conf.libraries && !m->pol.conf.libraries) {
 		ward_integrity_policy_release(&np);
 		return fail("policy.libraries: the container's mounts were marked without library "
-			    "opens; it cannot be turned on later%s", "");
+			    "opens; it cannot be turned on later%s",
+			    "");
 	}
 	ward_integrity_policy_release(&m->pol);
 	m->pol = np;

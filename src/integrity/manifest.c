@@ -55,7 +55,8 @@ static char *unescape(const char *s, size_t n)
 	for (size_t i = 0; out && i < n; i++) {
 		if (s[i] == '\\' && i + 3 < n && s[i + 1] <= '3' && octal(s[i + 1]) &&
 		    octal(s[i + 2]) && octal(s[i + 3])) {
-			*o++ = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+			*o++ = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 |
+				      (s[i + 3] - '0'));
 			i += 3;
 		} else if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\\') {
 			*o++ = '\\';
@@ -183,11 +184,13 @@ int ward_manifest_parse(const char *text, size_t len, const char *where, struct 
 				return fail(m, err, where, lineno, "an empty file name");
 		} else if (n >= sizeof(key) - 1 && memcmp(l, key, sizeof(key) - 1) == 0) {
 			if (!file)
-				return fail(m, err, where, lineno, "security.ima before any \"# file:\" line");
+				return fail(m, err, where, lineno,
+					    "security.ima before any \"# file:\" line");
 			uint8_t *sig;
 			size_t slen;
 			const char *why;
-			if (decode_value(l + sizeof(key) - 1, n - (sizeof(key) - 1), &sig, &slen, &why) < 0)
+			if (decode_value(l + sizeof(key) - 1, n - (sizeof(key) - 1), &sig, &slen,
+					 &why) < 0)
 				return fail(m, err, where, lineno, why);
 			if (insert(m, steal_ptr(&file), sig, slen) < 0) {
 				free(sig);
@@ -201,19 +204,17 @@ int ward_manifest_parse(const char *text, size_t len, const char *where, struct 
 
 int ward_manifest_load(const char *path, const char *where, struct ward_manifest *m, ward_err *err)
 {
-	_cleanup_close_ int fd = ward_open_trusted(path, err);
-	if (fd < 0)
-		return ward_err_wrap(err, "%s", where);
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	if (ward_read_fd(fd, &text, &len, err) < 0)
-		return ward_err_wrap(err, "%s: %s", where, path);
+	if (ward_integrity_read_trusted(path, &text, &len, err) < 0)
+		return ward_err_wrap(err, "%s", where);
 	char w[4200];
 	snprintf(w, sizeof(w), "%s: %s", where, path);
 	return ward_manifest_parse(text, len, w, m, err);
 }
 
-const struct ward_manifest_entry *ward_manifest_find(const struct ward_manifest *m, const char *path)
+const struct ward_manifest_entry *ward_manifest_find(const struct ward_manifest *m,
+						     const char *path)
 {
 	if (!m->n)
 		return NULL;

@@ -97,8 +97,10 @@ int ward_mlist_read_pcr(int dirfd, struct ward_pcr *pcr, uint64_t *count, uint64
 	memset(pcr, 0, sizeof(*pcr));
 	unsigned long long c = 0, v = 0;
 	char s1[2 * WARD_SHA1_LEN + 2], s256[2 * WARD_SHA256_LEN + 2];
-	if (sscanf(text, "count %llu\nviolations %llu\nsha1 %41s\nsha256 %65s", &c, &v, s1, s256) != 4 ||
-	    hex_in(s1, pcr->sha1, WARD_SHA1_LEN) < 0 || hex_in(s256, pcr->sha256, WARD_SHA256_LEN) < 0)
+	if (sscanf(text, "count %llu\nviolations %llu\nsha1 %41s\nsha256 %65s", &c, &v, s1, s256) !=
+		4 ||
+	    hex_in(s1, pcr->sha1, WARD_SHA1_LEN) < 0 ||
+	    hex_in(s256, pcr->sha256, WARD_SHA256_LEN) < 0)
 		return ward_err_set(err, "pcr: malformed");
 	*count = c;
 	if (violations)
@@ -132,8 +134,7 @@ static int write_all(int fd, const void *data, size_t len)
 
 static int append_locked(struct ward_mlist *l, const struct ward_ima_record *r, ward_err *err)
 {
-	if (l->shared &&
-	    ward_mlist_read_pcr(l->dirfd, &l->pcr, &l->count, &l->violations, err) < 0)
+	if (l->shared && ward_mlist_read_pcr(l->dirfd, &l->pcr, &l->count, &l->violations, err) < 0)
 		return -1;
 	if (write_all(l->bin_fd, r->binary, r->binary_len) < 0)
 		return ward_err_sys(err, errno, "append to %s", BIN_NAME);

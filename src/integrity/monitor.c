@@ -151,7 +151,8 @@ static void ignore_mark(struct ward_monitor *m, int fd)
 	if (m->ignore_marks >= IGNORE_MARKS_MAX)
 		return;
 	/* Dropped by the kernel at the file's next modification. */
-	if (fanotify_mark(m->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORE, FAN_OPEN_PERM, fd, NULL) == 0 ||
+	if (fanotify_mark(m->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORE, FAN_OPEN_PERM, fd, NULL) ==
+		0 ||
 	    fanotify_mark(m->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, fd,
 			  NULL) == 0)
 		m->ignore_marks++;
@@ -198,8 +199,7 @@ static struct ward_verdict *first_sight(struct ward_monitor *m, int fd, const ch
 	return v == tmp ? NULL : v;
 }
 
-static uint32_t decide(struct ward_monitor *m, const struct fanotify_event_metadata *md,
-		       int pidfd)
+static uint32_t decide(struct ward_monitor *m, const struct fanotify_event_metadata *md, int pidfd)
 {
 	struct stat st;
 	if (fstat(md->fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -254,7 +254,8 @@ static uint32_t decide(struct ward_monitor *m, const struct fanotify_event_metad
 
 static int pidfd_of(const struct fanotify_event_metadata *md)
 {
-	const char *p = (const char *)md + md->metadata_len, *end = (const char *)md + md->event_len;
+	const char *p = (const char *)md + md->metadata_len,
+		   *end = (const char *)md + md->event_len;
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
 		const struct fanotify_event_info_header *h = (const void *)p;
 		if (h->len < sizeof(*h) || p + h->len > end)
@@ -285,7 +286,8 @@ int ward_monitor_events(struct ward_monitor *m)
 			return -1;
 		if (md->fd >= 0) {
 			m->events++;
-			struct fanotify_response r = {.fd = md->fd, .response = decide(m, md, pidfd)};
+			struct fanotify_response r = {.fd = md->fd,
+						      .response = decide(m, md, pidfd)};
 			(void)!write(m->fan_fd, &r, sizeof(r));
 			close(md->fd);
 		}

@@ -36,9 +36,9 @@
 #include "integrity.h"
 
 static const char *const no_code_fs[] = {
-	"proc",	 "sysfs",   "cgroup", "cgroup2",  "devpts",   "mqueue",	   "securityfs",
-	"debugfs", "tracefs", "bpf",    "pstore",   "configfs", "fusectl",	   "efivarfs",
-	"binfmt_misc", "hugetlbfs", "nsfs", "autofs", "rpc_pipefs", "selinuxfs",
+    "proc",	   "sysfs",	"cgroup", "cgroup2", "devpts",	   "mqueue",	"securityfs",
+    "debugfs",	   "tracefs",	"bpf",	  "pstore",  "configfs",   "fusectl",	"efivarfs",
+    "binfmt_misc", "hugetlbfs", "nsfs",	  "autofs",  "rpc_pipefs", "selinuxfs",
 };
 
 /* mountinfo's octal escapes (\040 for a space). */
@@ -107,8 +107,8 @@ static bool wants_mark(const struct mi_line *m)
 static int mark_one(int fan, int rootfd, const struct mi_line *m, uint64_t mask, ward_err *err)
 {
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
-					  RESOLVE_NO_SYMLINKS};
+			       .resolve =
+				   RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS};
 	const char *rel = m->point[1] ? m->point + 1 : ".";
 	_cleanup_close_ int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
 	if (fd < 0 || mount_id_of(fd) != m->id)
@@ -121,7 +121,8 @@ static int mark_one(int fan, int rootfd, const struct mi_line *m, uint64_t mask,
 	char self[64];
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	if (fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_MOUNT, mask, AT_FDCWD, self) < 0)
-		return ward_err_sys(err, errno, "fanotify mark of mount %s (%s)", m->point, m->fstype);
+		return ward_err_sys(err, errno, "fanotify mark of mount %s (%s)", m->point,
+				    m->fstype);
 	return 1;
 }
 
@@ -146,9 +147,9 @@ int ward_integrity_mark_mounts(int fan, pid_t pid, uint64_t mask, json_t *marked
 		if (k < 0)
 			r = -1;
 		else if (k > 0)
-			json_array_append_new(marked, json_pack("{s:s, s:s, s:I}", "path", m.point,
-								"type", m.fstype, "mntId",
-								(json_int_t)m.id));
+			json_array_append_new(marked,
+					      json_pack("{s:s, s:s, s:I}", "path", m.point, "type",
+							m.fstype, "mntId", (json_int_t)m.id));
 	}
 	free(line);
 	if (r == 0 && json_array_size(marked) == 0)
@@ -243,8 +244,8 @@ int ward_integrity_mount_list(pid_t pid, int dirfd, const char *target, ward_err
 	_cleanup_close_ int probe = (int)syscall(SYS_openat2, root, target, &how, sizeof(how));
 	if (probe < 0)
 		return 1;
-	_cleanup_close_ int tree = open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							 AT_EMPTY_PATH);
+	_cleanup_close_ int tree =
+	    open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return ward_err_sys(err, errno, "open_tree of the list");
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |

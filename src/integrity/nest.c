@@ -76,7 +76,9 @@ static json_t *recv_request(int c, int *passed, ward_err *err)
 		}
 		char cbuf[CMSG_SPACE(sizeof(int))];
 		struct iovec iov = {buf + len, NEST_REQ_MAX - len};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
 				    .msg_controllen = sizeof(cbuf)};
 		ssize_t n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -93,24 +95,6 @@ static json_t *recv_request(int c, int *passed, ward_err *err)
 	if (!j && !err->msg[0])
 		ward_err_set(err, "not JSON: %s", jerr.text);
 	return j;
-}
-
-static int send_line(int c, json_t *j)
-{
-	_cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
-	if (!s)
-		return -1;
-	size_t n = strlen(s);
-	s[n] = '\n';
-	for (size_t off = 0; off <= n;) {
-		ssize_t w = write(c, s + off, n + 1 - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		off += (size_t)w;
-	}
-	return 0;
 }
 
 static json_t *nfail(const char *msg)
@@ -149,8 +133,9 @@ static int child_keys(struct ward_monitor *m, struct ward_child *ch, json_t *cer
 	if (!n)
 		return 0;
 	if (!m->hostconf.n_ca)
-		return ward_err_set(err, "keys: a nested container's keys must chain to a CA the "
-					 "host trusts, and the host configures none (ca in %s)",
+		return ward_err_set(err,
+				    "keys: a nested container's keys must chain to a CA the "
+				    "host trusts, and the host configures none (ca in %s)",
 				    m->hostconf.conf_path ? m->hostconf.conf_path
 							  : "/etc/ward/integrity.json");
 	X509_STORE *ca = NULL;
@@ -186,7 +171,8 @@ int ward_nest_policy(struct ward_monitor *m, struct ward_child *ch, json_t *req,
 		return -1;
 	const char *allow = json_string_value(json_object_get(req, "allowList"));
 	const char *sigs = json_string_value(json_object_get(req, "signatures"));
-	if (allow && ward_allowlist_parse(allow, strlen(allow), "allowList", &ch->pol.allow, err) < 0)
+	if (allow &&
+	    ward_allowlist_parse(allow, strlen(allow), "allowList", &ch->pol.allow, err) < 0)
 		return -1;
 	if (sigs && ward_manifest_parse(sigs, strlen(sigs), "signatures", &ch->pol.sigs, err) < 0)
 		return -1;
@@ -219,7 +205,9 @@ static int child_list(struct ward_monitor *m, struct ward_child *ch, ward_err *e
 
 struct ward_target ward_nest_target(struct ward_child *ch)
 {
-	return (struct ward_target){.id = ch->id, .audit_id = ch->audit_id, .pol = &ch->pol,
+	return (struct ward_target){.id = ch->id,
+				    .audit_id = ch->audit_id,
+				    .pol = &ch->pol,
 				    .list = ch->has_list ? &ch->list : NULL};
 }
 
@@ -244,9 +232,11 @@ static int mark_child(struct ward_monitor *m, struct ward_child *ch, ward_err *e
 	int r = ward_integrity_mark_mounts(m->fan_fd, ch->init_pid, mask, marked, err);
 	size_t i;
 	json_t *e;
-	json_array_foreach(marked, i, e) {
+	json_array_foreach(marked, i, e)
+	{
 		if (ch->n_mnt < ARRAY_SIZE(ch->mnt))
-			ch->mnt[ch->n_mnt++] = (uint64_t)json_integer_value(json_object_get(e, "mntId"));
+			ch->mnt[ch->n_mnt++] =
+			    (uint64_t)json_integer_value(json_object_get(e, "mntId"));
 	}
 	json_decref(marked);
 	return r;
@@ -274,7 +264,8 @@ static json_t *nest(struct ward_monitor *m, json_t *req, int pidfd, ward_err *er
 	ch->init_pidfd = steal_fd(&pidfd);
 	ch->list.dirfd = ch->list.bin_fd = ch->list.ascii_fd = -1;
 	ward_cache_init(&ch->cache);
-	snprintf(ch->id, sizeof(ch->id), "%s", json_string_value(json_object_get(req, "id")) ?: "?");
+	snprintf(ch->id, sizeof(ch->id), "%s",
+		 json_string_value(json_object_get(req, "id")) ?: "?");
 	snprintf(ch->audit_id, sizeof(ch->audit_id), "%s",
 		 json_string_value(json_object_get(req, "auditId")) ?: "");
 	ch->root_uid = m->root_uid;
@@ -289,8 +280,8 @@ static json_t *nest(struct ward_monitor *m, json_t *req, int pidfd, ward_err *er
 	}
 	_cleanup_close_ int ld = openat(ch->dirfd, "list", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int lm = ch->pol.conf.list_path
-			 ? ward_integrity_mount_list(pid, ld, ch->pol.conf.list_path, err)
-			 : 1;
+		     ? ward_integrity_mount_list(pid, ld, ch->pol.conf.list_path, err)
+		     : 1;
 	m->children[slot] = ch;
 	m->n_children++;
 	/* The ignore marks were the outer policy's shortcuts: the nested one
@@ -307,12 +298,12 @@ static json_t *child_status(struct ward_monitor *m, struct ward_child *ch)
 	char s1[41], s256[65];
 	ward_hex(ch->list.pcr.sha1, WARD_SHA1_LEN, s1);
 	ward_hex(ch->list.pcr.sha256, WARD_SHA256_LEN, s256);
-	json_t *j = json_pack("{s:b, s:s, s:b, s:I, s:I, s:I, s:{s:i, s:s, s:s}, s:s}", "ok", 1,
-			      "mode", ward_integrity_mode_name(ch->pol.conf.mode), "replaced",
-			      ch->replaced, "entries", (json_int_t)ch->list.count, "measured",
-			      (json_int_t)ch->measured, "denied", (json_int_t)ch->denied, "pcr",
-			      "index", WARD_IMA_PCR, "sha1", s1, "sha256", s256, "parent",
-			      m->audit_id);
+	json_t *j =
+	    json_pack("{s:b, s:s, s:b, s:I, s:I, s:I, s:{s:i, s:s, s:s}, s:s}", "ok", 1, "mode",
+		      ward_integrity_mode_name(ch->pol.conf.mode), "replaced", ch->replaced,
+		      "entries", (json_int_t)ch->list.count, "measured", (json_int_t)ch->measured,
+		      "denied", (json_int_t)ch->denied, "pcr", "index", WARD_IMA_PCR, "sha1", s1,
+		      "sha256", s256, "parent", m->audit_id);
 	json_object_set_new(j, "policy", ward_integrity_policy_json(&ch->pol));
 	return j;
 }
@@ -320,18 +311,18 @@ static json_t *child_status(struct ward_monitor *m, struct ward_child *ch)
 /* log: a header line, then the list's bytes. */
 static void send_log(struct ward_child *ch, int c, bool binary)
 {
-	const char *name = binary ? "list/ima/binary_runtime_measurements"
-				  : "list/ima/ascii_runtime_measurements";
+	const char *name =
+	    binary ? "list/ima/binary_runtime_measurements" : "list/ima/ascii_runtime_measurements";
 	_cleanup_close_ int fd = openat(ch->dirfd, name, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		json_t *r = nfail("the nested list cannot be read");
-		send_line(c, r);
+		ward_ctl_write(c, r);
 		json_decref(r);
 		return;
 	}
 	json_t *h = json_pack("{s:b, s:I}", "ok", 1, "size", (json_int_t)st.st_size);
-	send_line(c, h);
+	ward_ctl_write(c, h);
 	json_decref(h);
 	char buf[65536];
 	ssize_t n;
@@ -393,7 +384,7 @@ void ward_nest_serve(struct ward_monitor *m)
 	if (pidfd >= 0)
 		close(pidfd);
 	if (!sent && reply)
-		send_line(c, reply);
+		ward_ctl_write(c, reply);
 	json_decref(reply);
 }
 

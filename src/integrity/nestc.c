@@ -59,7 +59,9 @@ static int copy_n(int from, int to, json_int_t size, ward_err *err)
 {
 	char buf[65536];
 	while (size > 0) {
-		ssize_t n = read(from, buf, (size_t)(size < (json_int_t)sizeof(buf) ? size : (json_int_t)sizeof(buf)));
+		ssize_t n =
+		    read(from, buf,
+			 (size_t)(size < (json_int_t)sizeof(buf) ? size : (json_int_t)sizeof(buf)));
 		if (n <= 0 || write(to, buf, (size_t)n) != n)
 			return ward_err_sys(err, n < 0 ? errno : EIO, "the nested list");
 		size -= n;
@@ -116,12 +118,9 @@ json_t *ward_nest_request(const char *sock, json_t *req, int fd, int out_fd, war
 
 static char *file_text(const char *path, ward_err *err)
 {
-	_cleanup_close_ int fd = ward_open_trusted(path, err);
 	char *t = NULL;
 	size_t len;
-	if (fd < 0 || ward_read_fd(fd, &t, &len, err) < 0)
-		return NULL;
-	return t;
+	return ward_integrity_read_trusted(path, &t, &len, err) < 0 ? NULL : t;
 }
 
 static json_t *key_pems(const struct ward_ima_keyring *r)
@@ -151,8 +150,8 @@ json_t *ward_nest_policy_request(const char *op, const struct ward_integrity_pol
 				c->children_all ? "all" : "root", "locked", c->locked);
 	if (strcmp(op, "policy"))
 		json_object_set_new(pol, "listPath", json_string(c->list_path ? c->list_path : ""));
-	json_t *req = json_pack("{s:s, s:o, s:o}", "op", op, "policy", pol, "keys",
-				key_pems(&p->keys));
+	json_t *req =
+	    json_pack("{s:s, s:o, s:o}", "op", op, "policy", pol, "keys", key_pems(&p->keys));
 	const char *files[][2] = {{"allowList", c->allow_list}, {"signatures", c->signatures}};
 	for (size_t i = 0; i < 2; i++) {
 		if (!files[i][1])
@@ -183,14 +182,15 @@ int ward_nest_start(const struct ward_integrity_policy *p, const struct ward_int
 		return ward_err_sys(err, errno, "pidfd_open of the init");
 	if (!rep)
 		return ward_err_wrap(err, "nest in the parent's integrity namespace");
-	json_t *info = json_pack("{s:O, s:s, s:O}", "child", json_object_get(rep, "child"), "socket",
-				 sock, "listMount", json_object_get(rep, "listMount"));
+	json_t *info = json_pack("{s:O, s:s, s:O}", "child", json_object_get(rep, "child"),
+				 "socket", sock, "listMount", json_object_get(rep, "listMount"));
 	json_decref(rep);
 	_cleanup_free_ char *text = json_dumps(info, JSON_COMPACT);
 	json_decref(info);
 	if (mkdirat(l->state_dirfd, "integrity", 0700) < 0)
 		return ward_err_sys(err, errno, "mkdir integrity");
-	_cleanup_close_ int d = openat(l->state_dirfd, "integrity", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int d =
+	    openat(l->state_dirfd, "integrity", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return d < 0 ? ward_err_sys(err, errno, "integrity")
 		     : ward_write_atomic_at(d, "nested.json", text, strlen(text), err);
 }

@@ -111,8 +111,9 @@ json_t *ward_nest_replace(struct ward_monitor *m, struct ward_child *ch, json_t 
 {
 	if (ch->pol.conf.locked || ch->replaced)
 		return json_pack("{s:b, s:s}", "ok", 0, "error",
-				 ch->replaced ? "the policy was replaced once already and is frozen now"
-					      : "the policy is locked (linux.integrity.locked)");
+				 ch->replaced
+				     ? "the policy was replaced once already and is frozen now"
+				     : "the policy is locked (linux.integrity.locked)");
 	/* A fresh child built from the request, then its policy moved over. */
 	struct ward_child *nc = calloc(1, sizeof(*nc));
 	if (!nc)
@@ -132,5 +133,6 @@ json_t *ward_nest_replace(struct ward_monitor *m, struct ward_child *ch, json_t 
 	struct ward_target t = ward_nest_target(ch);
 	if (ward_monitor_policy_records(m, &t, false, &err) < 0)
 		return json_pack("{s:b, s:s}", "ok", 0, "error", err.msg);
-	return json_pack("{s:b, s:s}", "ok", 1, "mode", ward_integrity_mode_name(ch->pol.conf.mode));
+	return json_pack("{s:b, s:s}", "ok", 1, "mode",
+			 ward_integrity_mode_name(ch->pol.conf.mode));
 }

@@ -20,6 +20,18 @@
 
 #define HOST_CONF "/etc/ward/integrity.json"
 
+int ward_integrity_read_trusted(const char *path, char **text, size_t *len, ward_err *err)
+{
+	/* What decides what runs must be root's: a file another user could
+	 * replace would let them choose what the container may run. */
+	_cleanup_close_ int fd = ward_open_trusted(path, err);
+	if (fd < 0)
+		return -1;
+	if (ward_read_fd(fd, text, len, err) < 0)
+		return ward_err_wrap(err, "%s", path);
+	return 0;
+}
+
 void ward_integrity_host_release(struct ward_integrity_host *h)
 {
 	ward_strv_free(h->ca);
@@ -32,15 +44,18 @@ static int host_apply(struct ward_integrity_host *h, json_t *o, const char *path
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		if (strcmp(k, "ca") && strcmp(k, "hostList"))
-			return ward_err_set(err, "%s: %s: unknown setting (known: ca, hostList)", path, k);
+			return ward_err_set(err, "%s: %s: unknown setting (known: ca, hostList)",
+					    path, k);
 	}
 	json_t *ca = json_object_get(o, "ca");
 	if (ca && !json_is_array(ca))
 		return ward_err_set(err, "%s: ca: must be an array of paths", path);
 	size_t i;
-	json_array_foreach(ca, i, v) {
+	json_array_foreach(ca, i, v)
+	{
 		if (!json_is_string(v) || json_string_value(v)[0] != '/')
 			return ward_err_set(err, "%s: ca[%zu]: must be an absolute path", path, i);
 		if (ward_strv_push(&h->ca, json_string_value(v)) < 0)
@@ -62,13 +77,10 @@ int ward_integrity_host_load(struct ward_integrity_host *h, ward_err *err)
 	const char *path = env && *env ? env : HOST_CONF;
 	if (access(path, F_OK) < 0 && errno == ENOENT && !(env && *env))
 		return 0;
-	_cleanup_close_ int fd = ward_open_trusted(path, err);
-	if (fd < 0)
-		return -1;
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	if (ward_read_fd(fd, &text, &len, err) < 0)
-		return ward_err_wrap(err, "%s", path);
+	if (ward_integrity_read_trusted(path, &text, &len, err) < 0)
+		return -1;
 	json_error_t jerr;
 	json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o)
@@ -96,7 +108,8 @@ int ward_integrity_policy_load(struct ward_integrity_policy *p, const struct war
 			       const char *where, ward_err *err)
 {
 	_cleanup_free_ char *wkeys = NULL, *wallow = NULL, *wsigs = NULL;
-	if (asprintf(&wkeys, "%s.keys", where) < 0 || asprintf(&wallow, "%s.allowList", where) < 0 ||
+	if (asprintf(&wkeys, "%s.keys", where) < 0 ||
+	    asprintf(&wallow, "%s.allowList", where) < 0 ||
 	    asprintf(&wsigs, "%s.signatures", where) < 0)
 		return ward_err_sys(err, ENOMEM, "policy");
 	X509_STORE *ca = NULL;
@@ -106,7 +119,8 @@ int ward_integrity_policy_load(struct ward_integrity_policy *p, const struct war
 	X509_STORE_free(ca);
 	if (r < 0)
 		return -1;
-	if (p->conf.allow_list && ward_allowlist_load(p->conf.allow_list, wallow, &p->allow, err) < 0)
+	if (p->conf.allow_list &&
+	    ward_allowlist_load(p->conf.allow_list, wallow, &p->allow, err) < 0)
 		return -1;
 	if (p->conf.signatures && ward_manifest_load(p->conf.signatures, wsigs, &p->sigs, err) < 0)
 		return -1;
@@ -120,14 +134,14 @@ json_t *ward_integrity_policy_json(const struct ward_integrity_policy *p)
 	for (size_t i = 0; i < p->keys.n; i++) {
 		char id[16];
 		snprintf(id, sizeof(id), "%08x", p->keys.keys[i].keyid);
-		json_array_append_new(keys, json_pack("{s:s, s:s, s:s}", "path", p->keys.keys[i].path,
-						      "keyid", id, "subject",
-						      p->keys.keys[i].subject));
+		json_array_append_new(keys,
+				      json_pack("{s:s, s:s, s:s}", "path", p->keys.keys[i].path,
+						"keyid", id, "subject", p->keys.keys[i].subject));
 	}
-	json_t *j = json_pack("{s:s, s:o, s:b, s:s, s:b}", "mode",
-			      ward_integrity_mode_name(p->conf.mode), "keys", keys, "libraries",
-			      p->conf.libraries, "logChildren", p->conf.children_all ? "all" : "root",
-			      "locked", p->conf.locked);
+	json_t *j =
+	    json_pack("{s:s, s:o, s:b, s:s, s:b}", "mode", ward_integrity_mode_name(p->conf.mode),
+		      "keys", keys, "libraries", p->conf.libraries, "logChildren",
+		      p->conf.children_all ? "all" : "root", "locked", p->conf.locked);
 	if (p->conf.allow_list)
 		json_object_set_new(j, "allowList",
 				    json_pack("{s:s, s:I}", "path", p->conf.allow_list, "digests",

@@ -14,15 +14,22 @@
 /* The namespace a record is about: the container, or one nested in it. */
 struct ward_target ward_monitor_self(struct ward_monitor *m)
 {
-	return (struct ward_target){.id = m->id, .audit_id = m->audit_id, .pol = &m->pol,
+	return (struct ward_target){.id = m->id,
+				    .audit_id = m->audit_id,
+				    .pol = &m->pol,
 				    .list = m->has_list ? &m->list : NULL};
 }
 
 static void emit(struct ward_monitor *m, const struct ward_target *t, const char *op, bool ok,
 		 const char *reason, pid_t pid, json_t *fields)
 {
-	struct ward_audit_event ev = {.op = op, .id = t->id, .audit_id = t->audit_id, .pid = pid,
-				      .success = ok, .reason = reason, .fields = fields};
+	struct ward_audit_event ev = {.op = op,
+				      .id = t->id,
+				      .audit_id = t->audit_id,
+				      .pid = pid,
+				      .success = ok,
+				      .reason = reason,
+				      .fields = fields};
 	if (t->id != m->id && fields) /* nested: whose child it is */
 		json_object_set_new(fields, "parentAuditId", json_string(m->audit_id));
 	ward_audit_emit(m->audit, &ev);
@@ -35,8 +42,8 @@ static json_t *file_fields(const struct ward_target *t, const uint8_t *digest, c
 	char hex[2 * WARD_SHA256_LEN + 8] = "sha256:";
 	ward_hex(digest, WARD_SHA256_LEN, hex + 7);
 	json_t *f = json_pack("{s:s, s:s, s:s, s:I, s:I}", "path", path, "digest", hex, "mode",
-			      ward_integrity_mode_name(t->pol->conf.mode), "uid", (json_int_t)s->ruid,
-			      "euid", (json_int_t)s->euid);
+			      ward_integrity_mode_name(t->pol->conf.mode), "uid",
+			      (json_int_t)s->ruid, "euid", (json_int_t)s->euid);
 	return f;
 }
 
@@ -56,8 +63,11 @@ static void list_append(struct ward_monitor *m, const struct ward_target *t, str
 void ward_monitor_list_file(struct ward_monitor *m, const struct ward_target *t,
 			    struct ward_mlist *l, const struct ward_appraisal *a, const char *path)
 {
-	struct ward_ima_entry e = {.tmpl = WARD_IMA_SIG, .algo = "sha256", .name = path,
-				   .digest_len = WARD_SHA256_LEN, .extra = a->sig,
+	struct ward_ima_entry e = {.tmpl = WARD_IMA_SIG,
+				   .algo = "sha256",
+				   .name = path,
+				   .digest_len = WARD_SHA256_LEN,
+				   .extra = a->sig,
 				   .extra_len = a->sig_len};
 	memcpy(e.digest, a->sha256, WARD_SHA256_LEN);
 	if (a->changed) {
@@ -77,7 +87,10 @@ void ward_monitor_failure_record(struct ward_monitor *m, const struct ward_targe
 {
 	bool enforce = t->pol->conf.mode == WARD_INTEGRITY_ENFORCE;
 	json_t *f = file_fields(t, a->sha256, path, s);
-	json_object_set_new(f, "verdict", json_string(a->ok ? "allowed" : enforce ? "denied" : "logged"));
+	json_object_set_new(f, "verdict",
+			    json_string(a->ok	  ? "allowed"
+					: enforce ? "denied"
+						  : "logged"));
 	if (a->sig_source)
 		json_object_set_new(f, "signature", json_string(a->sig_source));
 	json_object_set_new(f, "pcr", json_integer(WARD_IMA_PCR));
@@ -121,8 +134,8 @@ void ward_monitor_host_record(struct ward_monitor *m, const struct ward_target *
 	_cleanup_free_ char *name = NULL;
 	if (asprintf(&name, "%s:%s", t->audit_id, path) < 0)
 		return;
-	struct ward_ima_entry e = {.tmpl = WARD_IMA_NG, .algo = "sha256", .name = name,
-				   .digest_len = WARD_SHA256_LEN};
+	struct ward_ima_entry e = {
+	    .tmpl = WARD_IMA_NG, .algo = "sha256", .name = name, .digest_len = WARD_SHA256_LEN};
 	memcpy(e.digest, v->sha256, WARD_SHA256_LEN);
 	list_append(m, t, &m->host, &e);
 	json_t *f = file_fields(t, v->sha256, path, s);
@@ -136,8 +149,10 @@ static int policy_records(struct ward_monitor *m, const struct ward_target *t, b
 			  ward_err *err)
 {
 	if (first && t->list) {
-		struct ward_ima_entry boot = {.tmpl = WARD_IMA_SIG, .algo = "sha256",
-					      .name = "boot_aggregate", .digest_len = WARD_SHA256_LEN};
+		struct ward_ima_entry boot = {.tmpl = WARD_IMA_SIG,
+					      .algo = "sha256",
+					      .name = "boot_aggregate",
+					      .digest_len = WARD_SHA256_LEN};
 		/* No TPM PCRs 0-9 behind a container: zeros, as IMA without a TPM. */
 		if (ward_mlist_append(t->list, &boot, err) < 0)
 			return -1;
@@ -148,16 +163,22 @@ static int policy_records(struct ward_monitor *m, const struct ward_target *t, b
 	if (!text)
 		return ward_err_set(err, "policy record: out of memory");
 	if (t->list) {
-		struct ward_ima_entry e = {.tmpl = WARD_IMA_BUF, .algo = "sha256", .name = "ward-policy",
-					   .digest_len = WARD_SHA256_LEN, .extra = (uint8_t *)text,
+		struct ward_ima_entry e = {.tmpl = WARD_IMA_BUF,
+					   .algo = "sha256",
+					   .name = "ward-policy",
+					   .digest_len = WARD_SHA256_LEN,
+					   .extra = (uint8_t *)text,
 					   .extra_len = strlen(text)};
 		ward_sha256(text, strlen(text), e.digest);
 		if (ward_mlist_append(t->list, &e, err) < 0)
 			return -1;
 		for (size_t i = 0; i < t->pol->keys.n; i++) {
 			const struct ward_ima_key *k = &t->pol->keys.keys[i];
-			struct ward_ima_entry ke = {.tmpl = WARD_IMA_BUF, .algo = "sha256", .name = ".ima",
-						    .digest_len = WARD_SHA256_LEN, .extra = k->der,
+			struct ward_ima_entry ke = {.tmpl = WARD_IMA_BUF,
+						    .algo = "sha256",
+						    .name = ".ima",
+						    .digest_len = WARD_SHA256_LEN,
+						    .extra = k->der,
 						    .extra_len = k->der_len};
 			ward_sha256(k->der, k->der_len, ke.digest);
 			if (ward_mlist_append(t->list, &ke, err) < 0)

@@ -28,10 +28,10 @@ static const struct {
 	const char *name;
 	size_t len;
 } algos[] = {
-	{4, "sha256", 32},
-	{5, "sha384", 48},
-	{6, "sha512", 64},
-	{7, "sha224", 28},
+    {4, "sha256", 32},
+    {5, "sha384", 48},
+    {6, "sha512", 64},
+    {7, "sha224", 28},
 };
 
 const char *ward_ima_hash_algo_name(uint8_t id, size_t *len)
@@ -60,8 +60,10 @@ int ward_ima_sig_parse(const uint8_t *v, size_t len, struct ward_ima_sig *out, w
 		return ward_err_set(err, "signature version %u (only 2 is known)", v[1]);
 	out->hash_algo = v[2];
 	if (!ward_ima_hash_algo_name(v[2], NULL))
-		return ward_err_set(err, "unsupported hash algorithm %u (sha224, sha256, sha384 and "
-					 "sha512 are accepted)", v[2]);
+		return ward_err_set(err,
+				    "unsupported hash algorithm %u (sha224, sha256, sha384 and "
+				    "sha512 are accepted)",
+				    v[2]);
 	uint32_t kid;
 	uint16_t size;
 	memcpy(&kid, v + 3, 4);

@@ -61,8 +61,9 @@ int ward_integrity_prepare(json_t *config, const char *file, struct ward_integri
 		/* A rootless container's root is no host root: no host list for it. */
 		bool asked = in->pol.conf.present;
 		ward_integrity_free(in);
-		return asked ? ward_err_set(err, "%s: linux.integrity: needs root (fanotify "
-						 "permission events need the host's CAP_SYS_ADMIN)",
+		return asked ? ward_err_set(err,
+					    "%s: linux.integrity: needs root (fanotify "
+					    "permission events need the host's CAP_SYS_ADMIN)",
 					    file)
 			     : 0;
 	}
@@ -160,8 +161,10 @@ int ward_integrity_host_list_open(struct ward_mlist *l, const char *dir, ward_er
 	bool fresh = faccessat(fd, "pcr", F_OK, AT_SYMLINK_NOFOLLOW) < 0;
 	int r = ward_mlist_open(l, fd, fresh, true, (gid_t)-1, err);
 	if (r == 0 && fresh) {
-		struct ward_ima_entry boot = {.tmpl = WARD_IMA_NG, .algo = "sha256",
-					      .name = "boot_aggregate", .digest_len = WARD_SHA256_LEN};
+		struct ward_ima_entry boot = {.tmpl = WARD_IMA_NG,
+					      .algo = "sha256",
+					      .name = "boot_aggregate",
+					      .digest_len = WARD_SHA256_LEN};
 		r = ward_mlist_init(l, err);
 		if (r == 0)
 			r = ward_mlist_append(l, &boot, err);
@@ -188,13 +191,14 @@ static int audit_copy(struct ward_audit *dst, const struct ward_audit *src, ward
 static int fanotify_setup(struct ward_monitor *m, pid_t pid, json_t *marked, ward_err *err)
 {
 	unsigned flags = FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE;
-	m->fan_fd = fanotify_init(flags | FAN_REPORT_PIDFD, O_RDONLY | O_LARGEFILE | O_CLOEXEC |
-								     O_NOATIME);
+	m->fan_fd =
+	    fanotify_init(flags | FAN_REPORT_PIDFD, O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
 	if (m->fan_fd < 0 && errno == EINVAL) /* before 5.15: no pidfds, /proc instead */
 		m->fan_fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
 	if (m->fan_fd < 0)
-		return ward_err_sys(err, errno, "fanotify_init (permission events need "
-						"CONFIG_FANOTIFY_ACCESS_PERMISSIONS)");
+		return ward_err_sys(err, errno,
+				    "fanotify_init (permission events need "
+				    "CONFIG_FANOTIFY_ACCESS_PERMISSIONS)");
 	uint64_t mask = FAN_OPEN_EXEC_PERM | (m->pol.conf.libraries ? FAN_OPEN_PERM : 0);
 	return ward_integrity_mark_mounts(m->fan_fd, pid, mask, marked, err);
 }
@@ -208,8 +212,8 @@ static void close_fd(int *fd)
 
 static void monitor_release(struct ward_monitor *m)
 {
-	int *fds[] = {&m->fan_fd, &m->ctl_fd, &m->beat_fd, &m->beat_rd, &m->guard_pidfd,
-		      &m->dirfd, &m->init_pidfd, &m->nest_fd};
+	int *fds[] = {&m->fan_fd,      &m->ctl_fd, &m->beat_fd,	   &m->beat_rd,
+		      &m->guard_pidfd, &m->dirfd,  &m->init_pidfd, &m->nest_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		close_fd(fds[i]);
 	ward_mlist_close(&m->list);
@@ -232,10 +236,24 @@ __attribute__((noreturn)) static void monitor_main(struct ward_monitor *m, int r
 	prctl(PR_SET_NAME, "ward-integrity", 0, 0, 0);
 	/* Nobody else may look into the process that holds the verdicts. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	int keep[] = {m->fan_fd, m->ctl_fd, m->beat_fd, m->beat_rd, m->init_pidfd, m->dirfd,
-		      m->list.dirfd, m->list.bin_fd, m->list.ascii_fd, m->host.dirfd,
-		      m->host.bin_fd, m->host.ascii_fd, ready, ward_log_fd(), m->audit->nlfd,
-		      m->audit->logs[0].fd, m->audit->logs[1].fd, m->nest_fd};
+	int keep[] = {m->fan_fd,
+		      m->ctl_fd,
+		      m->beat_fd,
+		      m->beat_rd,
+		      m->init_pidfd,
+		      m->dirfd,
+		      m->list.dirfd,
+		      m->list.bin_fd,
+		      m->list.ascii_fd,
+		      m->host.dirfd,
+		      m->host.bin_fd,
+		      m->host.ascii_fd,
+		      ready,
+		      ward_log_fd(),
+		      m->audit->nlfd,
+		      m->audit->logs[0].fd,
+		      m->audit->logs[1].fd,
+		      m->nest_fd};
 	/* Not the state dir's fd above all: it carries create's lock. */
 	ward_close_fds_except(3, keep, ARRAY_SIZE(keep));
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -323,7 +341,7 @@ static void step(const char *what)
 	if (last.tv_sec && ward_log_debug_enabled())
 		ward_debug("integrity: %s: %.2f ms", what,
 			   (double)(now.tv_sec - last.tv_sec) * 1e3 +
-				   (double)(now.tv_nsec - last.tv_nsec) / 1e6);
+			       (double)(now.tv_nsec - last.tv_nsec) / 1e6);
 	last = now;
 }
 
@@ -364,7 +382,8 @@ static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, 
 		if (lm < 0)
 			return -1;
 	}
-	json_object_set_new(info, "listMount", lm == 0 ? json_string(m->pol.conf.list_path) : json_null());
+	json_object_set_new(info, "listMount",
+			    lm == 0 ? json_string(m->pol.conf.list_path) : json_null());
 	step("list mount");
 	if ((m->ctl_fd = ward_ctl_listen(m->dirfd, err)) < 0)
 		return -1;
@@ -386,10 +405,17 @@ int ward_integrity_start(struct ward_integrity *in, const struct ward_integrity_
 	/* Inside a ward container with an integrity namespace: a child of it. */
 	const char *parent = ward_nest_parent();
 	if (parent)
-		return ward_nest_start(&in->pol, l, parent, err) < 0 ? ward_err_wrap(err, "integrity")
-								     : 0;
-	struct ward_monitor m = {.fan_fd = -1, .ctl_fd = -1, .beat_fd = -1, .beat_rd = -1,
-				 .guard_pidfd = -1, .dirfd = -1, .init_pidfd = -1, .nest_fd = -1};
+		return ward_nest_start(&in->pol, l, parent, err) < 0
+			   ? ward_err_wrap(err, "integrity")
+			   : 0;
+	struct ward_monitor m = {.fan_fd = -1,
+				 .ctl_fd = -1,
+				 .beat_fd = -1,
+				 .beat_rd = -1,
+				 .guard_pidfd = -1,
+				 .dirfd = -1,
+				 .init_pidfd = -1,
+				 .nest_fd = -1};
 	m.list.dirfd = m.list.bin_fd = m.list.ascii_fd = -1;
 	m.host.dirfd = m.host.bin_fd = m.host.ascii_fd = -1;
 	snprintf(m.id, sizeof(m.id), "%s", l->id);
@@ -419,7 +445,9 @@ int ward_integrity_start(struct ward_integrity *in, const struct ward_integrity_
 		json_object_set_new(info, "pidStart",
 				    json_integer((json_int_t)ward_proc_start_time(mpid, NULL)));
 		json_object_set_new(info, "guardPid", json_integer(gpid));
-		json_object_set_new(info, "hostList", m.hostconf.host_list ? json_string(m.hostconf.host_list) : json_null());
+		json_object_set_new(info, "hostList",
+				    m.hostconf.host_list ? json_string(m.hostconf.host_list)
+							 : json_null());
 		json_object_set_new(info, "keep", json_boolean(m.pol.conf.keep));
 		_cleanup_free_ char *text = json_dumps(info, JSON_COMPACT);
 		r = ward_write_atomic_at(m.dirfd, "monitor.json", text, strlen(text), err);

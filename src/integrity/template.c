@@ -37,7 +37,9 @@ int ward_unhex(const char *hex, uint8_t *out, size_t n)
 		int v[2];
 		for (int k = 0; k < 2; k++) {
 			char c = hex[2 * i + (size_t)k];
-			v[k] = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			v[k] = c >= '0' && c <= '9'   ? c - '0'
+			       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+						      : -1;
 			if (v[k] < 0)
 				return -1;
 		}
@@ -276,8 +278,9 @@ int ward_ima_replay(const uint8_t *buf, size_t len, struct ward_pcr *pcr, size_t
 			digest("sha1", p.data, p.data_len, r.sha1);
 			digest("sha256", p.data, p.data_len, r.sha256);
 			if (memcmp(r.sha1, p.sha1, WARD_SHA1_LEN) != 0)
-				return ward_err_set(err, "record %zu: template digest does not match its data",
-						    *count + 1);
+				return ward_err_set(
+				    err, "record %zu: template digest does not match its data",
+				    *count + 1);
 		}
 		ward_pcr_extend(pcr, &r);
 		off += used;

@@ -50,6 +50,14 @@ integrity_config() {
 	update_config --argjson i "$1" '.linux.integrity = $i'
 }
 
+# Container c1 running `sleep 60`, with linux.integrity $1 when given.
+start_sleeper() {
+	[ -z "${1:-}" ] || integrity_config "$1"
+	set_args sleep 60
+	run_detached run -d -b "$BUNDLE" c1
+	assert_success
+}
+
 enforce_config() {
 	integrity_config "{\"mode\": \"${1:-appraise-enforce}\", \"keys\": [\"$PKI/sign.pem\"]}"
 }
@@ -156,6 +164,13 @@ nested_bundle() {
 			then .options = (.options - ["ro"] + ["rw"]) else . end)
 		| .mounts += [{destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=755"]},
 			{destination: "/opt/ward", type: "bind", source: $w, options: ["rbind", "ro"]}]'
+}
+
+# variant, in the inner container's rootfs.
+inner_variant() {
+	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/$1"
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/$1/busybox"
+	printf '%s' "$1" >>"$BUNDLE/rootfs/inner/rootfs/v/$1/busybox"
 }
 
 # The inner container's linux.integrity and args.

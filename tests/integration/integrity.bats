@@ -127,9 +127,7 @@ teardown() {
 @test "measure: ward exec processes are measured like the init's" {
 	integrity_config '{"mode": "measure"}'
 	variant via-exec
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper
 	run ward exec c1 /v/via-exec/busybox true
 	assert_success
 	run list_files c1
@@ -237,9 +235,7 @@ teardown() {
 @test "appraise-enforce: ward exec of an unsigned binary is refused, a signed one runs" {
 	enforce_config
 	variant unsigned
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper
 	run ward exec c1 /v/unsigned/busybox echo RAN
 	assert_failure
 	assert_output_not_contains RAN
@@ -298,9 +294,7 @@ teardown() {
 	enforce_config
 	variant tool
 	sign "$BUNDLE/rootfs/v/tool/busybox"
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper
 	run ward exec c1 /v/tool/busybox echo first
 	assert_output_contains first
 	# rewritten in place, same inode: the cached verdict must not stand
@@ -319,9 +313,7 @@ teardown() {
 @test "the policy can be replaced once (measure to appraise-enforce), and not twice" {
 	integrity_config '{"mode": "measure"}'
 	variant unsigned
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper
 	run ward exec c1 /v/unsigned/busybox echo before
 	assert_output_contains before
 	variant unsigned2
@@ -347,10 +339,7 @@ teardown() {
 }
 
 @test "a bad replacement policy is refused and the policy stays as it was" {
-	integrity_config '{"mode": "measure"}'
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper '{"mode": "measure"}'
 	echo '{"mode": "appraise-enforce", "kyes": []}' >"$BATS_TEST_TMPDIR/p.json"
 	run ward integrity policy c1 "$BATS_TEST_TMPDIR/p.json"
 	assert_failure
@@ -370,10 +359,7 @@ teardown() {
 }
 
 @test "a locked policy cannot be replaced" {
-	integrity_config '{"mode": "measure", "locked": true}'
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper '{"mode": "measure", "locked": true}'
 	echo '{"mode": "off"}' >"$BATS_TEST_TMPDIR/p.json"
 	run ward integrity policy c1 "$BATS_TEST_TMPDIR/p.json"
 	assert_failure
@@ -419,9 +405,7 @@ teardown() {
 	variant as-user
 	integrity_config '{"mode": "measure"}'
 	enable_userns 200000 65536
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper
 	run ward exec c1 /v/as-root/busybox true
 	assert_success
 	run ward exec --user 1000:1000 c1 /v/as-user/busybox true
@@ -476,10 +460,7 @@ teardown() {
 }
 
 @test "onMonitorLoss freeze: a lost monitor leaves the container frozen, not running" {
-	integrity_config '{"mode": "measure", "onMonitorLoss": "freeze"}'
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper '{"mode": "measure", "onMonitorLoss": "freeze"}'
 	kill -9 "$(monitor_pid c1)"
 	wait_until "status_is c1 paused"
 	run records c1 integrity-monitor
@@ -489,10 +470,7 @@ teardown() {
 }
 
 @test "a hung monitor is detected (timeoutSeconds): the container is killed" {
-	integrity_config '{"mode": "measure", "timeoutSeconds": 2}'
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper '{"mode": "measure", "timeoutSeconds": 2}'
 	local mon
 	mon=$(monitor_pid c1)
 	kill -STOP "$mon"
@@ -503,10 +481,7 @@ teardown() {
 }
 
 @test "monitor and guard killed together (host root's doing): exec is refused, inspect says so" {
-	integrity_config '{"mode": "measure"}'
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper '{"mode": "measure"}'
 	local mon guard
 	mon=$(monitor_pid c1)
 	guard=$(guard_pid c1)
@@ -584,9 +559,7 @@ teardown() {
 
 @test "inspect reports mode, keys, list length and PCR" {
 	enforce_config appraise-log
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper
 	run ward inspect --format json c1
 	assert_success
 	local j=$output
@@ -601,10 +574,7 @@ teardown() {
 }
 
 @test "delete stops the monitor and its guard; keep moves the lists to @integrity" {
-	integrity_config '{"mode": "measure", "keep": true}'
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper '{"mode": "measure", "keep": true}'
 	local mon guard aid
 	mon=$(monitor_pid c1)
 	guard=$(guard_pid c1)
@@ -621,10 +591,7 @@ teardown() {
 }
 
 @test "the monitor is outside the container: not in its cgroup, its namespaces, its view" {
-	integrity_config '{"mode": "measure"}'
-	set_args sleep 60
-	run_detached run -d -b "$BUNDLE" c1
-	assert_success
+	start_sleeper '{"mode": "measure"}'
 	local mon init
 	mon=$(monitor_pid c1)
 	init=$(ward state c1 | jq -r .pid)
@@ -640,9 +607,7 @@ teardown() {
 @test "nesting: a nested container measures into its own list and, for its root, into its parent's" {
 	nested_bundle
 	integrity_config '{"mode": "measure"}'
-	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/inner-tool"
-	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/inner-tool/busybox"
-	echo inner >>"$BUNDLE/rootfs/inner/rootfs/v/inner-tool/busybox"
+	inner_variant inner-tool
 	inner_config '{"mode": "measure"}' sh -c '/v/inner-tool/busybox true; cat /sys/kernel/security/ima/ascii_runtime_measurements'
 	outer_runs_inner
 	run_ward run -b "$BUNDLE" --keep c1
@@ -666,9 +631,7 @@ teardown() {
 	nested_bundle
 	enforce_config
 	sign "$BATS_TEST_TMPDIR/wardbin/ward" "$BUNDLE/rootfs/inner/rootfs/bin/busybox"
-	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/unsigned"
-	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/unsigned/busybox"
-	echo x >>"$BUNDLE/rootfs/inner/rootfs/v/unsigned/busybox"
+	inner_variant unsigned
 	# the inner policy would let it run: measure only
 	inner_config '{"mode": "measure"}' sh -c '/v/unsigned/busybox echo INNER-UNSIGNED-RAN; echo inner-alive'
 	outer_runs_inner
@@ -683,9 +646,7 @@ teardown() {
 @test "nesting: an inner policy may refuse more than the outer one" {
 	nested_bundle
 	integrity_config '{"mode": "measure"}'
-	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/unsigned"
-	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/unsigned/busybox"
-	echo x >>"$BUNDLE/rootfs/inner/rootfs/v/unsigned/busybox"
+	inner_variant unsigned
 	sign "$BUNDLE/rootfs/inner/rootfs/bin/busybox"
 	cp "$PKI/sign.pem" "$BUNDLE/rootfs/inner/signer.pem"
 	inner_config '{"mode": "appraise-enforce", "keys": ["/inner/signer.pem"]}' \
@@ -698,9 +659,7 @@ teardown() {
 
 @test "nesting: a nested container's non-root activity goes upward only with logChildren all" {
 	nested_bundle
-	mkdir -p "$BUNDLE/rootfs/inner/rootfs/v/as-user"
-	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/inner/rootfs/v/as-user/busybox"
-	echo u >>"$BUNDLE/rootfs/inner/rootfs/v/as-user/busybox"
+	inner_variant as-user
 	inner_config '{"mode": "measure"}' /v/as-user/busybox true
 	# a user namespace of its own: only its uid 0 is its root
 	jq '.process.user = {"uid": 1000, "gid": 1000} | .linux.namespaces += [{"type": "user"}]

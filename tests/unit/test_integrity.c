@@ -30,8 +30,8 @@ static void md(const char *name, const void *d, size_t n, uint8_t *out)
 
 static struct ward_ima_entry file_entry(const char *path, const char *content)
 {
-	struct ward_ima_entry e = {.tmpl = WARD_IMA_NG, .algo = "sha256", .name = path,
-				   .digest_len = WARD_SHA256_LEN};
+	struct ward_ima_entry e = {
+	    .tmpl = WARD_IMA_NG, .algo = "sha256", .name = path, .digest_len = WARD_SHA256_LEN};
 	md("sha256", content, strlen(content), e.digest);
 	return e;
 }
@@ -208,8 +208,8 @@ static void test_list_on_disk_and_evmctl(void **state)
 	/* the list replays to the PCR the file records */
 	_cleanup_free_ char *bin = NULL;
 	size_t len;
-	assert_int_equal(ward_read_file_at(dfd, "ima/binary_runtime_measurements", &bin, &len, &err),
-			 0);
+	assert_int_equal(
+	    ward_read_file_at(dfd, "ima/binary_runtime_measurements", &bin, &len, &err), 0);
 	struct ward_pcr q;
 	size_t n;
 	assert_int_equal(ward_ima_replay((uint8_t *)bin, len, &q, &n, &err), 0);
@@ -224,10 +224,11 @@ static void test_list_on_disk_and_evmctl(void **state)
 			fprintf(f, "PCR-%02d: %064d\n", i, 0);
 		fprintf(f, "PCR-10: %s\n", hex);
 		fclose(f);
-		snprintf(cmd, sizeof(cmd),
-			 "evmctl ima_measurement --pcrs sha256,%s %s/ima/binary_runtime_measurements "
-			 "2>&1 | grep -q 'Matched per TPM bank'",
-			 pcrs, dir);
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "evmctl ima_measurement --pcrs sha256,%s %s/ima/binary_runtime_measurements "
+		    "2>&1 | grep -q 'Matched per TPM bank'",
+		    pcrs, dir);
 		assert_int_equal(system(cmd), 0);
 		/* and a wrong PCR is not accepted */
 		f = fopen(pcrs, "w");
@@ -240,10 +241,10 @@ static void test_list_on_disk_and_evmctl(void **state)
 	}
 	ward_err ignored;
 	int root = open("/", O_RDONLY | O_DIRECTORY);
-	if (!getenv("KEEP")) ward_rm_rf_at(root, dir + 1, &ignored);
+	if (!getenv("KEEP"))
+		ward_rm_rf_at(root, dir + 1, &ignored);
 	close(root);
 }
-
 
 /* ---- config ---- */
 
@@ -283,13 +284,14 @@ static void test_conf_every_field(void **state)
 	(void)state;
 	struct ward_integrity_conf c;
 	ward_err err = {0};
-	assert_int_equal(conf_of("{'linux': {'integrity': {'mode': 'appraise-enforce', "
-				 "'keys': ['/k/a.pem', '/k/b.der'], 'allowList': '/a', "
-				 "'signatures': '/s', 'libraries': false, 'logChildren': 'all', "
-				 "'locked': true, 'keep': true, 'listPath': '', 'timeoutSeconds': 30, "
-				 "'onMonitorLoss': 'freeze'}}}",
-				 &c, &err),
-			 0);
+	assert_int_equal(
+	    conf_of("{'linux': {'integrity': {'mode': 'appraise-enforce', "
+		    "'keys': ['/k/a.pem', '/k/b.der'], 'allowList': '/a', "
+		    "'signatures': '/s', 'libraries': false, 'logChildren': 'all', "
+		    "'locked': true, 'keep': true, 'listPath': '', 'timeoutSeconds': 30, "
+		    "'onMonitorLoss': 'freeze'}}}",
+		    &c, &err),
+	    0);
 	assert_int_equal(c.mode, WARD_INTEGRITY_ENFORCE);
 	assert_int_equal(c.n_keys, 2);
 	assert_string_equal(c.keys[1], "/k/b.der");
@@ -308,30 +310,31 @@ static void test_conf_errors_name_the_field(void **state)
 	static const struct {
 		const char *json, *msg;
 	} cases[] = {
-		{"{'linux': {'integrity': {'mode': 'foo'}}}",
-		 "config.json: linux.integrity.mode: unknown mode \"foo\" (known: off, measure, "
-		 "appraise-log, appraise-enforce)"},
-		{"{'linux': {'integrity': {'mdoe': 'measure'}}}",
-		 "config.json: linux.integrity.mdoe: unknown field"},
-		{"{'linux': {'integrity': {'keys': ['rel.pem']}}}",
-		 "config.json: linux.integrity.keys[0]: \"rel.pem\" is not an absolute path"},
-		{"{'linux': {'integrity': {'keys': [1]}}}",
-		 "config.json: linux.integrity.keys[0]: must be a string"},
-		{"{'linux': {'integrity': {'libraries': 'yes'}}}",
-		 "config.json: linux.integrity.libraries: must be true or false"},
-		{"{'linux': {'integrity': {'timeoutSeconds': 4000}}}",
-		 "config.json: linux.integrity.timeoutSeconds: \"4000\" is not a number of seconds"},
-		{"{'linux': {'integrity': {'onMonitorLoss': 'ignore'}}}",
-		 "config.json: linux.integrity.onMonitorLoss: unknown value \"ignore\" (known: kill, freeze)"},
-		{"{'linux': {'integrity': {'mode': 'appraise-log'}}}",
-		 "config.json: linux.integrity: mode \"appraise-log\" needs keys or an allowList"},
-		{"{'linux': {'integrity': {'signatures': '/s'}}}",
-		 "config.json: linux.integrity.signatures: detached signatures need keys"},
-		{"{'linux': {'integrity': []}}", "config.json: linux.integrity: must be an object"},
-		{"{'annotations': {'org.ward.integrity.mode': 'x'}}",
-		 "config.json: annotations.org.ward.integrity.mode: unknown mode \"x\""},
-		{"{'annotations': {'org.ward.integrity.nope': 'x'}}",
-		 "config.json: annotations.org.ward.integrity.nope: unknown setting"},
+	    {"{'linux': {'integrity': {'mode': 'foo'}}}",
+	     "config.json: linux.integrity.mode: unknown mode \"foo\" (known: off, measure, "
+	     "appraise-log, appraise-enforce)"},
+	    {"{'linux': {'integrity': {'mdoe': 'measure'}}}",
+	     "config.json: linux.integrity.mdoe: unknown field"},
+	    {"{'linux': {'integrity': {'keys': ['rel.pem']}}}",
+	     "config.json: linux.integrity.keys[0]: \"rel.pem\" is not an absolute path"},
+	    {"{'linux': {'integrity': {'keys': [1]}}}",
+	     "config.json: linux.integrity.keys[0]: must be a string"},
+	    {"{'linux': {'integrity': {'libraries': 'yes'}}}",
+	     "config.json: linux.integrity.libraries: must be true or false"},
+	    {"{'linux': {'integrity': {'timeoutSeconds': 4000}}}",
+	     "config.json: linux.integrity.timeoutSeconds: \"4000\" is not a number of seconds"},
+	    {"{'linux': {'integrity': {'onMonitorLoss': 'ignore'}}}",
+	     "config.json: linux.integrity.onMonitorLoss: unknown value \"ignore\" (known: kill, "
+	     "freeze)"},
+	    {"{'linux': {'integrity': {'mode': 'appraise-log'}}}",
+	     "config.json: linux.integrity: mode \"appraise-log\" needs keys or an allowList"},
+	    {"{'linux': {'integrity': {'signatures': '/s'}}}",
+	     "config.json: linux.integrity.signatures: detached signatures need keys"},
+	    {"{'linux': {'integrity': []}}", "config.json: linux.integrity: must be an object"},
+	    {"{'annotations': {'org.ward.integrity.mode': 'x'}}",
+	     "config.json: annotations.org.ward.integrity.mode: unknown mode \"x\""},
+	    {"{'annotations': {'org.ward.integrity.nope': 'x'}}",
+	     "config.json: annotations.org.ward.integrity.nope: unknown setting"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct ward_integrity_conf c;
@@ -446,7 +449,8 @@ static void make_pki(struct pki *p)
 	p->ca_key = ec_key();
 	p->leaf_key = ec_key();
 	X509 *ca = make_cert(p->ca_key, "unit CA", NULL, NULL, "critical,keyCertSign");
-	p->leaf_cert = make_cert(p->leaf_key, "unit signer", ca, p->ca_key, "critical,digitalSignature");
+	p->leaf_cert =
+	    make_cert(p->leaf_key, "unit signer", ca, p->ca_key, "critical,digitalSignature");
 	EVP_PKEY *rk = ec_key();
 	X509 *rogue = make_cert(rk, "rogue", NULL, NULL, "critical,digitalSignature");
 	X509 *cu = make_cert(rk, "not a signer", ca, p->ca_key, "critical,keyEncipherment");
@@ -506,7 +510,7 @@ static void test_keys_chain_and_ids(void **state)
 	uint8_t sha1[20];
 	SHA1(bits->data, (size_t)bits->length, sha1);
 	assert_int_equal(k.keyid, (uint32_t)sha1[16] << 24 | (uint32_t)sha1[17] << 16 |
-					  (uint32_t)sha1[18] << 8 | sha1[19]);
+				      (uint32_t)sha1[18] << 8 | sha1[19]);
 	assert_true(k.has_skid);
 	assert_string_equal(k.subject, "/CN=unit signer");
 	assert_true(k.der_len > 100);
@@ -625,13 +629,14 @@ static void test_manifest(void **state)
 	assert_null(ward_manifest_find(&m, "/usr/bin/other"));
 	ward_manifest_release(&m);
 	static const char *const bad[][2] = {
-		{"security.ima=0x03\n", "sigs: line 1: security.ima before any"},
-		{"# file: a\nsecurity.ima=0x0g\n", "sigs: line 2: the value is neither hex"},
-		{"# file: a\nsecurity.ima=0x\n", "sigs: line 2:"},
-		{"# file: \n", "sigs: line 1: an empty file name"},
+	    {"security.ima=0x03\n", "sigs: line 1: security.ima before any"},
+	    {"# file: a\nsecurity.ima=0x0g\n", "sigs: line 2: the value is neither hex"},
+	    {"# file: a\nsecurity.ima=0x\n", "sigs: line 2:"},
+	    {"# file: \n", "sigs: line 1: an empty file name"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		assert_int_equal(ward_manifest_parse(bad[i][0], strlen(bad[i][0]), "sigs", &m, &err), -1);
+		assert_int_equal(
+		    ward_manifest_parse(bad[i][0], strlen(bad[i][0]), "sigs", &m, &err), -1);
 		if (strncmp(err.msg, bad[i][1], strlen(bad[i][1])) != 0)
 			fail_msg("case %zu: %s", i, err.msg);
 	}
@@ -642,8 +647,13 @@ static void test_cache(void **state)
 	(void)state;
 	struct ward_cache c;
 	ward_cache_init(&c);
-	struct ward_cookie k = {.dev = 8, .ino = 42, .ctime_sec = 1, .ctime_nsec = 2,
-				.mtime_sec = 3, .mtime_nsec = 4, .size = 5};
+	struct ward_cookie k = {.dev = 8,
+				.ino = 42,
+				.ctime_sec = 1,
+				.ctime_nsec = 2,
+				.mtime_sec = 3,
+				.mtime_nsec = 4,
+				.size = 5};
 	assert_null(ward_cache_find(&c, &k));
 	struct ward_verdict *v = ward_cache_put(&c, &k);
 	assert_non_null(v);
@@ -671,21 +681,21 @@ static void test_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ima_ng_layout),
-		cmocka_unit_test(test_ascii_line),
-		cmocka_unit_test(test_violation_extends_ones),
-		cmocka_unit_test(test_extend_and_replay_agree),
-		cmocka_unit_test(test_list_on_disk_and_evmctl),
-		cmocka_unit_test(test_conf_smallest_and_defaults),
-		cmocka_unit_test(test_conf_every_field),
-		cmocka_unit_test(test_conf_errors_name_the_field),
-		cmocka_unit_test(test_conf_annotations),
-		cmocka_unit_test(test_conf_policy_only),
-		cmocka_unit_test(test_keys_chain_and_ids),
-		cmocka_unit_test(test_signature_verify_and_parse_errors),
-		cmocka_unit_test(test_allowlist),
-		cmocka_unit_test(test_manifest),
-		cmocka_unit_test(test_cache),
+	    cmocka_unit_test(test_ima_ng_layout),
+	    cmocka_unit_test(test_ascii_line),
+	    cmocka_unit_test(test_violation_extends_ones),
+	    cmocka_unit_test(test_extend_and_replay_agree),
+	    cmocka_unit_test(test_list_on_disk_and_evmctl),
+	    cmocka_unit_test(test_conf_smallest_and_defaults),
+	    cmocka_unit_test(test_conf_every_field),
+	    cmocka_unit_test(test_conf_errors_name_the_field),
+	    cmocka_unit_test(test_conf_annotations),
+	    cmocka_unit_test(test_conf_policy_only),
+	    cmocka_unit_test(test_keys_chain_and_ids),
+	    cmocka_unit_test(test_signature_verify_and_parse_errors),
+	    cmocka_unit_test(test_allowlist),
+	    cmocka_unit_test(test_manifest),
+	    cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
