@@ -90,7 +90,8 @@ int ward_ctl_write(int fd, json_t *j)
 	size_t len = strlen(s);
 	s[len] = '\n';
 	for (size_t off = 0; off <= len;) {
-		ssize_t w = write(fd, s + off, len + 1 - off);
+		/* A monitor that just exited must not kill us with SIGPIPE. */
+		ssize_t w = send(fd, s + off, len + 1 - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/fanotify.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,10 @@ static json_t *replace(struct ward_monitor *m, json_t *obj)
 	ward_integrity_policy_release(&m->pol);
 	m->pol = np;
 	m->replaced = true;
-	ward_cache_clear(&m->cache); /* every verdict was the old policy's */
+	/* Every verdict was the old policy's, the kernel's ignore marks too. */
+	ward_cache_clear(&m->cache);
+	fanotify_mark(m->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
+	m->ignore_marks = 0;
 	struct ward_target self = ward_monitor_self(m);
 	if (ward_monitor_policy_records(m, &self, false, &err) < 0)
 		return fail("policy replaced, but not recorded: %s", err.msg);

@@ -327,7 +327,7 @@ static void send_log(struct ward_child *ch, int c, bool binary)
 	char buf[65536];
 	ssize_t n;
 	for (off_t left = st.st_size; left > 0 && (n = read(fd, buf, sizeof(buf))) > 0; left -= n)
-		if (write(c, buf, (size_t)(n < left ? n : left)) < 0)
+		if (send(c, buf, (size_t)(n < left ? n : left), MSG_NOSIGNAL) < 0)
 			return;
 }
 

@@ -85,7 +85,7 @@ json_t *ward_nest_request(const char *sock, json_t *req, int fd, int out_fd, war
 	if (ward_unix_send_fd(s, text, 1, fd, err) < 0)
 		return NULL;
 	for (size_t off = 1; off <= len;) {
-		ssize_t w = write(s, text + off, len + 1 - off);
+		ssize_t w = send(s, text + off, len + 1 - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {

@@ -338,6 +338,20 @@ teardown() {
 	[ "$(ward integrity status c1 | jq -r .mode)" = appraise-enforce ]
 }
 
+@test "after a replacement, code judged by the old policy is judged again (a library loaded before)" {
+	add_dynamic_true
+	sign "$BUNDLE/rootfs/bin/dyntrue" "$BUNDLE/rootfs/lib64/ld-linux-x86-64.so.2"
+	start_sleeper '{"mode": "measure"}'
+	run ward exec c1 /bin/dyntrue
+	assert_success
+	echo "{\"mode\": \"appraise-enforce\", \"keys\": [\"$PKI/sign.pem\"]}" >"$BATS_TEST_TMPDIR/p.json"
+	run ward integrity policy c1 "$BATS_TEST_TMPDIR/p.json"
+	assert_success
+	# libc is not signed: under the new policy it may not be loaded (ld.so: 127)
+	run -127 ward exec c1 /bin/dyntrue
+	assert_output_contains libc.so.6
+}
+
 @test "a bad replacement policy is refused and the policy stays as it was" {
 	start_sleeper '{"mode": "measure"}'
 	echo '{"mode": "appraise-enforce", "kyes": []}' >"$BATS_TEST_TMPDIR/p.json"
