@@ -455,6 +455,7 @@ json_t *ward_nest_ask(int dirfd, json_t *req, int out_fd, bool *nested, ward_err
 
 /* ---- mounts.c: the container's side, set up from outside ---- */
 int ward_integrity_mark_mounts(int fan, pid_t pid, uint64_t mask, json_t *marked, ward_err *err);
+/* 0, 1 when the kernel has no such setting, -1. */
 int ward_integrity_memfd_noexec(pid_t pid, ward_err *err);
 int ward_integrity_mount_list(pid_t pid, int dirfd, const char *target, ward_err *err);
 

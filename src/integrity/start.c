@@ -366,9 +366,10 @@ static int setup(struct ward_monitor *m, const struct ward_integrity_launch *l, 
 	if (fanotify_setup(m, l->init_pid, marked, err) < 0)
 		return -1;
 	step("fanotify marks");
-	bool noexec = l->pidns && ward_integrity_memfd_noexec(l->init_pid, err) == 0;
-	if (l->pidns && !noexec)
+	int mn = l->pidns ? ward_integrity_memfd_noexec(l->init_pid, err) : 1;
+	if (mn < 0)
 		return -1;
+	bool noexec = mn == 0;
 	json_object_set_new(info, "memfdNoexec", json_boolean(noexec));
 	step("memfd_noexec");
 	int lm = 1;
