@@ -679,7 +679,8 @@ teardown() {
 	jq '.process.user = {"uid": 1000, "gid": 1000} | .linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .mounts |= map(select(.destination != "/sys" and .destination != "/sys/fs/cgroup"))' \
+		| .mounts |= map(select(.destination != "/sys" and .destination != "/sys/fs/cgroup"))
+		| del(.linux.sysctl["net.ipv4.ping_group_range"])' \
 		"$BUNDLE/rootfs/inner/config.json" >"$BUNDLE/i.json"
 	mv "$BUNDLE/i.json" "$BUNDLE/rootfs/inner/config.json"
 	outer_runs_inner
