@@ -67,7 +67,7 @@ median() { # median of the arguments
 }
 
 # --- packages -----------------------------------------------------------------
-BENCH_PKGS=(crun runc hyperfine time jq busybox-static util-linux procps e2fsprogs strace
+BENCH_PKGS=(crun runc hyperfine time jq busybox-static util-linux procps e2fsprogs strace ima-evm-utils openssl
 	build-essential meson ninja-build pkg-config libjansson-dev libseccomp-dev libcap-dev
 	libaudit-dev libauparse-dev)
 

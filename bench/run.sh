@@ -496,6 +496,8 @@ layer_audit() {
 	esac
 }
 deflayer audit "auditing on (audit.json): audit ID and registry, a session per container, kernel records, JSON logs" layer_audit
+# shellcheck source=bench/integrity.sh
+. "$BENCH_SRC/integrity.sh" # figure 10, and the integrity layer of figure 9
 
 # The admission policy (docs/policy.md) at the baseline level, and with a
 # Lua rule file too. The plain config has no seccomp filter, which baseline
@@ -577,12 +579,12 @@ tick
 SPAWN_MS=$(fdiv $((T - t0)) $((BENCH_RUN * BENCH_ROUNDS * 1000)))
 say "  harness floor: fork+exec+wait of /bin/true from the timing loop = $SPAWN_MS ms (included in every ms figure)"
 
-[ "$SMOKE" = 1 ] && echo "1..9"
+[ "$SMOKE" = 1 ] && echo "1..10"
 
 # ------------------------------------------------------------------- run them
 FIGNAMES=([1]="run (plain config)" [2]="create/start/delete" [3]="run with userns / hardened"
 	[4]="exec" [5]="parallel start/delete" [6]="peak RSS" [7]="per-syscall seccomp cost" [8]="scale: list/state"
-	[9]="mission layers (ward alone: each layer on vs off)")
+	[9]="mission layers (ward alone: each layer on vs off)" [10]="integrity (ward alone: exec cost, hashing, monitor RSS)")
 runfig() { # runfig N FUNC...
 	local n=$1
 	shift
@@ -613,6 +615,7 @@ runfig 5 fig_parallel
 runfig 7 fig_syscall
 runfig 8 fig_scale
 runfig 9 fig_layers
+runfig 10 fig_integrity
 
 # --------------------------------------------------------------------- report
 tick
@@ -695,8 +698,11 @@ if [ "$SMOKE" = 1 ]; then sed 's/^/# /' <<<"$REPORT"; else echo "$REPORT"; fi
 SUMMARY=$(
 	for m in "${METRICS[@]}"; do
 		[ "${BETTER[$m]}" = none ] && continue
-		case $m in nofilter-*) continue ;; esac
+		case $m in nofilter-* | integ-*) continue ;; esac
 		for r in crun runc; do has "$r" && echo "bench: ward/$r $m = $(ratio "$m" "$r")"; done
+	done
+	for m in "${METRICS[@]}"; do
+		case $m in integ-*) echo "bench: integrity $m = $(fmt "${MED[$m|ward]}") ${UNIT[$m]}" ;; esac
 	done
 	for l in "${LAYERS[@]}"; do
 		read -r -a d <<<"$(layer_delta layer-run "$l")"
@@ -718,11 +724,14 @@ fi
 # TAP (smoke): a figure is ok when it ran and every metric has a number for
 # every runtime. Timings are never asserted.
 status=0
-for n in 1 2 3 4 5 6 7 8 9; do
+for n in 1 2 3 4 5 6 7 8 9 10; do
 	nonum=""
 	for m in "${METRICS[@]}"; do
 		[ "${FIG[$m]}" = "$n" ] || continue
-		for r in "${RUNTIMES[@]}"; do isnum "${MED[$m|$r]}" || nonum="$nonum $m/$r"; done
+		for r in "${RUNTIMES[@]}"; do
+			[ "$n" = 10 ] && [ "$r" != ward ] && continue # ward's own layer
+			isnum "${MED[$m|$r]}" || nonum="$nonum $m/$r"
+		done
 	done
 	if [ "$n" = 9 ]; then
 		for l in off "${LAYERS[@]}"; do

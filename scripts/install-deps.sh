@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential meson ninja-build pkg-config
-  libjansson-dev libseccomp-dev libcap-dev libaudit-dev libauparse-dev liblua5.4-dev
+  libjansson-dev libseccomp-dev libcap-dev libaudit-dev libauparse-dev liblua5.4-dev libssl-dev
   scdoc
 )
 test_pkgs=(
@@ -25,6 +25,7 @@ test_pkgs=(
   golang-github-mrunalp-fileutils-dev golang-github-opencontainers-selinux-dev
   golang-github-opencontainers-specs-dev golang-github-sirupsen-logrus-dev
   golang-github-urfave-cli-dev golang-gocapability-dev golang-golang-x-sys-dev
+  ima-evm-utils openssl attr
 )
 
 mode=${1:---all}

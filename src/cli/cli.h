@@ -33,6 +33,9 @@ int ward_cmd_audit(struct ward_cli *g, int argc, char **argv);
 int ward_cmd_checkpoint(struct ward_cli *g, int argc, char **argv);
 int ward_cmd_restore(struct ward_cli *g, int argc, char **argv);
 int ward_cmd_policy(struct ward_cli *g, int argc, char **argv);
+int ward_cmd_integrity(struct ward_cli *g, int argc, char **argv);
+/* inspect's text form of the integrity section. */
+void ward_cli_print_integrity(json_t *j);
 
 /* Print err as one line (stderr and --log) and return 1. */
 int ward_cli_fail(const ward_err *err);

@@ -172,6 +172,7 @@ static void print_human(json_t *j)
 		       json_string_value(json_object_get(v, "soft")),
 		       json_string_value(json_object_get(v, "hard")));
 	print_audit(json_object_get(j, "audit"));
+	ward_cli_print_integrity(json_object_get(j, "integrity"));
 }
 
 int ward_cmd_inspect(struct ward_cli *g, int argc, char **argv)

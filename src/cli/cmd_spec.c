@@ -24,11 +24,12 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 		{"rootless", no_argument, NULL, 'r'},
 		{"landlock", no_argument, NULL, 'l'},
 		{"restricted", no_argument, NULL, 'R'},
+		{"integrity", no_argument, NULL, 'i'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *bundle = ".";
-	bool rootless = false, landlock = false, restricted = false;
+	bool rootless = false, landlock = false, restricted = false, integrity = false;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -38,6 +39,7 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 		case 'r': rootless = true; break;
 		case 'l': landlock = true; break;
 		case 'R': restricted = landlock = true; break;
+		case 'i': integrity = true; break;
 		case 'h':
 			printf("usage: ward spec [options]\n\n"
 			       "Write a hardened config.json into the bundle.\n\nOptions:\n"
@@ -50,7 +52,9 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 			       "  --restricted       a config the admission policy's restricted level\n"
 			       "                     admits (docs/policy.md): a user namespace,\n"
 			       "                     capabilities at most NET_BIND_SERVICE, no_new_privs,\n"
-			       "                     read-only root, the Landlock policy\n");
+			       "                     read-only root, the Landlock policy\n"
+			       "  --integrity        measure what runs into the container's own list\n"
+			       "                     (linux.integrity, docs/integrity.md)\n");
 			return 0;
 		default: return ward_cli_usage("spec", "unknown option %s", argv[optind - 1]);
 		}
@@ -71,6 +75,9 @@ int ward_cmd_spec(struct ward_cli *g, int argc, char **argv)
 	if (landlock)
 		json_object_set_new(json_object_get(j, "process"), "landlock",
 				    ward_landlock_default_policy());
+	if (integrity)
+		json_object_set_new(json_object_get(j, "linux"), "integrity",
+				    json_pack("{s:s}", "mode", "measure"));
 	char *text = json_dumps(j, JSON_INDENT(2));
 	json_decref(j);
 	if (!text) {

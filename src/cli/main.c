@@ -82,6 +82,7 @@ static const struct {
 	{"restore", ward_cmd_restore, "restore a container from a checkpoint (CRIU)"},
 	{"policy", ward_cmd_policy, "check a config against the admission policy, show it"},
 	{"help", cmd_help, "show the help of ward or of one command"},
+	{"integrity", ward_cmd_integrity, "a container's measurement list, PCR and policy"},
 };
 
 static void usage(FILE *f)

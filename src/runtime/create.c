@@ -22,6 +22,7 @@
 #include "../confine/confine.h"
 #include "../confine/landlock.h"
 #include "../confine/seccomp.h"
+#include "../integrity/integrity.h"
 #include "../linux/linux.h"
 #include "../policy/policy.h"
 #include "../util/cleanup.h"
@@ -65,6 +66,7 @@ struct creation {
 	long ses;	  /* the session it got, or -errno why not (0: not asked) */
 	struct ward_policy_admission policy; /* the admission decision (policy/) */
 	uint64_t anchor;       /* no mount namespace: the rootfs anchor's mount id */
+	struct ward_integrity *integ; /* the integrity namespace to start, or NULL */
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -470,6 +472,21 @@ static int restore_init(struct creation *c, ward_err *err)
 	return r;
 }
 
+/* The monitor watches the init before start lets it exec anything. */
+static int integrity_start(struct creation *c, ward_err *err)
+{
+	if (!c->integ)
+		return 0;
+	const struct ward_linux *lx = &c->spec->lx;
+	struct ward_integrity_launch l = {
+		.id = c->o->id, .audit_id = c->audit_id, .state_dirfd = c->st.dirfd,
+		.init_pid = c->pid, .extra = c->st.extra, .audit = c->ctx->audit,
+		.userns = lx->ns[WARD_NS_USER].present,
+		.pidns = lx->ns[WARD_NS_PID].present && !lx->ns[WARD_NS_PID].path,
+	};
+	return ward_integrity_start(c->integ, &l, err);
+}
+
 static int record(struct creation *c, ward_err *err)
 {
 	char created[64];
@@ -536,9 +553,11 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	    audit_identify(&c, err) < 0 ||
 	    ward_policy_admit(ctx, &(struct ward_policy_request){.op = WARD_POP_CREATE, .id = o->id,
 			      .audit_id = c.audit_id, .spec = c.spec, .bundle = c.bundle},
-			      &c.policy, err) < 0)
+			      &c.policy, err) < 0 ||
+	    ward_integrity_prepare(c.spec->json, "config.json", &c.integ, err) < 0)
 		goto out;
 	c.audit_keep |= c.policy.decision.configured;
+	c.audit_keep |= c.integ != NULL; /* integrity records carry the audit ID */
 	char cache[PATH_MAX];
 	ward_seccomp_cache_dir(ctx, cache, sizeof(cache));
 	if (ward_seccomp_compile(c.spec->lx.seccomp, cache, &c.seccomp, err) < 0)
@@ -591,6 +610,8 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		json_object_set_new(c.st.extra, "rootfsAnchor", json_integer((json_int_t)c.anchor));
 	}
 	if (o->restore ? restore_init(&c, err) < 0 : spawn(&c, err) < 0 || supervise(&c, err) < 0)
+		goto fail;
+	if (integrity_start(&c, err) < 0)
 		goto fail;
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
 		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
@@ -662,6 +683,7 @@ out:
 	ward_resources_free(&c.res);
 	ward_landlock_release(&c.landlock);
 	ward_policy_admission_release(&c.policy);
+	ward_integrity_free(c.integ);
 	if (r < 0)
 		ward_err_wrap(err, "%s %s", o->restore ? "restore" : "create", o->id);
 	return r;

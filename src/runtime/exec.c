@@ -21,6 +21,7 @@
 #include "../confine/confine.h"
 #include "../confine/landlock.h"
 #include "../confine/seccomp.h"
+#include "../integrity/integrity.h"
 #include "../linux/linux.h"
 #include "../policy/policy.h"
 #include "../util/cleanup.h"
@@ -552,7 +553,9 @@ int ward_container_exec(const struct ward_ctx *ctx, const struct ward_exec_opts 
 		goto out;
 	}
 	spec = ward_state_spec(&st, err);
-	if (!spec)
+	/* Joining the container joins its integrity namespace: not one whose
+	 * monitor is gone. */
+	if (!spec || ward_integrity_exec_check(st.dirfd, err) < 0)
 		goto out;
 	r = run_exec(ctx, o, &st, spec, exit_code, err);
 out:

@@ -15,6 +15,7 @@
 #include "../audit/audit.h"
 #include "../cgroup/cgroup.h"
 #include "../confine/confine.h"
+#include "../integrity/integrity.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "runtime.h"
@@ -354,6 +355,7 @@ json_t *ward_container_inspect(const struct ward_ctx *ctx, const char *id, ward_
 	/* the admission decision create recorded (policy/), or null */
 	json_t *pol = json_object_get(st.extra, "policy");
 	json_object_set_new(out, "policy", pol ? json_incref(pol) : json_null());
+	json_object_set_new(out, "integrity", ward_integrity_inspect(st.dirfd));
 done:
 	ward_state_release(&st);
 	if (!out)

@@ -14,6 +14,7 @@
 
 #include "../audit/audit.h"
 #include "../cgroup/cgroup.h"
+#include "../integrity/integrity.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
 #include "../util/log.h"
@@ -184,9 +185,11 @@ int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *
 	if (st->extra && ward_cgroup_present(st->extra)) {
 		ward_err ignored = {0};
 		ward_cgroup_kill_all(st->extra, SIGKILL, &ignored);
-		if (ward_cgroup_destroy(st->extra, err) < 0)
-			goto out;
 	}
+	if (ward_integrity_stop(st->dirfd, ctx->root, id, ward_state_audit_id(st), err) < 0)
+		goto out;
+	if (st->extra && ward_cgroup_present(st->extra) && ward_cgroup_destroy(st->extra, err) < 0)
+		goto out;
 	json_t *anchor = st->extra ? json_object_get(st->extra, "rootfsAnchor") : NULL;
 	if (json_is_integer(anchor) && st->rootfs)
 		ward_rootfs_anchor_release(st->rootfs, (uint64_t)json_integer_value(anchor));

@@ -14,7 +14,8 @@ cd "$(dirname "$0")/../.."
 top=$(pwd)
 build=${WARD_FUZZ_BUILD:-build-fuzz}
 seconds=${WARD_FUZZ_SECONDS:-5}
-targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu fuzz_policy)
+targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu fuzz_policy
+	fuzz_integrity_conf fuzz_imasig fuzz_allowlist fuzz_imalist)
 corpus=tests/fuzz/corpus
 
 skip_all() {
