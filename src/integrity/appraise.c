@@ -5,7 +5,6 @@
  * the container chose would follow the container's symlinks, and would
  * block on our own mark. */
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto_dl.h"
 #include "integrity.h"
 
 #define CHUNK	   (256 * 1024)
@@ -53,10 +53,12 @@ static int hash_once(int fd, const EVP_MD *extra_md, struct ward_appraisal *a,
 		     ward_integrity_beat_fn beat, void *arg, ward_err *err)
 {
 	static unsigned char buf[CHUNK];
-	EVP_MD_CTX *c256 = EVP_MD_CTX_new(), *cx = extra_md ? EVP_MD_CTX_new() : NULL;
+	EVP_MD_CTX *c256 = ward_ossl.EVP_MD_CTX_new(),
+		   *cx = extra_md ? ward_ossl.EVP_MD_CTX_new() : NULL;
 	int r = -1;
-	if (!c256 || (extra_md && !cx) || EVP_DigestInit_ex(c256, EVP_sha256(), NULL) != 1 ||
-	    (cx && EVP_DigestInit_ex(cx, extra_md, NULL) != 1)) {
+	if (!c256 || (extra_md && !cx) ||
+	    ward_ossl.EVP_DigestInit_ex(c256, ward_ossl.EVP_sha256(), NULL) != 1 ||
+	    (cx && ward_ossl.EVP_DigestInit_ex(cx, extra_md, NULL) != 1)) {
 		ward_err_sys(err, ENOMEM, "hash");
 		goto out;
 	}
@@ -71,23 +73,23 @@ static int hash_once(int fd, const EVP_MD *extra_md, struct ward_appraisal *a,
 		}
 		if (n == 0)
 			break;
-		EVP_DigestUpdate(c256, buf, (size_t)n);
+		ward_ossl.EVP_DigestUpdate(c256, buf, (size_t)n);
 		if (cx)
-			EVP_DigestUpdate(cx, buf, (size_t)n);
+			ward_ossl.EVP_DigestUpdate(cx, buf, (size_t)n);
 		off += n;
 		/* A large file must not make a live monitor look hung. */
 		if (beat && (off & (64 * 1024 * 1024 - 1)) == 0)
 			beat(arg);
 	}
 	unsigned int len;
-	EVP_DigestFinal_ex(c256, a->sha256, &len);
+	ward_ossl.EVP_DigestFinal_ex(c256, a->sha256, &len);
 	if (cx)
-		EVP_DigestFinal_ex(cx, a->sig_digest, &len);
+		ward_ossl.EVP_DigestFinal_ex(cx, a->sig_digest, &len);
 	a->bytes += (uint64_t)off;
 	r = 0;
 out:
-	EVP_MD_CTX_free(c256);
-	EVP_MD_CTX_free(cx);
+	ward_ossl.EVP_MD_CTX_free(c256);
+	ward_ossl.EVP_MD_CTX_free(cx);
 	return r;
 }
 
@@ -141,12 +143,14 @@ int ward_appraise_fd(const struct ward_integrity_policy *p, int fd, const char *
 		     struct ward_appraisal *a, ward_err *err)
 {
 	memset(a, 0, sizeof(*a));
+	if (ward_crypto_load(err) < 0)
+		return -1;
 	find_signature(p, fd, path, a);
 	/* A signature made with another algorithm needs that digest too. */
 	const EVP_MD *extra = NULL;
 	if (a->sig_len >= 3 && a->sig[0] == 0x03 && a->sig[2] != 4) {
 		const char *name = ward_ima_hash_algo_name(a->sig[2], NULL);
-		extra = name ? EVP_get_digestbyname(name) : NULL;
+		extra = name ? ward_ossl.EVP_get_digestbyname(name) : NULL;
 	}
 	for (int tries = 0;; tries++) {
 		struct stat before, after;

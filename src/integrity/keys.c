@@ -7,11 +7,6 @@
  * of its public key (what evmctl computes), or of its SubjectKeyIdentifier
  * (what evmctl uses with a certificate); both are tried. */
 #include <errno.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/sha.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +14,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "crypto_dl.h"
 #include "integrity.h"
 
 static uint32_t last4(const unsigned char *p, size_t n)
@@ -29,22 +25,22 @@ static uint32_t last4(const unsigned char *p, size_t n)
 
 static const char *openssl_reason(void)
 {
-	unsigned long e = ERR_get_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
-	ERR_clear_error();
+	unsigned long e = ward_ossl.ERR_get_error();
+	const char *r = e ? ward_ossl.ERR_reason_error_string(e) : NULL;
+	ward_ossl.ERR_clear_error();
 	return r ? r : "not a certificate";
 }
 
 /* PEM or DER, whichever the text is. */
 static X509 *parse_cert(const char *text, size_t len)
 {
-	BIO *b = BIO_new_mem_buf(text, (int)len);
-	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
+	BIO *b = ward_ossl.BIO_new_mem_buf(text, (int)len);
+	X509 *x = b ? ward_ossl.PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	ward_ossl.BIO_free(b);
 	if (!x) {
-		ERR_clear_error();
+		ward_ossl.ERR_clear_error();
 		const unsigned char *p = (const unsigned char *)text;
-		x = d2i_X509(NULL, &p, (long)len);
+		x = ward_ossl.d2i_X509(NULL, &p, (long)len);
 	}
 	return x;
 }
@@ -67,17 +63,19 @@ int ward_ima_ca_load(char **paths, size_t n, X509_STORE **out, ward_err *err)
 	*out = NULL;
 	if (!n)
 		return 0;
-	X509_STORE *st = X509_STORE_new();
+	if (ward_crypto_load(err) < 0)
+		return -1;
+	X509_STORE *st = ward_ossl.X509_STORE_new();
 	if (!st)
 		return ward_err_sys(err, ENOMEM, "CA store");
 	for (size_t i = 0; i < n; i++) {
 		X509 *x = NULL;
 		if (read_cert(paths[i], &x, err) < 0) {
-			X509_STORE_free(st);
+			ward_ossl.X509_STORE_free(st);
 			return -1;
 		}
-		X509_STORE_add_cert(st, x);
-		X509_free(x);
+		ward_ossl.X509_STORE_add_cert(st, x);
+		ward_ossl.X509_free(x);
 	}
 	*out = st;
 	return 0;
@@ -85,30 +83,30 @@ int ward_ima_ca_load(char **paths, size_t n, X509_STORE **out, ward_err *err)
 
 static int check_chain(X509 *x, X509_STORE *ca, const char *path, ward_err *err)
 {
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	if (!ctx || X509_STORE_CTX_init(ctx, ca, x, NULL) != 1) {
-		X509_STORE_CTX_free(ctx);
+	X509_STORE_CTX *ctx = ward_ossl.X509_STORE_CTX_new();
+	if (!ctx || ward_ossl.X509_STORE_CTX_init(ctx, ca, x, NULL) != 1) {
+		ward_ossl.X509_STORE_CTX_free(ctx);
 		return ward_err_sys(err, ENOMEM, "%s: verify", path);
 	}
-	int ok = X509_verify_cert(ctx);
-	int code = X509_STORE_CTX_get_error(ctx);
-	X509_STORE_CTX_free(ctx);
-	ERR_clear_error();
+	int ok = ward_ossl.X509_verify_cert(ctx);
+	int code = ward_ossl.X509_STORE_CTX_get_error(ctx);
+	ward_ossl.X509_STORE_CTX_free(ctx);
+	ward_ossl.ERR_clear_error();
 	if (ok != 1)
 		return ward_err_set(err, "%s: not certified by a CA the host trusts: %s", path,
-				    X509_verify_cert_error_string(code));
+				    ward_ossl.X509_verify_cert_error_string(code));
 	return 0;
 }
 
 static int key_ids(X509 *x, struct ward_ima_key *k)
 {
-	const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(x);
+	const ASN1_BIT_STRING *bits = ward_ossl.X509_get0_pubkey_bitstr(x);
 	if (!bits || bits->length < 4)
 		return -1;
 	unsigned char sha1[SHA_DIGEST_LENGTH];
-	SHA1(bits->data, (size_t)bits->length, sha1);
+	ward_ossl.SHA1(bits->data, (size_t)bits->length, sha1);
 	k->keyid = last4(sha1, sizeof(sha1));
-	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(x);
+	const ASN1_OCTET_STRING *skid = ward_ossl.X509_get0_subject_key_id(x);
 	if (skid && skid->length >= 4) {
 		k->has_skid = true;
 		k->skid = last4(skid->data, (size_t)skid->length);
@@ -120,7 +118,7 @@ static int key_ids(X509 *x, struct ward_ima_key *k)
 static int key_from_cert(X509 *x, const char *name, X509_STORE *ca, struct ward_ima_key *k,
 			 ward_err *err)
 {
-	uint32_t usage = X509_get_key_usage(x);
+	uint32_t usage = ward_ossl.X509_get_key_usage(x);
 	if (ca && check_chain(x, ca, name, err) < 0)
 		return -1;
 	/* A signing key: the digitalSignature use, when the certificate limits its uses. */
@@ -129,12 +127,13 @@ static int key_from_cert(X509 *x, const char *name, X509_STORE *ca, struct ward_
 				    "%s: the certificate's key usage does not allow digital "
 				    "signatures",
 				    name);
-	k->pkey = X509_get_pubkey(x);
+	k->pkey = ward_ossl.X509_get_pubkey(x);
 	if (!k->pkey || key_ids(x, k) < 0)
 		return ward_err_set(err, "%s: no usable public key", name);
-	int n = i2d_X509(x, &k->der);
+	int n = ward_ossl.i2d_X509(x, &k->der);
 	k->der_len = n > 0 ? (size_t)n : 0;
-	X509_NAME_oneline(X509_get_subject_name(x), k->subject, sizeof(k->subject));
+	ward_ossl.X509_NAME_oneline(ward_ossl.X509_get_subject_name(x), k->subject,
+				    sizeof(k->subject));
 	snprintf(k->path, sizeof(k->path), "%s", name);
 	return 0;
 }
@@ -143,10 +142,10 @@ int ward_ima_key_load(const char *path, X509_STORE *ca, struct ward_ima_key *k, 
 {
 	memset(k, 0, sizeof(*k));
 	X509 *x = NULL;
-	if (read_cert(path, &x, err) < 0)
+	if (ward_crypto_load(err) < 0 || read_cert(path, &x, err) < 0)
 		return -1;
 	int r = key_from_cert(x, path, ca, k, err);
-	X509_free(x);
+	ward_ossl.X509_free(x);
 	if (r < 0)
 		ward_ima_key_release(k);
 	return r;
@@ -156,11 +155,13 @@ int ward_ima_key_from_text(const char *text, size_t len, X509_STORE *ca, struct 
 			   ward_err *err)
 {
 	memset(k, 0, sizeof(*k));
+	if (ward_crypto_load(err) < 0)
+		return -1;
 	X509 *x = parse_cert(text, len);
 	if (!x)
 		return ward_err_set(err, "not an X.509 certificate (PEM): %s", openssl_reason());
 	int r = key_from_cert(x, "(sent)", ca, k, err);
-	X509_free(x);
+	ward_ossl.X509_free(x);
 	if (r < 0)
 		ward_ima_key_release(k);
 	return r;
@@ -168,8 +169,12 @@ int ward_ima_key_from_text(const char *text, size_t len, X509_STORE *ca, struct 
 
 void ward_ima_key_release(struct ward_ima_key *k)
 {
-	EVP_PKEY_free(k->pkey);
-	OPENSSL_free(k->der);
+	/* Either is only set once libcrypto is loaded: a key never loaded
+	 * (a failed load, a zeroed keyring) needs no table. */
+	if (k->pkey)
+		ward_ossl.EVP_PKEY_free(k->pkey);
+	if (k->der)
+		ward_ossl.CRYPTO_free(k->der, OPENSSL_FILE, OPENSSL_LINE);
 	memset(k, 0, sizeof(*k));
 }
 

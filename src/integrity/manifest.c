@@ -12,13 +12,13 @@
  * like one in the xattr: its place says only which one to try. */
 #include <ctype.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "crypto_dl.h"
 #include "integrity.h"
 
 #define MAX_SIG 4096
@@ -93,7 +93,7 @@ static int decode_value(const char *v, size_t n, uint8_t **out, size_t *len, con
 			buf[k++] = (uint8_t)strtoul(h, NULL, 16);
 		}
 	} else if (v[1] == 's') {
-		int r = EVP_DecodeBlock(buf, (const unsigned char *)v + 2, (int)(n - 2));
+		int r = ward_ossl.EVP_DecodeBlock(buf, (const unsigned char *)v + 2, (int)(n - 2));
 		if (r < 0 || (n - 2) % 4) {
 			free(buf);
 			return -1;
@@ -164,6 +164,8 @@ int ward_manifest_parse(const char *text, size_t len, const char *where, struct 
 			ward_err *err)
 {
 	memset(m, 0, sizeof(*m));
+	if (ward_crypto_load(err) < 0) /* base64 values */
+		return ward_err_wrap(err, "%s", where);
 	_cleanup_free_ char *file = NULL;
 	size_t lineno = 0;
 	static const char key[] = "security.ima=";

@@ -20,7 +20,6 @@
  * from root of the outer container, from inside it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/x509.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "crypto_dl.h"
 #include "integrity.h"
 
 #define NEST_REQ_MAX (4 << 20)
@@ -152,7 +152,8 @@ static int child_keys(struct ward_monitor *m, struct ward_child *ch, json_t *cer
 		else
 			ward_err_wrap(err, "keys[%zu]", i);
 	}
-	X509_STORE_free(ca);
+	if (ca)
+		ward_ossl.X509_STORE_free(ca);
 	return r;
 }
 

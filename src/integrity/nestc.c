@@ -7,8 +7,6 @@
  * and sent as their contents. */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/unix.h"
+#include "crypto_dl.h"
 #include "integrity.h"
 
 #define PARENT_SOCK "/sys/kernel/security/ward-nest.sock"
@@ -128,14 +127,17 @@ static json_t *key_pems(const struct ward_ima_keyring *r)
 	json_t *a = json_array();
 	for (size_t i = 0; i < r->n; i++) {
 		const unsigned char *p = r->keys[i].der;
-		X509 *x = d2i_X509(NULL, &p, (long)r->keys[i].der_len);
-		BIO *b = BIO_new(BIO_s_mem());
+		X509 *x = ward_ossl.d2i_X509(NULL, &p, (long)r->keys[i].der_len);
+		BIO *b = ward_ossl.BIO_new(ward_ossl.BIO_s_mem());
 		char *data = NULL;
-		long n = x && b && PEM_write_bio_X509(b, x) ? BIO_get_mem_data(b, &data) : 0;
+		/* BIO_get_mem_data, a macro of OpenSSL's */
+		long n = x && b && ward_ossl.PEM_write_bio_X509(b, x)
+			     ? ward_ossl.BIO_ctrl(b, BIO_CTRL_INFO, 0, (char *)&data)
+			     : 0;
 		if (n > 0)
 			json_array_append_new(a, json_stringn(data, (size_t)n));
-		BIO_free(b);
-		X509_free(x);
+		ward_ossl.BIO_free(b);
+		ward_ossl.X509_free(x);
 	}
 	return a;
 }
@@ -144,6 +146,8 @@ static json_t *key_pems(const struct ward_ima_keyring *r)
 json_t *ward_nest_policy_request(const char *op, const struct ward_integrity_policy *p,
 				 ward_err *err)
 {
+	if (p->keys.n && ward_crypto_load(err) < 0)
+		return NULL;
 	const struct ward_integrity_conf *c = &p->conf;
 	json_t *pol = json_pack("{s:s, s:b, s:s, s:b}", "mode", ward_integrity_mode_name(c->mode),
 				"libraries", c->libraries, "logChildren",

@@ -7,7 +7,6 @@
  *
  * Both files decide what runs, so only root may have written them. */
 #include <errno.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/strv.h"
+#include "crypto_dl.h"
 #include "integrity.h"
 
 #define HOST_CONF "/etc/ward/integrity.json"
@@ -112,11 +112,15 @@ int ward_integrity_policy_load(struct ward_integrity_policy *p, const struct war
 	    asprintf(&wallow, "%s.allowList", where) < 0 ||
 	    asprintf(&wsigs, "%s.signatures", where) < 0)
 		return ward_err_sys(err, ENOMEM, "policy");
+	/* First, so that a host without libcrypto says so, and not as a CA's error. */
+	if (ward_crypto_load(err) < 0)
+		return ward_err_wrap(err, "%s", where);
 	X509_STORE *ca = NULL;
 	if (ward_ima_ca_load(h->ca, h->n_ca, &ca, err) < 0)
 		return ward_err_wrap(err, "%s: ca", h->conf_path ? h->conf_path : "integrity.json");
 	int r = ward_ima_keyring_load(&p->keys, p->conf.keys, p->conf.n_keys, ca, wkeys, err);
-	X509_STORE_free(ca);
+	if (ca)
+		ward_ossl.X509_STORE_free(ca);
 	if (r < 0)
 		return -1;
 	if (p->conf.allow_list &&

@@ -13,9 +13,9 @@
  * values (0x01, 0x04: `evmctl ima_hash`) prove nothing here: whoever can
  * write the file can write its xattr, so only signatures count. */
 #include <arpa/inet.h>
-#include <openssl/evp.h>
 #include <string.h>
 
+#include "crypto_dl.h"
 #include "integrity.h"
 
 #define EVM_IMA_XATTR_DIGSIG 0x03
@@ -82,12 +82,12 @@ bool ward_ima_sig_verify(const struct ward_ima_key *key, const struct ward_ima_s
 			 const uint8_t *digest, size_t digest_len)
 {
 	const char *name = ward_ima_hash_algo_name(sig->hash_algo, NULL);
-	const EVP_MD *md = name ? EVP_get_digestbyname(name) : NULL;
-	EVP_PKEY_CTX *ctx = md ? EVP_PKEY_CTX_new(key->pkey, NULL) : NULL;
-	bool ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
-		  EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
-		  EVP_PKEY_verify(ctx, sig->sig, sig->sig_len, digest, digest_len) == 1;
-	EVP_PKEY_CTX_free(ctx);
+	const EVP_MD *md = name ? ward_ossl.EVP_get_digestbyname(name) : NULL;
+	EVP_PKEY_CTX *ctx = md ? ward_ossl.EVP_PKEY_CTX_new(key->pkey, NULL) : NULL;
+	bool ok = ctx && ward_ossl.EVP_PKEY_verify_init(ctx) == 1 &&
+		  ward_ossl.EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
+		  ward_ossl.EVP_PKEY_verify(ctx, sig->sig, sig->sig_len, digest, digest_len) == 1;
+	ward_ossl.EVP_PKEY_CTX_free(ctx);
 	return ok;
 }
 

@@ -17,12 +17,13 @@
  * must not forge a line of the ascii list. */
 #include <endian.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/cleanup.h"
+#include "../util/sha256.h"
+#include "crypto_dl.h"
 #include "integrity.h"
 
 const char *ward_ima_template_name(enum ward_ima_template t)
@@ -61,12 +62,16 @@ void ward_hex(const uint8_t *in, size_t n, char *out)
 static void digest(const char *md, const void *data, size_t len, uint8_t *out)
 {
 	unsigned int n = 0;
-	EVP_Digest(data, len, out, &n, EVP_get_digestbyname(md), NULL);
+	ward_ossl.EVP_Digest(data, len, out, &n, ward_ossl.EVP_get_digestbyname(md), NULL);
 }
 
+/* ward's own SHA-256: callers (the policy and key records) need no libcrypto. */
 void ward_sha256(const void *data, size_t len, uint8_t out[WARD_SHA256_LEN])
 {
-	digest("sha256", data, len, out);
+	struct ward_sha256 s;
+	ward_sha256_init(&s);
+	ward_sha256_update(&s, data, len);
+	ward_sha256_final(&s, out);
 }
 
 /* A growing byte buffer. */
@@ -171,6 +176,8 @@ static void ascii_line(const struct ward_ima_entry *e, const char *name,
 int ward_ima_record_make(const struct ward_ima_entry *e, struct ward_ima_record *r, ward_err *err)
 {
 	memset(r, 0, sizeof(*r));
+	if (ward_crypto_load(err) < 0)
+		return -1;
 	_cleanup_free_ char *name = clean_name(e->name);
 	struct buf d = {0}, b = {0}, a = {0};
 	if (!name || template_data(e, name, &d) < 0) {
@@ -268,6 +275,8 @@ int ward_ima_replay(const uint8_t *buf, size_t len, struct ward_pcr *pcr, size_t
 	static const uint8_t zero[WARD_SHA1_LEN];
 	memset(pcr, 0, sizeof(*pcr));
 	*count = 0;
+	if (ward_crypto_load(err) < 0)
+		return -1;
 	for (size_t off = 0; off < len;) {
 		struct ward_ima_parsed p;
 		size_t used;

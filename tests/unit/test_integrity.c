@@ -18,6 +18,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include "integrity/crypto_dl.h"
 #include "integrity/integrity.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -678,9 +679,59 @@ static void test_cache(void **state)
 	ward_cache_release(&c);
 }
 
+/* First of all tests: nothing has loaded libcrypto yet. Parsing a config
+ * needs none; the first record does, and loads it through the table. */
+static void test_crypto_loaded_on_first_use(void **state)
+{
+	(void)state;
+	assert_false(ward_crypto_loaded());
+	json_t *cfg = json_pack("{s:{s:{s:s}}}", "linux", "integrity", "mode", "measure");
+	struct ward_integrity_conf c;
+	ward_err err = {0};
+	assert_int_equal(ward_integrity_conf_parse(cfg, "config.json", &c, &err), 0);
+	ward_integrity_conf_release(&c);
+	json_decref(cfg);
+	assert_false(ward_crypto_loaded());
+	struct ward_ima_entry e = file_entry("/bin/x", "x");
+	struct ward_ima_record r;
+	assert_int_equal(ward_ima_record_make(&e, &r, &err), 0);
+	ward_ima_record_free(&r);
+	assert_true(ward_crypto_loaded());
+	/* The table calls the library the test links: SHA-1("abc"), FIPS 180's example. */
+	uint8_t d[SHA_DIGEST_LENGTH];
+	ward_ossl.SHA1((const unsigned char *)"abc", 3, d);
+	char hex[2 * SHA_DIGEST_LENGTH + 1];
+	ward_hex(d, sizeof(d), hex);
+	assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+static void test_crypto_missing_library_or_symbol(void **state)
+{
+	(void)state;
+	struct ward_crypto_table t;
+	ward_err err = {0};
+	assert_int_equal(ward_crypto_open("libward-none.so.9", &t, &err), -1);
+	assert_non_null(strstr(err.msg, "libward-none.so.9 (OpenSSL 3, Debian package libssl3) "
+					"cannot be loaded: "));
+	assert_non_null(strstr(err.msg, "No such file"));
+	/* A library that is there but is not libcrypto: the first function of
+	 * the table (BIO_ctrl) is missing, and named. */
+	ward_err_clear(&err);
+	assert_int_equal(ward_crypto_open("libjansson.so.4", &t, &err), -1);
+	assert_non_null(strstr(err.msg, "libjansson.so.4 ("));
+	assert_non_null(strstr(err.msg, ") is not OpenSSL 3's libcrypto: no function BIO_ctrl"));
+	/* The real one resolves every function; the table in use is unchanged. */
+	ward_err_clear(&err);
+	assert_int_equal(ward_crypto_open(WARD_LIBCRYPTO, &t, &err), 0);
+	assert_ptr_equal(t.X509_verify_cert, ward_ossl.X509_verify_cert);
+	assert_ptr_equal(t.EVP_sha256, &EVP_sha256);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_crypto_loaded_on_first_use), /* first: nothing loaded yet */
+	    cmocka_unit_test(test_crypto_missing_library_or_symbol),
 	    cmocka_unit_test(test_ima_ng_layout),
 	    cmocka_unit_test(test_ascii_line),
 	    cmocka_unit_test(test_violation_extends_ones),
