@@ -553,11 +553,9 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	    audit_identify(&c, err) < 0 ||
 	    ward_policy_admit(ctx, &(struct ward_policy_request){.op = WARD_POP_CREATE, .id = o->id,
 			      .audit_id = c.audit_id, .spec = c.spec, .bundle = c.bundle},
-			      &c.policy, err) < 0 ||
-	    ward_integrity_prepare(c.spec->json, "config.json", &c.integ, err) < 0)
+			      &c.policy, err) < 0)
 		goto out;
 	c.audit_keep |= c.policy.decision.configured;
-	c.audit_keep |= c.integ != NULL; /* integrity records carry the audit ID */
 	char cache[PATH_MAX];
 	ward_seccomp_cache_dir(ctx, cache, sizeof(cache));
 	if (ward_seccomp_compile(c.spec->lx.seccomp, cache, &c.seccomp, err) < 0)
@@ -573,6 +571,11 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	};
 	if (!o->restore && ward_protect_choose(&pq, &c.stub_fd, err) < 0)
 		goto out;
+	/* After a re-exec, not before: libcrypto is loaded once, by the
+	 * process that goes on. Still before anything is made. */
+	if (ward_integrity_prepare(c.spec->json, "config.json", &c.integ, err) < 0)
+		goto out;
+	c.audit_keep |= c.integ != NULL; /* integrity records carry the audit ID */
 	if (ward_ns_open_paths(&c.spec->lx, c.ns_fds, err) < 0 ||
 	    ward_check_own_namespaces(c.spec, c.ns_fds, err) < 0 ||
 	    ward_bind_trees(c.spec, c.bundle, &c.idmap_trees, err) < 0)
