@@ -195,6 +195,26 @@ if [ "$rc" = 3 ] && grep -qx 'hello from ward, pid 1' "$run_log" && [ -z "$left"
 else
 	not_ok "the installed $ward run: exit status $rc (want 3), left: ${left:-none}" "$run_log"
 fi
+# ward links no libcrypto and dlopens libcrypto.so.3 for integrity: the
+# package must say it needs libssl3 (dpkg-shlibdeps sees only what is linked).
+int_log=$work/integrity.log
+deps=$(dpkg-deb -f "$deb" Depends)
+if rm -f "$bundle/config.json" && "$ward" spec --integrity --bundle "$bundle" >"$int_log" 2>&1 &&
+	jq '.process.terminal = false | .process.args = ["sh", "-c", "echo measured"]' \
+		"$bundle/config.json" >"$bundle/config.json.new" &&
+	mv "$bundle/config.json.new" "$bundle/config.json"; then
+	"$ward" --debug --root "$work/state" run --bundle "$bundle" "ward-deb-i-$$" \
+		>>"$int_log" 2>&1 </dev/null
+	rc=$?
+else
+	rc=spec
+fi
+if [[ $deps == *"libssl3 (>= 3.0.0)"* ]] && [ "$rc" = 0 ] && grep -qx measured "$int_log" &&
+	grep -q 'integrity: libcrypto.so.3 loaded' "$int_log"; then
+	ok "Depends: libssl3; the installed ward runs a container with integrity (libcrypto.so.3 loaded then)"
+else
+	not_ok "Depends: ${deps:-none} (want libssl3); run with integrity: exit status $rc" "$int_log"
+fi
 got=$("$ward" --version | sed -n 's/^ward version //p')
 if [ "$got" = "$version" ]; then
 	ok "ward --version ($got) is the package's version"
