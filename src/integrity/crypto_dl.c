@@ -3,7 +3,6 @@
  * fuzzers; with -DWARD_CRYPTO_STATIC for ward-static, from libcrypto.a. */
 #include <dlfcn.h>
 #include <link.h>
-#include <string.h>
 #include <time.h>
 
 #include "../util/log.h"
