@@ -126,7 +126,8 @@ static int to_kernel(struct ward_audit *a, const struct ward_audit_event *ev)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " parent=%s", a->parent);
 	if (ev->fields)
 		append_fields(buf, &n, ev->fields);
-	int r = audit_log_user_message(a->nlfd, kernel_type(ev->op), buf, NULL, NULL, NULL,
+	/* No terminal ("": terminal=?), instead of libaudit asking stdio. */
+	int r = audit_log_user_message(a->nlfd, kernel_type(ev->op), buf, NULL, NULL, "",
 				       ev->success ? 1 : 0);
 	if (r <= 0) {
 		a->kerrno = r < 0 ? -r : errno;

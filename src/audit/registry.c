@@ -1,11 +1,10 @@
 /* One audit ID, one live container, host-wide (the RFC's rule: the
- * orchestrator's registration must be unique). A registry of files named
- * by the ID, each naming its container (state root and id), below
- * /run/ward/@audit-ids (whatever --root a command uses), or below the
- * state root when rootless. An entry whose container is gone (its state
- * dir removed, or its id taken by a container with another ID) is stale and
- * may be taken over; the registry is locked while an entry is checked and
- * made. */
+ * orchestrator's registration must be unique). A registry of symbolic links
+ * named by the ID, each to its container's state dir, below
+ * /run/ward/@audit-ids (whatever --root a command uses), or below the state
+ * root when rootless. An entry whose container is gone (its state dir
+ * removed, or its id taken by a container with another ID) is stale and may
+ * be taken over; the registry is locked while an entry is checked and made. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,14 +31,17 @@ static int open_registry(const struct ward_audit *a, ward_err *err)
 {
 	char dir[4200];
 	registry_dir(a, dir, sizeof(dir));
-	char *slash = strrchr(dir, '/');
-	*slash = '\0';
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return ward_err_sys(err, errno, "audit ID registry: create %s", dir);
-	*slash = '/';
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return ward_err_sys(err, errno, "audit ID registry: create %s", dir);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		char *slash = strrchr(dir, '/');
+		*slash = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return ward_err_sys(err, errno, "audit ID registry: create %s", dir);
+		*slash = '/';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return ward_err_sys(err, errno, "audit ID registry: create %s", dir);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return ward_err_sys(err, errno, "audit ID registry: open %s", dir);
 	if (flock(fd, LOCK_EX) < 0) {
@@ -50,30 +52,30 @@ static int open_registry(const struct ward_audit *a, ward_err *err)
 	return fd;
 }
 
-/* Does the container the entry names still exist with this ID? */
-static bool entry_live(int regfd, const char *audit_id, char *owner, size_t len)
+/* An entry is a symbolic link named by the ID to the container's state
+ * dir (one metadata operation to make, one to remove: the state root may
+ * be on a journaling filesystem). Its target, or "" when there is none. */
+static void entry_target(int regfd, const char *audit_id, char *buf, size_t len)
 {
-	_cleanup_free_ char *text = NULL;
-	ward_err e = {0};
-	if (ward_read_file_at(regfd, audit_id, &text, NULL, &e) < 0)
+	ssize_t n = readlinkat(regfd, audit_id, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* Does the container the entry names still exist with this ID? */
+static bool entry_live(const char *target, const char *audit_id, char *owner, size_t len)
+{
+	if (!target[0])
 		return false;
-	char *nl = strchr(text, '\n');
-	if (!nl)
-		return false;
-	*nl = '\0';
-	const char *root = text, *id = nl + 1;
-	char *nl2 = strchr(id, '\n');
-	if (nl2)
-		*nl2 = '\0';
-	snprintf(owner, len, "container %s (state root %s)", id, root);
-	char dir[8400];
-	snprintf(dir, sizeof(dir), "%s/%s", root, id);
+	const char *slash = strrchr(target, '/');
+	snprintf(owner, len, "container %s (state root %.*s)", slash ? slash + 1 : target,
+		 slash ? (int)(slash - target) : 0, target);
 	struct stat sb;
-	if (stat(dir, &sb) < 0)
+	if (stat(target, &sb) < 0)
 		return errno != ENOENT;
 	_cleanup_free_ char *st = NULL;
 	char state[8500];
-	snprintf(state, sizeof(state), "%s/state.json", dir);
+	snprintf(state, sizeof(state), "%s/state.json", target);
+	ward_err e = {0};
 	if (ward_read_file_at(AT_FDCWD, state, &st, NULL, &e) < 0)
 		return true; /* still being created (its state comes last), or unreadable */
 	/* The first line holds the annotations; the ID appears there as text. */
@@ -89,29 +91,18 @@ int ward_audit_claim(const struct ward_audit *a, const char *audit_id, const cha
 	_cleanup_close_ int regfd = open_registry(a, err);
 	if (regfd < 0)
 		return -1;
-	char owner[4400];
-	if (entry_live(regfd, audit_id, owner, sizeof(owner)))
+	char target[4200], owner[4400];
+	entry_target(regfd, audit_id, target, sizeof(target));
+	if (entry_live(target, audit_id, owner, sizeof(owner)))
 		return ward_err_set(err, "annotations.%s: %s is already the audit ID of %s; an "
 					 "audit ID names one live container",
 				    WARD_AUDIT_ANNOTATION, audit_id, owner);
-	char tmp[64];
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", audit_id);
-	_cleanup_close_ int fd =
-		openat(regfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return ward_err_sys(err, errno, "audit ID registry: %s", tmp);
-	_cleanup_free_ char *line = NULL;
-	int n = asprintf(&line, "%s\n%s\n", a->root, id);
-	if (n < 0 || write(fd, line, (size_t)n) != n) {
-		int e = errno;
-		unlinkat(regfd, tmp, 0);
-		return ward_err_sys(err, e ? e : EIO, "audit ID registry: write %s", tmp);
-	}
-	if (renameat(regfd, tmp, regfd, audit_id) < 0) {
-		int e = errno;
-		unlinkat(regfd, tmp, 0);
-		return ward_err_sys(err, e, "audit ID registry: %s", audit_id);
-	}
+	if (target[0] && unlinkat(regfd, audit_id, 0) < 0 && errno != ENOENT)
+		return ward_err_sys(err, errno, "audit ID registry: remove the stale %s", audit_id);
+	char mine[4200];
+	snprintf(mine, sizeof(mine), "%s/%s", a->root, id);
+	if (symlinkat(mine, regfd, audit_id) < 0)
+		return ward_err_sys(err, errno, "audit ID registry: %s", audit_id);
 	return 0;
 }
 
@@ -121,13 +112,10 @@ void ward_audit_unclaim(const struct ward_audit *a, const char *audit_id, const 
 	_cleanup_close_ int regfd = open_registry(a, &e);
 	if (regfd < 0)
 		return;
-	_cleanup_free_ char *text = NULL;
-	if (ward_read_file_at(regfd, audit_id, &text, NULL, &e) < 0)
-		return;
-	_cleanup_free_ char *mine = NULL;
-	if (asprintf(&mine, "%s\n%s\n", a->root, id) < 0)
-		return;
+	char target[4200], mine[4200];
+	entry_target(regfd, audit_id, target, sizeof(target));
+	snprintf(mine, sizeof(mine), "%s/%s", a->root, id);
 	/* Only our own entry: a later container may hold the ID by now. */
-	if (strcmp(text, mine) == 0)
+	if (strcmp(target, mine) == 0)
 		unlinkat(regfd, audit_id, 0);
 }

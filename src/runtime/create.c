@@ -445,9 +445,6 @@ static int supervise(struct creation *c, ward_err *err)
 		case WARD_SYNC_LANDLOCK:
 			ward_landlock_skipped_apply(&c->landlock, m.msg);
 			break;
-		case WARD_SYNC_SESSION:
-			c->ses = m.value;
-			break;
 		case WARD_SYNC_READY:
 			return 0;
 		default:
@@ -619,6 +616,12 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
 		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
 	if (c.audited) {
+		if (c.session && !c.ses) {
+			/* The init began its session itself: the kernel says which
+			 * (the caller's still: it was refused). */
+			unsigned ses = ward_audit_session_of(c.pid);
+			c.ses = ses != (unsigned)-1 && ses != ctx->audit->self_ses ? (long)ses : -EPERM;
+		}
 		if (o->restore) {
 			/* criu made the tree: its session is whatever criu left it
 			 * (its own, which is the caller's, or one it restored). */

@@ -206,13 +206,11 @@ static int prepare(struct init_state *st, ward_err *err)
 		return -1;
 	st->host_pid = (pid_t)m.value;
 	/* Our own audit session, inherited by everything the container runs
-	 * (audit/session.c); the parent learns what we got. */
+	 * (audit/session.c); the parent reads what we got from the kernel
+	 * (no message: a round trip on every audited create). */
 	if (a->audit_loginuid >= 0) {
 		unsigned ses;
-		int r = ward_audit_session_begin((unsigned)a->audit_loginuid, &ses);
-		if (ward_sync_send(a->sync, WARD_SYNC_SESSION, r ? -(int64_t)r : (int64_t)ses, -1,
-				   err) < 0)
-			return -1;
+		ward_audit_session_begin((unsigned)a->audit_loginuid, &ses);
 	}
 	/* Stay invisible to the container's other processes (no ptrace, no
 	 * /proc/PID/fd) while holding host fds. Not earlier: a non-dumpable
