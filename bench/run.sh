@@ -20,6 +20,7 @@
 #   BENCH_SCALE=500/5       containers kept running per runtime (figure 8)
 #   BENCH_SCALE_OPS=10/2    list/state calls per runtime per round (figure 8)
 #   BENCH_RUNTIMES="ward crun runc"   subset/order of runtimes
+#   BENCH_FIGURES="1 2 ... 10"        subset of figures (default all)
 #   WARD=path               use this ward binary instead of building one
 #   BENCH_BUILD=/tmp/build-bench      where to build ward (release, no tests)
 #   BENCH_OUT=file          also write the report (table, summary, raw) there
@@ -29,7 +30,7 @@ SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 # shellcheck source=bench/lib.sh
 . "$(dirname "$SCRIPT")/lib.sh"
 
-usage() { sed -n '2,27p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
 SMOKE=${SMOKE:-0}
 for a in "$@"; do
 	case $a in
@@ -589,6 +590,7 @@ runfig() { # runfig N FUNC...
 	local n=$1
 	shift
 	local t0
+	case " ${BENCH_FIGURES:-$n} " in *" $n "*) ;; *) return 0 ;; esac
 	tick
 	t0=$T
 	say "figure $n: ${FIGNAMES[$n]} ..."
@@ -725,6 +727,10 @@ fi
 # every runtime. Timings are never asserted.
 status=0
 for n in 1 2 3 4 5 6 7 8 9 10; do
+	case " ${BENCH_FIGURES:-$n} " in *" $n "*) ;; *)
+		[ "$SMOKE" = 1 ] && echo "ok $n - figure $n: ${FIGNAMES[$n]} # SKIP not in BENCH_FIGURES"
+		continue ;;
+	esac
 	nonum=""
 	for m in "${METRICS[@]}"; do
 		[ "${FIG[$m]}" = "$n" ] || continue
