@@ -183,17 +183,17 @@ static void container_rel_path(const struct ward_spec *spec, const char *id,
 }
 
 /* A new v1 cpuset cgroup starts with empty cpus/mems, and nothing can join
- * it until they are copied from the parent. */
-static void cpuset_inherit(const char *dir)
+ * it until they are copied from the parent. A copy that fails is an error
+ * of its own: the join would fail later with the kernel's ENOSPC. */
+static int cpuset_inherit(const char *dir, ward_err *err)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char path[4200], parent[4200];
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		ward_err e;
 		_cleanup_free_ char *cur = NULL;
-		if (ward_read_file_at(AT_FDCWD, path, &cur, NULL, &e) < 0)
-			continue;
+		if (ward_read_file_at(AT_FDCWD, path, &cur, NULL, err) < 0)
+			return ward_err_wrap(err, "cgroup %s", dir);
 		if (cur[0] != '\n' && cur[0] != '\0')
 			continue;
 		snprintf(parent, sizeof(parent), "%s", dir);
@@ -202,12 +202,41 @@ static void cpuset_inherit(const char *dir)
 			continue;
 		snprintf(slash, sizeof(parent) - (size_t)(slash - parent), "/%s", files[i]);
 		_cleanup_free_ char *pv = NULL;
-		if (ward_read_file_at(AT_FDCWD, parent, &pv, NULL, &e) == 0)
-			ward_write_file_at(AT_FDCWD, path, pv, strlen(pv), &e);
+		if (ward_read_file_at(AT_FDCWD, parent, &pv, NULL, err) < 0)
+			return ward_err_wrap(err, "cgroup %s: inherit %s", dir, files[i]);
+		if (pv[0] == '\n' || pv[0] == '\0') {
+			/* A parent made by a create that failed to fill it: now. */
+			*slash = '\0';
+			/* (ends at the hierarchy's root, whose sets are never empty) */
+			if (strlen(parent) <= strlen("/sys/fs/cgroup/") ||
+			    !strchr(parent + strlen("/sys/fs/cgroup/"), '/'))
+				return ward_err_set(err, "cgroup %s: its parent has no %s", dir,
+						    files[i]);
+			if (cpuset_inherit(parent, err) < 0)
+				return -1;
+			free(pv);
+			pv = NULL;
+			*slash = '/';
+			if (ward_read_file_at(AT_FDCWD, parent, &pv, NULL, err) < 0)
+				return ward_err_wrap(err, "cgroup %s: inherit %s", dir, files[i]);
+		}
+		if (ward_write_file_at(AT_FDCWD, path, pv, strlen(pv), err) < 0)
+			return ward_err_wrap(err, "cgroup %s: inherit %s", dir, files[i]);
 	}
+	return 0;
 }
 
 /* *existed: the cgroup was there already (maybe another container's). */
+/* A cgroup this create made a moment ago and cannot use: removed unless
+ * another create has claimed it since (see claim()). */
+static void unmake(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	rmdir(dir);
+}
+
 static int mkdir_cgroup(const char *dir, bool cpuset, bool *existed, ward_err *err)
 {
 	char buf[4200];
@@ -215,32 +244,30 @@ static int mkdir_cgroup(const char *dir, bool cpuset, bool *existed, ward_err *e
 	*existed = false;
 	/* Usually the parents exist: one mkdir. */
 	int made = mkdir(buf, 0755);
-	if (made == 0 || errno == EEXIST) {
-		*existed = made != 0;
-		if (cpuset)
-			cpuset_inherit(buf);
-		return 0;
+	if (made != 0 && errno == ENOENT) {
+		/* Create every level below the mount point, each inheriting cpusets. */
+		for (char *p = buf + strlen("/sys/fs/cgroup/"); *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(buf, 0755) == 0) {
+				if (cpuset && cpuset_inherit(buf, err) < 0)
+					return -1;
+			} else if (errno != EEXIST && errno != 0 && access(buf, F_OK) != 0) {
+				return ward_err_sys(err, errno, "create cgroup %s", buf);
+			}
+			*p = '/';
+		}
+		made = mkdir(buf, 0755);
 	}
-	if (errno != ENOENT)
+	if (made != 0 && errno != EEXIST)
 		return ward_err_sys(err, errno, "create cgroup %s", buf);
-	/* Create every level below the mount point, each inheriting cpusets. */
-	for (char *p = buf + strlen("/sys/fs/cgroup/") ; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) == 0 && cpuset)
-			cpuset_inherit(buf);
-		else if (errno != EEXIST && errno != 0 && access(buf, F_OK) != 0)
-			return ward_err_sys(err, errno, "create cgroup %s", buf);
-		*p = '/';
+	*existed = made != 0;
+	if (cpuset && cpuset_inherit(buf, err) < 0) {
+		if (!*existed)
+			unmake(buf);
+		return -1;
 	}
-	if (mkdir(buf, 0755) < 0) {
-		if (errno != EEXIST)
-			return ward_err_sys(err, errno, "create cgroup %s", buf);
-		*existed = true;
-	}
-	if (cpuset)
-		cpuset_inherit(buf);
 	return 0;
 }
 
@@ -392,7 +419,10 @@ int ward_cgroup_create(json_t *extra, int *claim_fd, ward_err *err)
 			return ward_err_wrap(err, "linux.cgroupsPath");
 		}
 		if (*claim_fd < 0 && claim(dir, claim_fd, err) < 0) {
-			/* Not ours: it stays (we may have made it, the winner uses it). */
+			/* Another create's: it stays (we may have made it, the
+			 * winner uses it). Ours (EMFILE...): removed. */
+			if (!existed)
+				unmake(dir);
 			ward_cgroup_destroy(extra, &(ward_err){0});
 			return ward_err_wrap(err, "linux.cgroupsPath");
 		}

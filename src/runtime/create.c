@@ -520,11 +520,28 @@ static int record(struct creation *c, ward_err *err)
 	return 0;
 }
 
+/* Before undo: what it does not need goes first, so that a create that
+ * failed for want of fds (EMFILE) has the few undo needs. */
+static void close_for_undo(struct creation *c)
+{
+	int *fds[] = {&c->fifo_fd, &c->sync[0], &c->sync[1], &c->stub_fd, &c->pty_master,
+		      &c->cg_claim};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	ward_ns_close(c->ns_fds);
+}
+
 static void undo(struct creation *c)
 {
 	ward_err ignored = {0};
-	if (c->pidfd >= 0) {
-		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+	close_for_undo(c);
+	if (c->pidfd >= 0 || c->pid > 0) {
+		/* Our child, not yet reaped: its pid cannot be anyone else's. */
+		if (c->pidfd < 0 || pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0) < 0)
+			kill(c->pid, SIGKILL);
 		while (waitpid(c->pid, NULL, __WALL) < 0 && errno == EINTR)
 			;
 		/* Spec: a failed create continues at delete, which runs poststop. */
@@ -534,12 +551,18 @@ static void undo(struct creation *c)
 			json_decref(j);
 		}
 	}
-	if (c->st.extra)
-		ward_cgroup_destroy(c->st.extra, &ignored);
+	if (c->st.extra && ward_cgroup_destroy(c->st.extra, &ignored) < 0)
+		ward_warn("create %s: %s", c->o->id, ignored.msg);
 	if (c->anchor)
 		ward_rootfs_anchor_release(c->rootfs, c->anchor);
-	if (c->dir_made)
-		ward_rm_rf_at(c->rootdir, c->o->id, &ignored);
+	if (c->dir_made && (c->st.dirfd >= 0
+				    ? ward_rm_rf_open(c->rootdir, c->o->id, c->st.dirfd, &ignored)
+				    : ward_rm_rf_at(c->rootdir, c->o->id, &ignored)) < 0) {
+		char line[WARD_ERR_MSG_MAX + 128];
+		ward_warn("create %s: its state dir is left: %s (`ward delete --force %s` removes "
+			  "it)",
+			  c->o->id, ward_err_str(&ignored, line, sizeof(line)), c->o->id);
+	}
 }
 
 int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_opts *o,
@@ -599,7 +622,7 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 			     !c.spec->lx.ns[WARD_NS_USER].path &&
 			     ward_userns_setgroups_denied(&c.spec->lx);
 	if (make_state_dir(&c, err) < 0)
-		goto out;
+		goto fail; /* (the dir may be made, its fifo not: EMFILE) */
 	ward_fault_point("state dir made");
 	if (c.audit_keep) {
 		if (ward_audit_claim(ctx->audit, c.audit_id, o->id, err) < 0)

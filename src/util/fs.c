@@ -293,14 +293,8 @@ static int rm_children(int dfd, dev_t dev, ward_err *err)
 	return 0;
 }
 
-int ward_rm_rf_at(int dirfd, const char *name, ward_err *err)
+int ward_rm_rf_open(int dirfd, const char *name, int fd, ward_err *err)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return ward_err_sys(err, errno, "open %s", name);
-	}
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return ward_err_sys(err, errno, "stat %s", name);
@@ -309,6 +303,17 @@ int ward_rm_rf_at(int dirfd, const char *name, ward_err *err)
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return ward_err_sys(err, errno, "remove %s", name);
 	return 0;
+}
+
+int ward_rm_rf_at(int dirfd, const char *name, ward_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ward_err_sys(err, errno, "open %s", name);
+	}
+	return ward_rm_rf_open(dirfd, name, fd, err);
 }
 
 /* A file that decides what ward enforces (the audit settings, the admission
