@@ -653,9 +653,10 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	    save_progress(&c, "state written (cgroups planned)", err) < 0 ||
 	    ward_cgroup_create(c.st.extra, &c.cg_claim, err) < 0)
 		goto fail;
+	/* (not written now: delete --force removes the planned cgroups that
+	 * are empty and unclaimed, which is what they are until the init) */
 	ward_fault_point("cgroups made");
-	if (save_progress(&c, "state written (cgroups made)", err) < 0 ||
-	    ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
+	if (ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
 		goto fail;
 	ward_fault_point("resources applied");
 	/* With the stub, the init runs ward's binary until its exec: born
