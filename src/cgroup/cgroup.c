@@ -467,7 +467,12 @@ void ward_cgroup_remove_planned(json_t *extra)
 		_cleanup_close_ int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
 			continue;
-		if (rmdir(dir) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
+		/* An init killed with its create (PDEATHSIG) may take a moment
+		 * to leave; a cgroup in use for longer is not ours to take. */
+		int r, tries = 0;
+		while ((r = rmdir(dir)) < 0 && errno == EBUSY && ++tries < 40)
+			nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+		if (r < 0 && errno != ENOENT)
 			ward_debug("remove planned cgroup %s: %s", dir, strerror(errno));
 	}
 }

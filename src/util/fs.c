@@ -263,11 +263,14 @@ int ward_write_atomic_at(int dirfd, const char *name, const char *data, size_t l
 	 * the two calls leaves the old state in tmp, truncated by the next
 	 * write. (No fsync: the promise is against a killed ward, not a power
 	 * cut; /run is usually a tmpfs.) */
-	if (renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) == 0) {
+	struct stat old;
+	if (fstatat(dirfd, name, &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode) &&
+	    renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) == 0) {
 		unlinkat(dirfd, tmp, 0);
 		return 0;
 	}
-	if (renameat(dirfd, tmp, dirfd, name) < 0) { /* no old file, or no exchange */
+	/* No old file, not a file (rename says why), or no exchange here. */
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
 		return ward_err_sys(err, e, "rename %s", name);
