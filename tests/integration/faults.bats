@@ -7,6 +7,7 @@
 # cannot be read.
 
 load helpers
+load helpers_inside
 
 setup() {
 	setup_bundle
@@ -161,6 +162,18 @@ init_fds() {
 		kill_at create "$n" create -b "$BUNDLE" c1
 		clean_up c1 "create killed at $n (${points[n - 1]})"
 	done
+}
+
+@test "create in a new user namespace killed at every step: delete --force leaves nothing" {
+	enable_userns 100000 65536
+	mapfile -t points < <(fault_list create create -b "$BUNDLE" c0)
+	printf '%s\n' "${points[@]}" | grep -qx 'id maps written'
+	ward delete --force c0
+	for n in $(seq "${#points[@]}"); do
+		kill_at create "$n" create -b "$BUNDLE" c1
+		clean_up c1 "create killed at $n (${points[n - 1]})"
+	done
+	echo "# create in a user namespace: ${#points[@]} points" >&3
 }
 
 @test "start killed at every step: the container starts or runs, delete --force leaves nothing" {
