@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -182,17 +183,17 @@ static void container_rel_path(const struct ward_spec *spec, const char *id,
 }
 
 /* A new v1 cpuset cgroup starts with empty cpus/mems, and nothing can join
- * it until they are copied from the parent. */
-static void cpuset_inherit(const char *dir)
+ * it until they are copied from the parent. A copy that fails is an error
+ * of its own: the join would fail later with the kernel's ENOSPC. */
+static int cpuset_inherit(const char *dir, ward_err *err)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char path[4200], parent[4200];
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		ward_err e;
 		_cleanup_free_ char *cur = NULL;
-		if (ward_read_file_at(AT_FDCWD, path, &cur, NULL, &e) < 0)
-			continue;
+		if (ward_read_file_at(AT_FDCWD, path, &cur, NULL, err) < 0)
+			return ward_err_wrap(err, "cgroup %s", dir);
 		if (cur[0] != '\n' && cur[0] != '\0')
 			continue;
 		snprintf(parent, sizeof(parent), "%s", dir);
@@ -201,12 +202,41 @@ static void cpuset_inherit(const char *dir)
 			continue;
 		snprintf(slash, sizeof(parent) - (size_t)(slash - parent), "/%s", files[i]);
 		_cleanup_free_ char *pv = NULL;
-		if (ward_read_file_at(AT_FDCWD, parent, &pv, NULL, &e) == 0)
-			ward_write_file_at(AT_FDCWD, path, pv, strlen(pv), &e);
+		if (ward_read_file_at(AT_FDCWD, parent, &pv, NULL, err) < 0)
+			return ward_err_wrap(err, "cgroup %s: inherit %s", dir, files[i]);
+		if (pv[0] == '\n' || pv[0] == '\0') {
+			/* A parent made by a create that failed to fill it: now. */
+			*slash = '\0';
+			/* (ends at the hierarchy's root, whose sets are never empty) */
+			if (strlen(parent) <= strlen("/sys/fs/cgroup/") ||
+			    !strchr(parent + strlen("/sys/fs/cgroup/"), '/'))
+				return ward_err_set(err, "cgroup %s: its parent has no %s", dir,
+						    files[i]);
+			if (cpuset_inherit(parent, err) < 0)
+				return -1;
+			free(pv);
+			pv = NULL;
+			*slash = '/';
+			if (ward_read_file_at(AT_FDCWD, parent, &pv, NULL, err) < 0)
+				return ward_err_wrap(err, "cgroup %s: inherit %s", dir, files[i]);
+		}
+		if (ward_write_file_at(AT_FDCWD, path, pv, strlen(pv), err) < 0)
+			return ward_err_wrap(err, "cgroup %s: inherit %s", dir, files[i]);
 	}
+	return 0;
 }
 
 /* *existed: the cgroup was there already (maybe another container's). */
+/* A cgroup this create made a moment ago and cannot use: removed unless
+ * another create has claimed it since (see claim()). */
+static void unmake(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	rmdir(dir);
+}
+
 static int mkdir_cgroup(const char *dir, bool cpuset, bool *existed, ward_err *err)
 {
 	char buf[4200];
@@ -214,32 +244,30 @@ static int mkdir_cgroup(const char *dir, bool cpuset, bool *existed, ward_err *e
 	*existed = false;
 	/* Usually the parents exist: one mkdir. */
 	int made = mkdir(buf, 0755);
-	if (made == 0 || errno == EEXIST) {
-		*existed = made != 0;
-		if (cpuset)
-			cpuset_inherit(buf);
-		return 0;
+	if (made != 0 && errno == ENOENT) {
+		/* Create every level below the mount point, each inheriting cpusets. */
+		for (char *p = buf + strlen("/sys/fs/cgroup/"); *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(buf, 0755) == 0) {
+				if (cpuset && cpuset_inherit(buf, err) < 0)
+					return -1;
+			} else if (errno != EEXIST && errno != 0 && access(buf, F_OK) != 0) {
+				return ward_err_sys(err, errno, "create cgroup %s", buf);
+			}
+			*p = '/';
+		}
+		made = mkdir(buf, 0755);
 	}
-	if (errno != ENOENT)
+	if (made != 0 && errno != EEXIST)
 		return ward_err_sys(err, errno, "create cgroup %s", buf);
-	/* Create every level below the mount point, each inheriting cpusets. */
-	for (char *p = buf + strlen("/sys/fs/cgroup/") ; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) == 0 && cpuset)
-			cpuset_inherit(buf);
-		else if (errno != EEXIST && errno != 0 && access(buf, F_OK) != 0)
-			return ward_err_sys(err, errno, "create cgroup %s", buf);
-		*p = '/';
+	*existed = made != 0;
+	if (cpuset && cpuset_inherit(buf, err) < 0) {
+		if (!*existed)
+			unmake(buf);
+		return -1;
 	}
-	if (mkdir(buf, 0755) < 0) {
-		if (errno != EEXIST)
-			return ward_err_sys(err, errno, "create cgroup %s", buf);
-		*existed = true;
-	}
-	if (cpuset)
-		cpuset_inherit(buf);
 	return 0;
 }
 
@@ -311,16 +339,19 @@ static bool cgroup_in_use(const char *dir)
 	return r < 0 || l.n > 0;
 }
 
-int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err)
+int ward_cgroup_plan(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err)
 {
 	struct hierarchy h[32];
 	size_t n;
 	enum ward_cgroup_layout layout = detect(h, 32, &n);
-	json_t *cg = json_pack("{s:s, s:[]}", "layout", ward_cgroup_layout_name(layout), "dirs");
+	json_t *cg = json_pack("{s:s, s:[], s:[]}", "layout", ward_cgroup_layout_name(layout),
+			       "dirs", "planned");
+	if (!cg)
+		return ward_err_sys(err, ENOMEM, "linux.cgroupsPath");
 	json_object_set_new(extra, "cgroup", cg);
 	if (layout == WARD_CG_NONE)
 		return 0;
-	json_t *dirs = json_object_get(cg, "dirs");
+	json_t *planned = json_object_get(cg, "planned");
 	for (size_t i = 0; i < n; i++) {
 		if (layout == WARD_CG_V2 && !h[i].v2)
 			continue;
@@ -330,8 +361,53 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 		size_t dl = strlen(dir);
 		while (dl > 1 && dir[dl - 1] == '/')
 			dir[--dl] = '\0';
+		json_array_append_new(planned, json_pack("{s:s, s:s, s:s, s:b}", "path", dir, "mount",
+							 h[i].mountpoint, "controllers",
+							 h[i].controllers, "v2", h[i].v2));
+	}
+	return 0;
+}
+
+/* The first cgroup create makes (or adopts) is claimed with flock for the
+ * whole create, before it is checked for processes: of two creates on one
+ * cgroupsPath, the one that holds it goes on, the other fails here without
+ * having made or removed anything of the winner's. (An empty cgroup has no
+ * process to show it is taken until the winner's init joins it.) */
+static int claim(const char *dir, int *claim_fd, ward_err *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ward_err_sys(err, errno, "open cgroup %s", dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return ward_err_set(err, "cgroup %s is being set up by another create",
+					    dir);
+		return ward_err_sys(err, errno, "lock cgroup %s", dir);
+	}
+	/* Removed (a failed create's undo) and maybe made again since we
+	 * opened it: ours is the one at the path now, or none. */
+	struct stat a, b;
+	if (fstat(fd, &a) < 0 || stat(dir, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		return ward_err_set(err, "cgroup %s was removed by another create", dir);
+	*claim_fd = steal_fd(&fd);
+	return 0;
+}
+
+int ward_cgroup_create(json_t *extra, int *claim_fd, ward_err *err)
+{
+	json_t *cg = json_object_get(extra, "cgroup");
+	json_t *dirs = json_object_get(cg, "dirs");
+	json_t *planned = json_object_get(cg, "planned");
+	size_t i;
+	json_t *p;
+	*claim_fd = -1;
+	json_array_foreach(planned, i, p)
+	{
+		const char *dir = json_string_value(json_object_get(p, "path"));
+		const char *ctrl = json_string_value(json_object_get(p, "controllers"));
+		bool v2 = json_is_true(json_object_get(p, "v2"));
 		bool existed;
-		if (mkdir_cgroup(dir, strstr(h[i].controllers, "cpuset") != NULL, &existed, err) < 0) {
+		if (mkdir_cgroup(dir, strstr(ctrl, "cpuset") != NULL, &existed, err) < 0) {
 			if (ward_running_rootless() &&
 			    (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS)) {
 				/* Rootless without delegation: run without a cgroup, as runc. */
@@ -339,6 +415,14 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 				ward_err_clear(err);
 				continue;
 			}
+			ward_cgroup_destroy(extra, &(ward_err){0});
+			return ward_err_wrap(err, "linux.cgroupsPath");
+		}
+		if (*claim_fd < 0 && claim(dir, claim_fd, err) < 0) {
+			/* Another create's: it stays (we may have made it, the
+			 * winner uses it). Ours (EMFILE...): removed. */
+			if (!existed)
+				unmake(dir);
 			ward_cgroup_destroy(extra, &(ward_err){0});
 			return ward_err_wrap(err, "linux.cgroupsPath");
 		}
@@ -352,13 +436,45 @@ int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *ext
 					    dir);
 		}
 		char enabled[256] = "";
-		if (h[i].v2)
-			enable_v2_controllers(h[i].mountpoint, dir, enabled, sizeof(enabled));
+		if (v2)
+			enable_v2_controllers(json_string_value(json_object_get(p, "mount")), dir,
+					      enabled, sizeof(enabled));
 		json_t *d = json_pack("{s:s, s:s, s:b}", "path", dir, "controllers",
-				      h[i].v2 ? enabled : h[i].controllers, "v2", h[i].v2);
+				      v2 ? enabled : ctrl, "v2", v2);
 		json_array_append_new(dirs, d);
 	}
 	return 0;
+}
+
+void ward_cgroup_plan_done(json_t *extra)
+{
+	json_object_del(json_object_get(extra, "cgroup"), "planned");
+}
+
+/* After a create that died between planning and recording a cgroup: what
+ * it may have made, removed only when empty (rmdir refuses otherwise) and
+ * not claimed by a create going on now. Never signalled: it may be
+ * another container's by now. */
+void ward_cgroup_remove_planned(json_t *extra)
+{
+	json_t *cg = json_object_get(extra, "cgroup");
+	json_t *planned = json_object_get(cg, "planned");
+	size_t i;
+	json_t *p;
+	json_array_foreach(planned, i, p)
+	{
+		const char *dir = json_string_value(json_object_get(p, "path"));
+		_cleanup_close_ int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		/* An init killed with its create (PDEATHSIG) may take a moment
+		 * to leave; a cgroup in use for longer is not ours to take. */
+		int r, tries = 0;
+		while ((r = rmdir(dir)) < 0 && errno == EBUSY && ++tries < 40)
+			nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+		if (r < 0 && errno != ENOENT)
+			ward_debug("remove planned cgroup %s: %s", dir, strerror(errno));
+	}
 }
 
 bool ward_cgroup_present(json_t *extra)

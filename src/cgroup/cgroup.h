@@ -19,9 +19,21 @@ const char *ward_cgroup_layout_name(enum ward_cgroup_layout l);
 int ward_cgroup_own_path_in(const char *text, const char *controllers, char *out, size_t len);
 int ward_cgroup_own_path(const char *controllers, char *out, size_t len);
 
-/* Create the container's cgroup(s) and record them in extra["cgroup"]. A
- * rootless caller without delegation gets no cgroup (and a debug line). */
-int ward_cgroup_create(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err);
+/* Record in extra["cgroup"] which cgroups create is going to make
+ * ("planned"), before any exists, so that a state written then lets
+ * delete --force remove them after a crash (ward_cgroup_remove_planned). */
+int ward_cgroup_plan(const struct ward_spec *spec, const char *id, json_t *extra, ward_err *err);
+/* Create the planned cgroup(s) and record them in extra["cgroup"]["dirs"].
+ * *claim_fd: the first one, flock'ed: held (and closed) by the caller until
+ * the init is in the cgroup; another create on the same path fails while it
+ * is held. A rootless caller without delegation gets no cgroup (and a
+ * debug line). */
+int ward_cgroup_create(json_t *extra, int *claim_fd, ward_err *err);
+/* create succeeded: forget the plan (the dirs are what counts). */
+void ward_cgroup_plan_done(json_t *extra);
+/* Remove the planned cgroups that are empty and unclaimed (a create that
+ * died before recording them). */
+void ward_cgroup_remove_planned(json_t *extra);
 /* Move pid into every hierarchy of the container's cgroup (but the v2 one
  * with skip_v2: the process was born there, see ward_cgroup_clone3). */
 int ward_cgroup_enter(json_t *extra, pid_t pid, bool skip_v2, ward_err *err);

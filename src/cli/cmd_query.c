@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../util/cleanup.h"
+#include "../util/log.h"
 #include "cli.h"
 
 int ward_cmd_state(struct ward_cli *g, int argc, char **argv)
@@ -131,9 +132,20 @@ int ward_cmd_list(struct ward_cli *g, int argc, char **argv)
 		struct ward_state st;
 		ward_err err = {0};
 		if (ward_state_load_status(dirfd(d), ids[i], &st, &err) < 0) {
+			/* Still listed with -q: `list -q` then `delete -f` is how
+			 * leftovers are cleaned, and this one has a state dir. */
+			char line[WARD_ERR_MSG_MAX + 128];
+			ward_warn("list: %s", ward_err_str(&err, line, sizeof(line)));
+			if (quiet)
+				printf("%s\n", ids[i]);
 			ward_state_release(&st);
 			free(ids[i]);
 			continue;
+		}
+		if (st.status == WARD_UNKNOWN) {
+			char why[160];
+			ward_warn("list: container %s: status unknown: %s", st.id,
+				  ward_state_status_reason(&st, why, sizeof(why)));
 		}
 		const char *owner = quiet ? "" : owner_name(st.owner_uid);
 		if (quiet) {

@@ -9,6 +9,7 @@
 
 #include "../audit/audit.h"
 #include "../util/cleanup.h"
+#include "../util/fault.h"
 #include "../util/log.h"
 #include "../util/rootless.h"
 #include "cli.h"
@@ -254,6 +255,7 @@ int main(int argc, char **argv)
 		ward_audit_setup_off(&audit, g.ctx.root);
 	}
 	g.ctx.audit = &audit;
+	ward_fault_init(argv[i]);
 	for (size_t c = 0; c < ARRAY_SIZE(commands); c++) {
 		if (strcmp(argv[i], commands[c].name) != 0)
 			continue;

@@ -114,6 +114,10 @@ int ward_terminal_send(const char *socket_path, int master, ward_err *err);
 /* ---- proc.c ---- */
 /* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat), 0 if gone. */
 unsigned long long ward_proc_start_time(pid_t pid, char *state);
+/* The same, telling why not: 0, or -errno (-ENOENT/-ESRCH: pid is gone;
+ * -EBADMSG: the file did not read as a stat line; anything else: it could
+ * not be read, which says nothing about the process). */
+int ward_proc_stat(pid_t pid, unsigned long long *start, char *state);
 long ward_clone3(uint64_t flags, int *pidfd, int cgroup_fd);
 /* Close every fd >= from except those listed (and -1 entries). */
 void ward_close_fds_except(int from, const int *keep, size_t n);

@@ -13,21 +13,24 @@
 #include "../util/fs.h"
 #include "linux.h"
 
-unsigned long long ward_proc_start_time(pid_t pid, char *state)
+int ward_proc_stat(pid_t pid, unsigned long long *start, char *state)
 {
 	char path[64], buf[1024];
+	*start = 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return -errno;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -EBADMSG;
 	buf[n] = '\0';
 	/* comm may hold spaces and parentheses: parse after the last ')'. */
 	char *p = strrchr(buf, ')');
 	if (!p || p[1] != ' ')
-		return 0;
+		return -EBADMSG;
 	p += 2;
 	if (state)
 		*state = *p;
@@ -35,10 +38,18 @@ unsigned long long ward_proc_start_time(pid_t pid, char *state)
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p, ' ');
 		if (!p)
-			return 0;
+			return -EBADMSG;
 		p++;
 	}
-	return strtoull(p, NULL, 10);
+	char *end;
+	*start = strtoull(p, &end, 10);
+	return end == p ? -EBADMSG : 0;
+}
+
+unsigned long long ward_proc_start_time(pid_t pid, char *state)
+{
+	unsigned long long start;
+	return ward_proc_stat(pid, &start, state) < 0 ? 0 : start;
 }
 
 long ward_clone3(uint64_t flags, int *pidfd, int cgroup_fd)

@@ -26,6 +26,7 @@
 #include "../linux/linux.h"
 #include "../policy/policy.h"
 #include "../util/cleanup.h"
+#include "../util/fault.h"
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/rootless.h"
@@ -67,6 +68,7 @@ struct creation {
 	struct ward_policy_admission policy; /* the admission decision (policy/) */
 	uint64_t anchor;       /* no mount namespace: the rootfs anchor's mount id */
 	struct ward_integrity *integ; /* the integrity namespace to start, or NULL */
+	int cg_claim; /* flock on the first cgroup until the init is in it (cgroup.c) */
 };
 
 static int check_spec(struct creation *c, ward_err *err)
@@ -278,6 +280,8 @@ __attribute__((noreturn)) static void run_init(struct creation *c)
 	close(c->sync[0]);
 	close(c->st.dirfd);
 	close(c->rootdir);
+	if (c->cg_claim >= 0)
+		close(c->cg_claim);
 	ward_ns_close(c->ns_fds);
 	struct ward_init_args a = {
 		.spec = c->spec,
@@ -409,11 +413,15 @@ static int supervise(struct creation *c, ward_err *err)
 	c->sync[1] = -1;
 	if (ward_cgroup_enter(c->st.extra, c->pid, c->born_in_v2, err) < 0)
 		return -1;
-	if (c->spec->lx.ns[WARD_NS_USER].present && !c->spec->lx.ns[WARD_NS_USER].path &&
-	    ward_userns_write_maps(c->pid, &c->spec->lx, err) < 0)
-		return -1;
+	ward_fault_point("init in cgroup");
+	if (c->spec->lx.ns[WARD_NS_USER].present && !c->spec->lx.ns[WARD_NS_USER].path) {
+		if (ward_userns_write_maps(c->pid, &c->spec->lx, err) < 0)
+			return -1;
+		ward_fault_point("id maps written");
+	}
 	if (ward_sync_send(c->sync[0], WARD_SYNC_MAPS_DONE, c->pid, -1, err) < 0)
 		return -1;
+	ward_fault_point("init released");
 	for (;;) {
 		struct ward_sync_msg m;
 		int fd = -1;
@@ -432,6 +440,7 @@ static int supervise(struct creation *c, ward_err *err)
 			json_decref(j);
 			if (r < 0)
 				return -1;
+			ward_fault_point("prestart hooks run");
 			if (ward_sync_send(c->sync[0], WARD_SYNC_HOOKS_DONE, 0, -1, err) < 0)
 				return -1;
 			break;
@@ -446,6 +455,7 @@ static int supervise(struct creation *c, ward_err *err)
 			ward_landlock_skipped_apply(&c->landlock, m.msg);
 			break;
 		case WARD_SYNC_READY:
+			ward_fault_point("init ready");
 			return 0;
 		default:
 			if (fd >= 0)
@@ -458,11 +468,9 @@ static int supervise(struct creation *c, ward_err *err)
 /* restore: the init comes back from CRIU images instead (restore.c). */
 static int restore_init(struct creation *c, ward_err *err)
 {
-	c->st.rootfs = c->rootfs;
 	struct ward_restore_target t = {.spec = c->spec, .st = &c->st, .rootfs = c->rootfs,
 					.pidfd = -1, .pty_master = -1};
 	int r = ward_restore_spawn(c->ctx, c->o, &t, err);
-	c->st.rootfs = NULL;
 	c->pid = t.pid;
 	c->pidfd = t.pidfd;
 	c->pty_master = t.pty_master;
@@ -484,29 +492,56 @@ static int integrity_start(struct creation *c, ward_err *err)
 	return ward_integrity_start(c->integ, &l, err);
 }
 
-static int record(struct creation *c, ward_err *err)
+/* The state so far, written before the next step that leaves something
+ * behind: a create killed at any point leaves a state that delete --force
+ * cleans up after (its cgroups, planned or made, its init). */
+static int save_progress(struct creation *c, const char *label, ward_err *err)
 {
-	char created[64];
-	ward_now_rfc3339(created, sizeof(created));
 	c->st.pid = c->pid;
-	c->st.pid_start = ward_proc_start_time(c->pid, NULL);
-	c->st.bundle = strdup(c->bundle);
-	c->st.rootfs = strdup(c->rootfs);
-	c->st.created = strdup(created);
-	c->st.has_poststart = c->spec->hooks.n[WARD_HOOK_POSTSTART] > 0;
-	c->st.has_poststop = c->spec->hooks.n[WARD_HOOK_POSTSTOP] > 0;
+	if (c->pid > 0 && !c->st.pid_start)
+		c->st.pid_start = ward_proc_start_time(c->pid, NULL);
 	if (ward_state_save(&c->st, err) < 0)
 		return -1;
-	if (c->o->pid_file && ward_write_pid_file(c->o->pid_file, c->pid, err) < 0)
-		return -1;
+	ward_fault_point(label);
 	return 0;
+}
+
+static int record(struct creation *c, ward_err *err)
+{
+	c->st.creating = false;
+	ward_cgroup_plan_done(c->st.extra);
+	if (save_progress(c, "state saved", err) < 0)
+		return -1;
+	if (c->o->pid_file) {
+		if (ward_write_pid_file(c->o->pid_file, c->pid, err) < 0)
+			return -1;
+		ward_fault_point("pid file written");
+	}
+	return 0;
+}
+
+/* Before undo: what it does not need goes first, so that a create that
+ * failed for want of fds (EMFILE) has the few undo needs. */
+static void close_for_undo(struct creation *c)
+{
+	int *fds[] = {&c->fifo_fd, &c->sync[0], &c->sync[1], &c->stub_fd, &c->pty_master,
+		      &c->cg_claim};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	ward_ns_close(c->ns_fds);
 }
 
 static void undo(struct creation *c)
 {
 	ward_err ignored = {0};
-	if (c->pidfd >= 0) {
-		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+	close_for_undo(c);
+	if (c->pidfd >= 0 || c->pid > 0) {
+		/* Our child, not yet reaped: its pid cannot be anyone else's. */
+		if (c->pidfd < 0 || pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0) < 0)
+			kill(c->pid, SIGKILL);
 		while (waitpid(c->pid, NULL, __WALL) < 0 && errno == EINTR)
 			;
 		/* Spec: a failed create continues at delete, which runs poststop. */
@@ -516,19 +551,25 @@ static void undo(struct creation *c)
 			json_decref(j);
 		}
 	}
-	if (c->st.extra)
-		ward_cgroup_destroy(c->st.extra, &ignored);
+	if (c->st.extra && ward_cgroup_destroy(c->st.extra, &ignored) < 0)
+		ward_warn("create %s: %s", c->o->id, ignored.msg);
 	if (c->anchor)
 		ward_rootfs_anchor_release(c->rootfs, c->anchor);
-	if (c->dir_made)
-		ward_rm_rf_at(c->rootdir, c->o->id, &ignored);
+	if (c->dir_made && (c->st.dirfd >= 0
+				    ? ward_rm_rf_open(c->rootdir, c->o->id, c->st.dirfd, &ignored)
+				    : ward_rm_rf_at(c->rootdir, c->o->id, &ignored)) < 0) {
+		char line[WARD_ERR_MSG_MAX + 128];
+		ward_warn("create %s: its state dir is left: %s (`ward delete --force %s` removes "
+			  "it)",
+			  c->o->id, ward_err_str(&ignored, line, sizeof(line)), c->o->id);
+	}
 }
 
 int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_opts *o,
 			  struct ward_created *out, ward_err *err)
 {
 	struct creation c = {.ctx = ctx, .o = o, .rootdir = -1, .fifo_fd = -1, .pidfd = -1,
-			     .pty_master = -1, .sync = {-1, -1}, .stub_fd = -1};
+			     .pty_master = -1, .sync = {-1, -1}, .stub_fd = -1, .cg_claim = -1};
 	c.st.dirfd = -1;
 	for (int i = 0; i < WARD_NS_COUNT; i++)
 		c.ns_fds[i] = -1;
@@ -581,22 +622,43 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 			     !c.spec->lx.ns[WARD_NS_USER].path &&
 			     ward_userns_setgroups_denied(&c.spec->lx);
 	if (make_state_dir(&c, err) < 0)
-		goto out;
+		goto fail; /* (the dir may be made, its fifo not: EMFILE) */
+	ward_fault_point("state dir made");
 	if (c.audit_keep) {
 		if (ward_audit_claim(ctx->audit, c.audit_id, o->id, err) < 0)
 			goto fail;
 		c.audit_claimed = true;
+		ward_fault_point("audit id claimed");
 	}
+	char created[64];
+	ward_now_rfc3339(created, sizeof(created));
 	c.st.id = strdup(o->id);
 	c.st.config_text = text;
 	c.st.oci_version = strdup(c.spec->oci_version ? c.spec->oci_version : "");
 	c.st.annotations = audit_annotations(&c);
 	c.st.extra = json_object();
+	c.st.bundle = strdup(c.bundle);
+	c.st.rootfs = strdup(c.rootfs);
+	c.st.created = strdup(created);
+	c.st.has_poststart = c.spec->hooks.n[WARD_HOOK_POSTSTART] > 0;
+	c.st.has_poststop = c.spec->hooks.n[WARD_HOOK_POSTSTOP] > 0;
+	c.st.creating = true;
 	ward_policy_admit_commit(ctx, &c.policy, c.st.extra);
-	c.st.bundle = c.bundle;
-	if (ward_cgroup_create(c.spec, o->id, c.st.extra, err) < 0 ||
-	    ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
+	if (!c.st.id || !c.st.oci_version || !c.st.extra || !c.st.bundle || !c.st.rootfs ||
+	    !c.st.created) {
+		ward_err_sys(err, ENOMEM, "state");
 		goto fail;
+	}
+	if (ward_cgroup_plan(c.spec, o->id, c.st.extra, err) < 0 ||
+	    save_progress(&c, "state written (cgroups planned)", err) < 0 ||
+	    ward_cgroup_create(c.st.extra, &c.cg_claim, err) < 0)
+		goto fail;
+	/* (not written now: delete --force removes the planned cgroups that
+	 * are empty and unclaimed, which is what they are until the init) */
+	ward_fault_point("cgroups made");
+	if (ward_resources_apply(c.st.extra, &c.res, false, err) < 0)
+		goto fail;
+	ward_fault_point("resources applied");
 	/* With the stub, the init runs ward's binary until its exec: born
 	 * non-dumpable, it is never open to another process (a rootless ward
 	 * must wait: newuidmap writes its maps; its init is alone in a new pid
@@ -608,11 +670,18 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		if (ward_rootfs_anchor(c.rootfs, &c.anchor, err) < 0)
 			goto fail;
 		json_object_set_new(c.st.extra, "rootfsAnchor", json_integer((json_int_t)c.anchor));
+		/* (a kill before this write leaves the anchor: two syscalls wide) */
+		if (save_progress(&c, "state written (rootfs anchor)", err) < 0)
+			goto fail;
 	}
-	if (o->restore ? restore_init(&c, err) < 0 : spawn(&c, err) < 0 || supervise(&c, err) < 0)
+	if (o->restore ? restore_init(&c, err) < 0
+		       : spawn(&c, err) < 0 || save_progress(&c, "state written (init pid)", err) < 0 ||
+				 supervise(&c, err) < 0)
 		goto fail;
 	if (integrity_start(&c, err) < 0)
 		goto fail;
+	if (c.integ)
+		ward_fault_point("integrity monitor started");
 	if (c.landlock.present) /* what the init enforces, rule paths it skipped */
 		json_object_set_new(c.st.extra, "landlock", ward_landlock_describe(&c.landlock));
 	if (c.audited) {
@@ -631,7 +700,6 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 		}
 		json_object_set_new(c.st.extra, "audit", audit_mapping(&c));
 	}
-	c.st.bundle = NULL;
 	if (record(&c, err) < 0)
 		goto fail;
 	if (c.audited) {
@@ -657,8 +725,6 @@ int ward_container_create(const struct ward_ctx *ctx, const struct ward_create_o
 	r = 0;
 	goto out;
 fail:
-	if (c.st.bundle == c.bundle)
-		c.st.bundle = NULL;
 	undo(&c);
 	if (c.audit_claimed)
 		ward_audit_unclaim(ctx->audit, c.audit_id, o->id);
@@ -666,9 +732,9 @@ out:
 	if (r < 0 && c.audited)
 		ward_trail_record(ctx, o->id, c.audit_id, o->restore ? "restore" : "create", c.pid,
 				  err, NULL);
-	if (c.st.bundle == c.bundle)
-		c.st.bundle = NULL;
 	ward_state_release(&c.st);
+	if (c.cg_claim >= 0)
+		close(c.cg_claim);
 	ward_ns_close(c.ns_fds);
 	for (int i = 0; i < 2; i++)
 		if (c.sync[i] >= 0)

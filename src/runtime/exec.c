@@ -25,6 +25,7 @@
 #include "../linux/linux.h"
 #include "../policy/policy.h"
 #include "../util/cleanup.h"
+#include "../util/fault.h"
 #include "../util/fs.h"
 #include "../util/strv.h"
 #include "runtime.h"
@@ -465,15 +466,19 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	}
 	close(sync[1]);
 	sync[1] = -1;
+	ward_fault_point("process cloned");
 	/* The child has its own copy; the agent must see the connection close
 	 * once the state is sent, not when the process ends. */
 	if (c.listener >= 0) {
 		close(c.listener);
 		c.listener = -1;
 	}
-	if (ward_cgroup_enter(st->extra, (pid_t)pid, born_in_v2, err) < 0 ||
-	    ward_sync_send(sync[0], WARD_SYNC_MAPS_DONE, pid, -1, err) < 0)
+	if (ward_cgroup_enter(st->extra, (pid_t)pid, born_in_v2, err) < 0)
 		goto kill;
+	ward_fault_point("process in cgroup");
+	if (ward_sync_send(sync[0], WARD_SYNC_MAPS_DONE, pid, -1, err) < 0)
+		goto kill;
+	ward_fault_point("process released");
 	for (;;) {
 		struct ward_sync_msg m;
 		int fd = -1;
@@ -505,8 +510,12 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 			}
 		}
 	}
-	if (o->pid_file && ward_write_pid_file(o->pid_file, (pid_t)pid, err) < 0)
-		goto kill;
+	ward_fault_point("program executed");
+	if (o->pid_file) {
+		if (ward_write_pid_file(o->pid_file, (pid_t)pid, err) < 0)
+			goto kill;
+		ward_fault_point("pid file written");
+	}
 	if (!announced)
 		exec_trail(ctx, st, &c, pid, ses, NULL);
 	if (o->detach) {

@@ -17,6 +17,7 @@
 #include "../integrity/integrity.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
+#include "../util/fault.h"
 #include "../util/log.h"
 #include "runtime.h"
 
@@ -152,6 +153,13 @@ int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *
 {
 	int r = -1;
 	const char *id = st->id;
+	if (st->status == WARD_UNKNOWN && !force) {
+		char why[160];
+		ward_err_set(err, "cannot delete container %s: its status is unknown (%s); "
+				  "--force kills whatever is in its cgroup",
+			     id, ward_state_status_reason(st, why, sizeof(why)));
+		goto out;
+	}
 	if ((st->status == WARD_RUNNING || st->status == WARD_PAUSED) && !force) {
 		ward_err_set(err, "cannot delete container %s that is not stopped: %s", id,
 			     ward_status_name(st->status));
@@ -177,6 +185,7 @@ int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *
 				goto out;
 			}
 		}
+		ward_fault_point("init killed");
 	}
 	if (st->status == WARD_CREATING && st->pid == 0 && !force) {
 		ward_err_set(err, "container %s is still being created", id);
@@ -188,13 +197,24 @@ int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *
 	}
 	if (ward_integrity_stop(st->dirfd, ctx->root, id, ward_state_audit_id(st), err) < 0)
 		goto out;
-	if (st->extra && ward_cgroup_present(st->extra) && ward_cgroup_destroy(st->extra, err) < 0)
-		goto out;
+	if (st->extra && ward_cgroup_present(st->extra)) {
+		if (ward_cgroup_destroy(st->extra, err) < 0)
+			goto out;
+		ward_fault_point("cgroups removed");
+	}
+	if (st->extra)
+		ward_cgroup_remove_planned(st->extra); /* a create that died early */
 	json_t *anchor = st->extra ? json_object_get(st->extra, "rootfsAnchor") : NULL;
-	if (json_is_integer(anchor) && st->rootfs)
+	if (json_is_integer(anchor) && st->rootfs) {
 		ward_rootfs_anchor_release(st->rootfs, (uint64_t)json_integer_value(anchor));
+		ward_fault_point("rootfs anchor released");
+	}
 	run_poststop(st);
+	if (st->has_poststop)
+		ward_fault_point("poststop hooks run");
 	r = ward_state_remove(ctx, id, err);
+	if (r == 0)
+		ward_fault_point("state removed");
 out:
 	ward_trail(ctx, st, "delete", st->pid, r < 0 ? err : NULL, NULL);
 	if (r == 0 && ward_state_audit_id(st))
@@ -216,5 +236,6 @@ int ward_container_delete(const struct ward_ctx *ctx, const char *id, bool force
 		}
 		return ward_err_wrap(err, "delete %s", id);
 	}
+	ward_fault_point("state loaded and locked");
 	return ward_container_delete_loaded(ctx, &st, force, err);
 }

@@ -100,6 +100,7 @@
 #include "../confine/bpf.h"
 #include "../confine/seccomp.h"
 #include "../util/cleanup.h"
+#include "../util/fault.h"
 #include "../util/log.h"
 #include "../util/rootless.h"
 #include "runtime.h"
@@ -273,6 +274,7 @@ static int reexec(ward_err *err)
 	}
 	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
 		return ward_err_sys(err, errno, "seal the memfd");
+	ward_fault_env_restore();
 	fexecve(mfd, saved_argv, environ);
 	return ward_err_sys(err, errno, "execute the sealed copy");
 }

@@ -19,7 +19,11 @@ struct ward_ctx {
 	const char *policy_file;  /* --policy / WARD_POLICY: added to the system policy */
 };
 
-enum ward_status { WARD_CREATING, WARD_CREATED, WARD_RUNNING, WARD_PAUSED, WARD_STOPPED };
+/* UNKNOWN: the init's /proc/PID/stat could not be read (hidepid, a
+ * sandbox, fd exhaustion): whether it lives is not known, and saying
+ * "stopped" would let delete remove a live container's state. */
+enum ward_status { WARD_CREATING, WARD_CREATED, WARD_RUNNING, WARD_PAUSED, WARD_STOPPED,
+		   WARD_UNKNOWN };
 const char *ward_status_name(enum ward_status s);
 
 struct ward_state {
@@ -41,6 +45,10 @@ struct ward_state {
 	json_t *extra;	      /* runtime data for other modules (cgroup, ...) */
 	char *freeze_file;    /* the cgroup file that says whether it is paused */
 	enum ward_status status;
+	int status_errno; /* WARD_UNKNOWN: why /proc/PID/stat could not be read */
+	/* create has not finished: the state is written ahead of each step that
+	 * leaves something behind, so delete --force finds it after a crash */
+	bool creating;
 	int dirfd; /* the container's state dir, locked when loaded with lock=true */
 };
 
@@ -66,6 +74,8 @@ int ward_state_save_config(struct ward_state *st, ward_err *err);
 void ward_state_release(struct ward_state *st);
 /* The state as runc prints it (and as hooks receive it, with hooks=true). */
 json_t *ward_state_to_json(const struct ward_state *st, bool hooks);
+/* Why the status is WARD_UNKNOWN ("/proc/PID/stat: ..."), in buf. */
+const char *ward_state_status_reason(const struct ward_state *st, char *buf, size_t len);
 /* Re-derive status from the process and exec.fifo. */
 enum ward_status ward_state_refresh(struct ward_state *st);
 int ward_state_remove(const struct ward_ctx *ctx, const char *id, ward_err *err);

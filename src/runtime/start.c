@@ -16,6 +16,7 @@
 #include "../cgroup/cgroup.h"
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
+#include "../util/fault.h"
 #include "../util/log.h"
 #include "runtime.h"
 
@@ -75,10 +76,17 @@ static int start_locked(struct ward_state *st, int pidfd, ward_err *err)
 	_cleanup_close_ int fifo = openat(st->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0)
 		return ward_err_sys(err, errno, "open exec fifo");
-	int r = read_fifo(fifo, pidfd, err);
+	/* At once: the open let the init go on, and the fifo is what says
+	 * "created". Unlinked after the read, a start killed in between left a
+	 * running container marked created, and the next start waited forever
+	 * on a fifo nobody writes. (Between the two calls there is still that
+	 * window, as in runc.) */
 	unlinkat(st->dirfd, "exec.fifo", 0);
+	ward_fault_point("exec fifo opened");
+	int r = read_fifo(fifo, pidfd, err);
 	if (r < 0)
 		return -1;
+	ward_fault_point("init started");
 	if (!st->has_poststart)
 		return 0;
 	ward_err herr = {0};
@@ -93,6 +101,7 @@ static int start_locked(struct ward_state *st, int pidfd, ward_err *err)
 		/* Failures are warnings (hooks.c); the container runs on. */
 		ward_hooks_run(spec, WARD_HOOK_POSTSTART, j, &herr);
 		json_decref(j);
+		ward_fault_point("poststart hooks run");
 	}
 	return 0;
 }
@@ -122,6 +131,7 @@ int ward_container_start(const struct ward_ctx *ctx, const char *id, ward_err *e
 		goto out;
 	if (check_startable(&st, err) < 0)
 		goto out;
+	ward_fault_point("state loaded and locked");
 	pidfd = pidfd_open(st.pid, 0);
 	if (pidfd < 0) {
 		ward_err_sys(err, errno, "pidfd_open %d", st.pid);

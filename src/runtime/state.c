@@ -26,7 +26,8 @@
 
 const char *ward_status_name(enum ward_status s)
 {
-	static const char *const names[] = {"creating", "created", "running", "paused", "stopped"};
+	static const char *const names[] = {"creating", "created", "running",
+					    "paused",	"stopped", "unknown"};
 	return names[s];
 }
 
@@ -94,13 +95,21 @@ static bool is_frozen(const struct ward_state *st)
 enum ward_status ward_state_refresh(struct ward_state *st)
 {
 	char pstate = 0;
+	st->status_errno = 0;
 	if (st->pid <= 0) {
 		st->status = WARD_CREATING;
 		return st->status;
 	}
-	unsigned long long start = ward_proc_start_time(st->pid, &pstate);
-	if (start == 0 || start != st->pid_start || pstate == 'Z' || pstate == 'X') {
+	unsigned long long start;
+	int r = ward_proc_stat(st->pid, &start, &pstate);
+	if (r < 0 && r != -ENOENT && r != -ESRCH) {
+		/* Not readable is not gone (hidepid=, a bind mount over it, EMFILE). */
+		st->status = WARD_UNKNOWN;
+		st->status_errno = -r;
+	} else if (r < 0 || start != st->pid_start || pstate == 'Z' || pstate == 'X') {
 		st->status = WARD_STOPPED;
+	} else if (st->creating) {
+		st->status = WARD_CREATING; /* a create that died before its end */
 	} else if (faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		st->status = WARD_CREATED;
 	} else {
@@ -209,6 +218,7 @@ static int load_at(int root, const char *id, bool lock, bool full, struct ward_s
 	st->annotations = json_incref(json_object_get(j, "annotations"));
 	st->has_poststart = json_is_true(json_object_get(j, "poststart"));
 	st->has_poststop = json_is_true(json_object_get(j, "poststop"));
+	st->creating = json_is_true(json_object_get(j, "creating"));
 	json_decref(j);
 	if (full) {
 		char *p2 = nl1 ? nl1 + 1 : text + len;
@@ -264,6 +274,8 @@ static int write_state(const struct ward_state *st, const char *config, size_t c
 			      "poststart", st->has_poststart, "poststop", st->has_poststop,
 			      "annotations", st->annotations ? json_incref(st->annotations) : json_null(),
 			      "freezeFile", freeze);
+	if (j && st->creating)
+		json_object_set_new(j, "creating", json_true());
 	_cleanup_free_ char *head = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (!head || !extra)
@@ -330,6 +342,13 @@ int ward_state_save_config(struct ward_state *st, ward_err *err)
 	return write_state(st, text, strlen(text), err);
 }
 
+const char *ward_state_status_reason(const struct ward_state *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/%d/stat: %s", (int)st->pid,
+		 st->status_errno == EBADMSG ? "not a stat line" : strerror(st->status_errno));
+	return buf;
+}
+
 json_t *ward_state_to_json(const struct ward_state *st, bool hooks)
 {
 	json_t *annotations = st->annotations;
@@ -355,6 +374,11 @@ json_t *ward_state_to_json(const struct ward_state *st, bool hooks)
 	if (json_is_object(annotations) && json_object_size(annotations))
 		json_object_set(j, "annotations", annotations);
 	json_object_set_new(j, "owner", json_string(""));
+	if (st->status == WARD_UNKNOWN) {
+		char why[160];
+		json_object_set_new(j, "statusReason",
+				    json_string(ward_state_status_reason(st, why, sizeof(why))));
+	}
 	return j;
 }
 

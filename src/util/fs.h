@@ -38,5 +38,8 @@ int ward_write_atomic_at(int dirfd, const char *name, const char *data, size_t l
 int ward_open_trusted(const char *path, ward_err *err);
 /* rm -rf of a directory we own (state dirs); does not cross mount points. */
 int ward_rm_rf_at(int dirfd, const char *name, ward_err *err);
+/* The same for name already open as fd (O_DIRECTORY; not closed): one fd
+ * fewer, for an undo that runs out of them (EMFILE). */
+int ward_rm_rf_open(int dirfd, const char *name, int fd, ward_err *err);
 
 #endif

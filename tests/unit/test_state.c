@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,6 +147,66 @@ static void test_status_names(void **state)
 	assert_string_equal(ward_status_name(WARD_RUNNING), "running");
 	assert_string_equal(ward_status_name(WARD_PAUSED), "paused");
 	assert_string_equal(ward_status_name(WARD_STOPPED), "stopped");
+	assert_string_equal(ward_status_name(WARD_UNKNOWN), "unknown");
+}
+
+/* A stat that cannot be read is not a process that is gone. */
+static void test_proc_stat_errors(void **state)
+{
+	(void)state;
+	unsigned long long start = 1;
+	char st = 0;
+	assert_int_equal(ward_proc_stat(getpid(), &start, &st), 0);
+	assert_true(start > 0);
+	assert_int_equal(st, 'R');
+	assert_int_equal(ward_proc_stat(0x3fffffff, &start, NULL), -ENOENT);
+	assert_true(start == 0);
+	struct ward_state u = make_state(WARD_UNKNOWN, NULL);
+	u.status_errno = EACCES;
+	char *s = dump(ward_state_to_json(&u, false));
+	assert_non_null(strstr(s, "\"pid\":4242,\"status\":\"unknown\""));
+	assert_non_null(strstr(s, "\"statusReason\":\"/proc/4242/stat: Permission denied\""));
+	free(s);
+	u.status_errno = EBADMSG;
+	s = dump(ward_state_to_json(&u, false));
+	assert_non_null(strstr(s, "/proc/4242/stat: not a stat line"));
+	free(s);
+}
+
+/* A create that died: its state says so, whatever the init's fifo says. */
+static void test_state_creating(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/ward-unit-state-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct ward_ctx ctx = {.root = root};
+	ward_err e = {0};
+	int rootfd = ward_state_root_open(&ctx, false, &e);
+	assert_true(rootfd >= 0);
+	assert_int_equal(mkdirat(rootfd, "c1", 0700), 0);
+	struct ward_state st = make_state(WARD_CREATING, NULL);
+	st.pid = getpid();
+	st.pid_start = ward_proc_start_time(getpid(), NULL);
+	st.creating = true;
+	st.dirfd = openat(rootfd, "c1", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(mkfifoat(st.dirfd, "exec.fifo", 0600), 0);
+	assert_int_equal(ward_state_save(&st, &e), 0);
+	struct ward_state got;
+	assert_int_equal(ward_state_load(&ctx, "c1", false, &got, &e), 0);
+	assert_true(got.creating);
+	assert_int_equal(got.status, WARD_CREATING);
+	/* create's last write clears it: created. */
+	st.creating = false;
+	assert_int_equal(ward_state_save(&st, &e), 0);
+	ward_state_release(&got);
+	assert_int_equal(ward_state_load(&ctx, "c1", false, &got, &e), 0);
+	assert_false(got.creating);
+	assert_int_equal(got.status, WARD_CREATED);
+	ward_state_release(&got);
+	close(st.dirfd);
+	assert_int_equal(ward_rm_rf_at(rootfd, "c1", &e), 0);
+	close(rootfd);
+	rmdir(root);
 }
 
 /* save -> load through a private state root; the status comes from /proc. */
@@ -370,6 +431,8 @@ int main(void)
 		cmocka_unit_test(test_state_json_hooks),
 		cmocka_unit_test(test_state_json_without_annotations),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_proc_stat_errors),
+		cmocka_unit_test(test_state_creating),
 		cmocka_unit_test(test_state_save_load),
 		cmocka_unit_test(test_state_save_without_extra),
 		cmocka_unit_test(test_state_paused_from_freeze_file),

@@ -550,6 +550,19 @@ static void test_write_atomic_and_read(void **state)
 	assert_int_equal(ward_write_atomic_at(dfd, "adir", "x", 1, &e), -1);
 	assert_string_equal(e.msg, "rename adir");
 	assert_int_equal(faccessat(dfd, ".adir.tmp", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(faccessat(dfd, "adir/child", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	/* Over an old file (exchanged, the old one unlinked): the new text,
+	 * a new inode, no temporary left. */
+	struct stat a, b;
+	assert_int_equal(ward_write_atomic_at(dfd, "st", "old", 3, &e), 0);
+	assert_int_equal(fstatat(dfd, "st", &a, 0), 0);
+	assert_int_equal(ward_write_atomic_at(dfd, "st", "newer", 5, &e), 0);
+	assert_int_equal(fstatat(dfd, "st", &b, 0), 0);
+	assert_true(a.st_ino != b.st_ino);
+	assert_int_equal(ward_read_file_at(dfd, "st", &text, &len, &e), 0);
+	assert_string_equal(text, "newer");
+	free(text);
+	assert_int_equal(faccessat(dfd, ".st.tmp", F_OK, AT_SYMLINK_NOFOLLOW), -1);
 	close(dfd);
 }
 
