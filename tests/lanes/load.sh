@@ -31,6 +31,8 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
 diag() { sed 's/^/# /'; }
+# seconds from T0 to T1 (date +%s%N), one decimal
+secs_between() { local ds=$((($2 - $1) / 100000000)); echo "$((ds / 10)).$((ds % 10))"; }
 skip_all() { echo "ok 1 - load and leaks # skip $*"; echo "1..1"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip_all "needs root"
@@ -189,7 +191,7 @@ while IFS='@' read -r kind stage gopt filter want; do
 	printf '%s\n' "$stage" >"$d/stage"
 	nkinds=$((nkinds + 1))
 done <<<"$kinds"
-kind_names=($(printf '%s\n' "$kinds" | cut -d'@' -f1))
+mapfile -t kind_names < <(printf '%s\n' "$kinds" | cut -d'@' -f1)
 
 # One failing create: writes out/bad-I.{rc,log}.
 bad_create() {
@@ -206,12 +208,12 @@ export WARD root work out
 export kinds_list="${kind_names[*]}"
 
 fjobs=$((LOAD_JOBS < 4 ? LOAD_JOBS : 4))
-t0=$(date +%s.%N)
+t0=$(date +%s%N)
 # bad_create needs the kind array: rebuild it in each worker from kinds_list.
 seq 0 $((LOAD_FAILING - 1)) | xargs -P "$fjobs" -n 50 bash -c \
 	'kind_names=($kinds_list); for i; do bad_create "$i"; done' _
-t1=$(date +%s.%N)
-fail_secs=$(printf '%.1f' "$(echo "$t1 - $t0" | bc)")
+t1=$(date +%s%N)
+fail_secs=$(secs_between "$t0" "$t1")
 
 bad_report=$work/bad.report
 : >"$bad_report"
@@ -289,10 +291,10 @@ maxof() { sort -n | tail -n 1; }
 
 declare -a rss_create_med rss_exec_med
 for r in $(seq 1 "$LOAD_ROUNDS"); do
-	t0=$(date +%s.%N)
+	t0=$(date +%s%N)
 	seq 1 "$LOAD_PARALLEL" | sed "s/^/r$r-c/" | xargs -P "$LOAD_JOBS" -n 1 bash -c 'one_life "$1"' _
-	t1=$(date +%s.%N)
-	secs=$(printf '%.1f' "$(echo "$t1 - $t0" | bc)")
+	t1=$(date +%s%N)
+	secs=$(secs_between "$t0" "$t1")
 	fails=$(cat "$out"/r"$r"-c*.fail 2>/dev/null)
 	rc_med=$(cat "$out"/r"$r"-c*.rss-create 2>/dev/null | median)
 	rc_max=$(cat "$out"/r"$r"-c*.rss-create 2>/dev/null | maxof)
@@ -377,7 +379,6 @@ else
 	"$WARD" --root "$root" create -b "$bundle" vg-d </dev/null >>"$work/vg-create.log" 2>&1
 	mkdir -p "$work/vg-spec"
 	t0=$(date +%s)
-	vgcount=0
 	{
 		vg_one state '"status": "running"' "$WARD" --root "$root" state vg-c
 		vg_one list vg-c "$WARD" --root "$root" list
@@ -386,6 +387,9 @@ else
 		vg_one inspect "container vg-c" "$WARD" --root "$root" inspect vg-c
 		vg_one features ociVersionMax "$WARD" features
 		vg_one spec "" "$WARD" spec --bundle "$work/vg-spec"
+		vg_one seccomp-default SCMP_ACT_ERRNO "$WARD" seccomp default
+		vg_one policy-show baseline "$WARD" --policy "$work/policy.json" policy show
+		vg_one help-create "usage: ward create" "$WARD" help create
 		vg_one policy-check "" "$WARD" --policy "$work/policy.json" policy check --bundle "$work/bad/policy"
 		vg_one delete-created "" "$WARD" --root "$root" delete vg-d
 		vg_one delete-running "" "$WARD" --root "$root" delete -f vg-c
@@ -424,41 +428,54 @@ fi
 # leaks reported at its exit. exec runs with detect_leaks=0: it joins the
 # container's pid namespace before it clones, so LeakSanitizer's tracer is
 # born where it cannot see ward, and ward spins in sched_yield for ever.
+# asan_one DETECT_LEAKS WANT_EXIT ARGS...
 asan_one() {
-	local leaks=$1
-	shift
+	local leaks=$1 want=$2 rc
+	shift 2
 	ASAN_OPTIONS="detect_leaks=$leaks:exitcode=99:log_path=$work/asan/report" \
-		timeout 60 "$LOAD_ASAN_WARD" --root "$root" "$@" </dev/null >>"$work/asan/out" 2>&1
-	echo "$* -> $?" >>"$work/asan/rcs"
+		timeout 60 "$LOAD_ASAN_WARD" --root "$root" "$@" </dev/null >"$work/asan/out" 2>&1
+	rc=$?
+	echo "$* -> $rc" >>"$work/asan/rcs"
+	[ $rc = "$want" ] || echo "$*: exit $rc, want $want: $(head -c 300 "$work/asan/out")" >>"$work/asan/bad"
 }
 if [ -z "$LOAD_ASAN_WARD" ]; then
 	ok "ASan/LeakSanitizer lifecycle sample # skip LOAD_ASAN_WARD is not set (an ASan build of ward)"
 else
 	mkdir -p "$work/asan"
-	asan_one 1 create -b "$bundle" as-1
-	asan_one 1 state as-1
-	asan_one 1 list
-	asan_one 1 ps as-1
-	asan_one 1 inspect as-1
-	asan_one 1 start as-1
-	asan_one 0 exec as-1 true
-	asan_one 0 exec -d as-1 sleep "$marker"
-	asan_one 1 pause as-1
-	asan_one 1 resume as-1
-	asan_one 1 update --pids-limit 50 as-1
-	asan_one 1 events --stats as-1
-	asan_one 1 kill as-1 KILL
-	asan_one 1 delete -f as-1
-	asan_one 1 run -d -b "$bundle" as-2
-	asan_one 1 delete -f as-2
+	asan_one 1 0 create -b "$bundle" as-1
+	asan_one 1 0 state as-1
+	asan_one 1 0 list
+	asan_one 1 0 ps as-1
+	asan_one 1 0 inspect as-1
+	asan_one 1 0 start as-1
+	asan_one 0 0 exec as-1 true
+	asan_one 0 0 exec -d as-1 sleep "$marker"
+	asan_one 1 0 pause as-1
+	asan_one 1 0 resume as-1
+	asan_one 1 0 update --pids-limit 50 as-1
+	asan_one 1 0 events --stats as-1
+	asan_one 1 0 kill as-1 KILL
+	asan_one 1 0 delete -f as-1
+	asan_one 1 0 run -d -b "$bundle" as-2
+	asan_one 1 0 delete -f as-2
+	# In the host's pid namespace exec has no pid namespace to join: there
+	# LeakSanitizer can check it.
+	mkdir -p "$work/hostpid"
+	ln -s "$bundle/rootfs" "$work/hostpid/rootfs"
+	jq '.linux.namespaces |= map(select(.type != "pid"))' "$bundle/config.json" >"$work/hostpid/config.json"
+	asan_one 1 0 run -d -b "$work/hostpid" as-3
+	asan_one 1 0 exec as-3 true
+	asan_one 1 0 exec -d --pid-file "$work/asan/epid" as-3 sleep "$marker"
+	asan_one 1 0 exec -e A=B -w /tmp as-3 sh -c 'test "$A" = B'
+	asan_one 1 0 delete -f as-3
 	for kind in "${kind_names[@]}"; do
 		# shellcheck disable=SC2046
-		asan_one 1 $(<"$work/bad/$kind/gopt") create -b "$work/bad/$kind" "as-$kind"
+		asan_one 1 1 $(<"$work/bad/$kind/gopt") create -b "$work/bad/$kind" "as-$kind"
 	done
-	reports=$(cat "$work"/asan/report* 2>/dev/null)
+	reports=$(cat "$work"/asan/report* "$work"/asan/bad 2>/dev/null)
 	if [ -n "$reports" ]; then
 		not_ok "ASan/LeakSanitizer: $(wc -l <"$work/asan/rcs") commands without a leak or memory error"
-		printf '%s\n' "$reports" | grep -E 'ERROR|SUMMARY|#[0-9]+ ' | head -n 60 | diag
+		printf '%s\n' "$reports" | grep -E 'ERROR|SUMMARY|#[0-9]+ |exit [0-9]+, want' | head -n 60 | diag
 	else
 		ok "ASan/LeakSanitizer: $(wc -l <"$work/asan/rcs") commands without a leak or memory error"
 	fi
