@@ -12,6 +12,7 @@
 #   LOAD_ROUNDS=5       rounds of LOAD_PARALLEL containers
 #   LOAD_JOBS           how many run at the same time (default LOAD_PARALLEL;
 #                       the failing creates use min(LOAD_JOBS, 4))
+#   LOAD_MONITOR_EXECS=200  execs into the integrity container
 #   LOAD_VALGRIND=0     skip the valgrind sample
 #   LOAD_ASAN_WARD=PATH an ASan build of ward (meson -Db_sanitize=address):
 #                       run the lifecycle sample and the failing creates under it
@@ -339,7 +340,61 @@ mounts_after=$(wc -l </proc/self/mountinfo)
 echo "host mountinfo: $mounts_before lines before, $mounts_after after (other jobs on the machine may change it; only this run's paths are checked)" | diag
 
 ###########################################################################
-# 3. valgrind on a sample: the ward process's own leaks and bad accesses
+# 3. the one long-lived ward process: the integrity monitor (and its guard)
+###########################################################################
+
+# "fds=N rssKB" of a process
+proc_use() {
+	echo "$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) $(awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null)"
+}
+LOAD_MONITOR_EXECS=${LOAD_MONITOR_EXECS:-200}
+mkdir -p "$work/int"
+ln -s "$bundle/rootfs" "$work/int/rootfs"
+"$WARD" spec --bundle "$work/int" --integrity
+jq --arg m "$marker" '.process.terminal = false | .process.args = ["sleep", $m] | .root.readonly = true' \
+	"$work/int/config.json" >"$work/c.json" && mv "$work/c.json" "$work/int/config.json"
+if ! "$WARD" --root "$root" run -d -b "$work/int" int-1 </dev/null >"$work/int.log" 2>&1; then
+	ok "integrity monitor stays flat # skip no integrity container on this host: $(head -n 1 "$work/int.log")"
+else
+	st=$("$WARD" --root "$root" integrity status int-1)
+	mon=$(jq -r .monitorPid <<<"$st") guard=$(jq -r .guardPid <<<"$st")
+	read -r mfd0 mrss0 < <(proc_use "$mon")
+	read -r gfd0 grss0 < <(proc_use "$guard")
+	t0=$(date +%s%N)
+	efail=0
+	for i in $(seq 1 "$LOAD_MONITOR_EXECS"); do
+		"$WARD" --root "$root" exec int-1 true </dev/null >/dev/null 2>&1 || efail=$((efail + 1))
+	done
+	"$WARD" --root "$root" exec int-1 sh -c 'i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i + 1)); done' \
+		</dev/null >/dev/null 2>&1 || efail=$((efail + 1))
+	t1=$(date +%s%N)
+	read -r mfd1 mrss1 < <(proc_use "$mon")
+	read -r gfd1 grss1 < <(proc_use "$guard")
+	events=$("$WARD" --root "$root" integrity status int-1 | jq -r '"\(.events) events, \(.entries) list entries"')
+	name="integrity monitor and guard: fds and RSS flat across $LOAD_MONITOR_EXECS execs and 1,000 runs of a program in the container ($(secs_between "$t0" "$t1") s)"
+	if [ "$efail" = 0 ] && [ -n "$mfd0" ] && [ "$mfd1" = "$mfd0" ] && [ "$gfd1" = "$gfd0" ] &&
+		[ "$mrss1" -le $((mrss0 + 256)) ] && [ "$grss1" -le $((grss0 + 256)) ]; then
+		ok "$name"
+	else
+		not_ok "$name"
+		echo "failed execs: $efail" | diag
+	fi
+	{
+		echo "monitor $mon: $mfd0 fds, $mrss0 KB before; $mfd1 fds, $mrss1 KB after ($events)"
+		echo "guard $guard: $gfd0 fds, $grss0 KB before; $gfd1 fds, $grss1 KB after"
+	} | diag
+	"$WARD" --root "$root" delete -f int-1 >/dev/null 2>&1
+	left=$(settled_leftovers)
+	if [ -z "$left" ]; then
+		ok "after the integrity container: nothing left (monitor and guard gone)"
+	else
+		not_ok "after the integrity container: something was left"
+		printf '%s\n' "$left" | head -n 40 | diag
+	fi
+fi
+
+###########################################################################
+# 4. valgrind on a sample: the ward process's own leaks and bad accesses
 ###########################################################################
 
 # valgrind 3.19 (Debian 12) has no clone3, pidfd_open or mount_setattr:
@@ -421,7 +476,7 @@ else
 fi
 
 ###########################################################################
-# 4. ASan + LeakSanitizer on the lifecycle (LOAD_ASAN_WARD)
+# 5. ASan + LeakSanitizer on the lifecycle (LOAD_ASAN_WARD)
 ###########################################################################
 
 # Every command of a container's life under an ASan build, each process's
