@@ -100,6 +100,18 @@ settled_leftovers() {
 	printf '%s\n' "$left"
 }
 
+# A TAP line: ok NAME when nothing is left, else not ok and what was left.
+check_nothing_left() {
+	local left
+	left=$(settled_leftovers)
+	if [ -z "$left" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '%s\n' "$left" | head -n 40 | diag
+	fi
+}
+
 cleanup() {
 	local id pid m d
 	for id in $("$WARD" --root "$root" list -q 2>/dev/null); do
@@ -240,13 +252,7 @@ for kind in "${kind_names[@]}"; do
 	[ -n "$i" ] && echo "$kind: $(cat "${i%.rc}.log")"
 done | cut -c1-200 | diag
 
-left=$(settled_leftovers)
-if [ -z "$left" ]; then
-	ok "after $LOAD_FAILING failing creates: no mount, cgroup, state dir or process left"
-else
-	not_ok "after $LOAD_FAILING failing creates: something was left"
-	printf '%s\n' "$left" | head -n 40 | diag
-fi
+check_nothing_left "after $LOAD_FAILING failing creates: no mount, cgroup, state dir or process left"
 
 ###########################################################################
 # 2. rounds of LOAD_PARALLEL containers: create, start, exec, delete at once
@@ -311,13 +317,7 @@ for r in $(seq 1 "$LOAD_ROUNDS"); do
 		printf '%s\n' "$fails" | head -n 30 | cut -c1-300 | diag
 	fi
 	echo "peak RSS (KB) of create: median $rc_med, max $rc_max; of exec: median $re_med, max $re_max" | diag
-	left=$(settled_leftovers)
-	if [ -z "$left" ]; then
-		ok "round $r: no mount, cgroup, state dir or process left; inits and exec'd processes had fds 0-2 only"
-	else
-		not_ok "round $r: something was left"
-		printf '%s\n' "$left" | head -n 40 | diag
-	fi
+	check_nothing_left "round $r: no mount, cgroup, state dir or process left; inits and exec'd processes had fds 0-2 only"
 	rm -f "$out"/r"$r"-c*
 done
 
@@ -384,13 +384,7 @@ else
 		echo "guard $guard: $gfd0 fds, $grss0 KB before; $gfd1 fds, $grss1 KB after"
 	} | diag
 	"$WARD" --root "$root" delete -f int-1 >/dev/null 2>&1
-	left=$(settled_leftovers)
-	if [ -z "$left" ]; then
-		ok "after the integrity container: nothing left (monitor and guard gone)"
-	else
-		not_ok "after the integrity container: something was left"
-		printf '%s\n' "$left" | head -n 40 | diag
-	fi
+	check_nothing_left "after the integrity container: nothing left (monitor and guard gone)"
 fi
 
 ###########################################################################
@@ -466,13 +460,7 @@ else
 		ok "valgrind: $vgcount commands without a definite leak, bad access or unclosed fd ($((t1 - t0)) s)"
 	fi
 	echo "syscalls valgrind 3.19 does not know, seen in the sample: ${unhandled:-none} (317 seccomp, 434 pidfd_open, 435 clone3, 442 mount_setattr, 461 lsm_list_modules)" | diag
-	left=$(settled_leftovers)
-	if [ -z "$left" ]; then
-		ok "after the valgrind sample: nothing left"
-	else
-		not_ok "after the valgrind sample: something was left"
-		printf '%s\n' "$left" | head -n 40 | diag
-	fi
+	check_nothing_left "after the valgrind sample: nothing left"
 fi
 
 ###########################################################################
@@ -535,13 +523,7 @@ else
 		ok "ASan/LeakSanitizer: $(wc -l <"$work/asan/rcs") commands without a leak or memory error"
 	fi
 	diag <"$work/asan/rcs"
-	left=$(settled_leftovers)
-	if [ -z "$left" ]; then
-		ok "after the ASan sample: nothing left"
-	else
-		not_ok "after the ASan sample: something was left"
-		printf '%s\n' "$left" | head -n 40 | diag
-	fi
+	check_nothing_left "after the ASan sample: nothing left"
 fi
 
 echo "1..$n"
