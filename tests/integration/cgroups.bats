@@ -22,6 +22,7 @@ setup() {
 teardown() {
 	kill_bg
 	resume_paused
+	cg_thaw
 	teardown_bundle
 	local d
 	# Parents of an absolute cgroupsPath (ward removes only the leaf).
@@ -543,6 +544,17 @@ cg_frozen() {
 	fi
 }
 
+# Thaw the container's cgroup behind ward's back (teardown: a created
+# container a test paused, whatever ward does with it).
+cg_thaw() {
+	cg_frozen 2>/dev/null || return 0
+	if cg_mount freezer >/dev/null 2>&1; then
+		echo THAWED >"$(cg_host freezer freezer.state)"
+	else
+		echo 0 >"/sys/fs/cgroup/$WARD_CGROUP_PARENT/$ID/cgroup.freeze"
+	fi
+}
+
 @test "ward pause freezes the container (state paused); ward resume thaws it" {
 	update_config '.root.readonly = false'
 	start_ctr 'i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.02; done'
@@ -598,6 +610,39 @@ cg_frozen() {
 	[ ! -e "$STATE_ROOT/$ID" ]
 	assert_no_cgroup
 	wait_for '! kill -0 "$INIT_PID" 2>/dev/null'
+}
+
+# A created container can be paused (as with runc); its status still reads
+# "created", and delete --force used to wait for an init that could not die
+# (10 s, then failed), leaving the container, its cgroups and its process.
+@test "ward delete --force of a created container that was paused kills it and leaves nothing" {
+	set_cmd sleep 1000
+	run_detached create -b "$BUNDLE" "$ID"
+	assert_success
+	local pid
+	pid=$(ward state "$ID" | jq -r .pid)
+	run_ward pause "$ID"
+	assert_success
+	cg_frozen
+	run timeout 4 "$WARD" --root "$STATE_ROOT" delete --force "$ID"
+	assert_success
+	[ ! -e "$STATE_ROOT/$ID" ]
+	assert_no_cgroup
+	wait_for '! kill -0 "$pid" 2>/dev/null'
+}
+
+@test "ward kill KILL of a created container that was paused kills it" {
+	set_cmd sleep 1000
+	run_detached create -b "$BUNDLE" "$ID"
+	assert_success
+	run_ward pause "$ID"
+	assert_success
+	run_ward kill "$ID" KILL
+	assert_success
+	wait_status_within "$ID" stopped 3
+	run_ward delete "$ID"
+	assert_success
+	assert_no_cgroup
 }
 
 # ---------------------------------------------------------------- update
