@@ -288,9 +288,27 @@ one_life() {
 	epid=$(cat "$o.epid" 2>/dev/null)
 	ls "/proc/$epid/fd" 2>&1 | tr '\n' ' ' >"$o.execfd"
 	[ "$(<"$o.execfd")" = "0 1 2 " ] || fail "exec'd process fds: $(<"$o.execfd")"
-	"$WARD" --root "$root" delete -f "$id" >>"$o.log" 2>&1 || fail "delete: $(cat "$o.log")"
+	# Three ends, by the container's number: paused, resumed and deleted
+	# with --force; deleted with --force while paused; killed, then deleted.
+	case $((${id##*-c} % 3)) in
+	0) w pause "$id" && w resume "$id" && w delete -f "$id" ;;
+	1) w pause "$id" && w delete -f "$id" ;;
+	2) w kill "$id" KILL && wait_stopped "$id" && w delete "$id" ;;
+	esac || fail "end ($((${id##*-c} % 3))): $(cat "$o.log")"
 	[ ! -e "$root/$id" ] || fail "state dir $root/$id remains after delete"
 }
+# ward with the run's state root, output to the container's log
+w() { "$WARD" --root "$root" "$@" >>"$out/${*: -1}.log" 2>&1; }
+wait_stopped() {
+	local i
+	for i in $(seq 1 50); do
+		[ "$("$WARD" --root "$root" state "$1" 2>/dev/null | jq -r .status)" = stopped ] && return 0
+		sleep 0.1
+	done
+	echo "$1 did not stop after kill KILL" >>"$out/$1.log"
+	return 1
+}
+export -f w wait_stopped
 export -f one_life
 export marker
 
@@ -310,7 +328,7 @@ for r in $(seq 1 "$LOAD_ROUNDS"); do
 	re_max=$(cat "$out"/r"$r"-c*.rss-exec 2>/dev/null | maxof)
 	rss_create_med[r]=$rc_med
 	rss_exec_med[r]=$re_med
-	name="round $r: $LOAD_PARALLEL containers created, started, exec'd into (twice) and deleted, $LOAD_JOBS at a time, each init and exec'd process with fds 0-2 only ($secs s)"
+	name="round $r: $LOAD_PARALLEL containers created, started, exec'd into (twice), paused, killed and deleted, $LOAD_JOBS at a time, each init and exec'd process with fds 0-2 only ($secs s)"
 	if [ -z "$fails" ]; then
 		ok "$name"
 	else
