@@ -355,6 +355,42 @@ if [ "$LOAD_ROUNDS" -ge 2 ]; then
 	diag <"$work/flat"
 fi
 
+# Races on one id: of 20 creates at once exactly one wins and the others
+# say the id exists; of 10 starts one wins, the others say it runs; 10
+# delete --force all succeed (a missing container is no error with --force,
+# as runc). Nothing left.
+# race N WANT_IN_ERRORS ARGS...: "WINNERS/N" and the failures that do not
+# say WANT_IN_ERRORS
+race() {
+	local n=$1 want=$2 i wins=0
+	shift 2
+	for i in $(seq 1 "$n"); do
+		("$WARD" --root "$root" "$@" </dev/null >"$out/race-$i" 2>&1 || echo "rc=$?" >>"$out/race-$i") &
+	done
+	wait
+	for i in $(seq 1 "$n"); do
+		if ! grep -q '^rc=' "$out/race-$i"; then
+			wins=$((wins + 1))
+		elif ! grep -q -- "$want" "$out/race-$i"; then
+			echo "failed without \"$want\": $(tr '\n' ' ' <"$out/race-$i")"
+		fi
+	done
+	echo "$wins/$n"
+	rm -f "$out"/race-*
+}
+{
+	echo "create: $(race 20 "id exists" create -b "$bundle" race-1)"
+	echo "start: $(race 10 "already running" start race-1)"
+	echo "delete: $(race 10 - delete -f race-1)"
+} >"$work/race"
+if [ "$(<"$work/race")" = "$(printf 'create: 1/20\nstart: 1/10\ndelete: 10/10')" ]; then
+	ok "20 creates, 10 starts and 10 delete --force of one id at once: one create and one start win, the others fail clearly"
+else
+	not_ok "20 creates, 10 starts and 10 delete --force of one id at once: one create and one start win, the others fail clearly"
+	diag <"$work/race"
+fi
+check_nothing_left "after the races on one id: nothing left"
+
 mounts_after=$(wc -l </proc/self/mountinfo)
 echo "host mountinfo: $mounts_before lines before, $mounts_after after (other jobs on the machine may change it; only this run's paths are checked)" | diag
 
