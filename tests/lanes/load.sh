@@ -129,6 +129,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 # The bundle every container of the run shares (read-only rootfs).
 cache=$top/tests/fixtures/cache/rootfs
