@@ -13,6 +13,7 @@
 #   LOAD_JOBS           how many run at the same time (default LOAD_PARALLEL;
 #                       the failing creates use min(LOAD_JOBS, 4))
 #   LOAD_MONITOR_EXECS=200  execs into the integrity container
+#   LOAD_EVENTS_SECS=5  how long ward events streams stats
 #   LOAD_VALGRIND=0     skip the valgrind sample
 #   LOAD_ASAN_WARD=PATH an ASan build of ward (meson -Db_sanitize=address):
 #                       run the lifecycle sample and the failing creates under it
@@ -396,7 +397,8 @@ mounts_after=$(wc -l </proc/self/mountinfo)
 echo "host mountinfo: $mounts_before lines before, $mounts_after after (other jobs on the machine may change it; only this run's paths are checked)" | diag
 
 ###########################################################################
-# 3. the one long-lived ward process: the integrity monitor (and its guard)
+# 3. the long-lived ward processes: the integrity monitor (and its guard),
+#    ward events
 ###########################################################################
 
 # "fds=N rssKB" of a process
@@ -442,6 +444,38 @@ else
 	"$WARD" --root "$root" delete -f int-1 >/dev/null 2>&1
 	check_nothing_left "after the integrity container: nothing left (monitor and guard gone)"
 fi
+
+# ward events (no --stats) lives as long as its container: a stats record
+# every 10 ms for LOAD_EVENTS_SECS, with fds and RSS sampled after the first
+# second and at the end; it must end when the container is deleted.
+LOAD_EVENTS_SECS=${LOAD_EVENTS_SECS:-5}
+"$WARD" --root "$root" run -d -b "$bundle" ev-1 </dev/null >"$work/ev.log" 2>&1
+"$WARD" --root "$root" events --interval 10ms ev-1 >"$work/ev.out" 2>&1 </dev/null &
+evpid=$!
+sleep 1
+read -r efd0 erss0 < <(proc_use "$evpid")
+n0=$(wc -l <"$work/ev.out")
+sleep "$LOAD_EVENTS_SECS"
+read -r efd1 erss1 < <(proc_use "$evpid")
+n1=$(wc -l <"$work/ev.out")
+"$WARD" --root "$root" delete -f ev-1 >>"$work/ev.log" 2>&1
+gone=no
+for i in $(seq 1 50); do
+	kill -0 "$evpid" 2>/dev/null || { gone=yes; break; }
+	sleep 0.1
+done
+name="ward events: fds and RSS flat across $((n1 - n0)) stats records in ${LOAD_EVENTS_SECS} s; it ends with its container"
+if [ -n "$efd0" ] && [ "$efd1" = "$efd0" ] && [ "$erss1" -le $((erss0 + 256)) ] &&
+	[ $((n1 - n0)) -gt 10 ] && [ $gone = yes ] && jq -e .data.pids "$work/ev.out" >/dev/null; then
+	ok "$name"
+else
+	not_ok "$name"
+	echo "events still running after the delete: $([ $gone = yes ] && echo no || echo yes); $(head -c 300 "$work/ev.log")" | diag
+	kill "$evpid" 2>/dev/null
+fi
+echo "events $evpid: $efd0 fds, $erss0 KB after 1 s ($n0 records); $efd1 fds, $erss1 KB after $((1 + LOAD_EVENTS_SECS)) s ($n1 records)" | diag
+wait "$evpid" 2>/dev/null
+check_nothing_left "after ward events: nothing left"
 
 ###########################################################################
 # 4. valgrind on a sample: the ward process's own leaks and bad accesses
@@ -553,8 +587,18 @@ else
 	asan_one 1 0 resume as-1
 	asan_one 1 0 update --pids-limit 50 as-1
 	asan_one 1 0 events --stats as-1
+	# events streaming until its container dies: its leak check at exit
+	ASAN_OPTIONS="detect_leaks=1:exitcode=99:log_path=$work/asan/report" \
+		timeout 60 "$LOAD_ASAN_WARD" --root "$root" events --interval 10ms as-1 \
+		</dev/null >/dev/null 2>&1 &
+	asan_ev=$!
+	sleep 1
 	asan_one 1 0 kill as-1 KILL
 	asan_one 1 0 delete -f as-1
+	wait "$asan_ev"
+	rc=$?
+	echo "events --interval 10ms as-1 (until it is deleted) -> $rc" >>"$work/asan/rcs"
+	[ $rc = 0 ] || echo "events: exit $rc, want 0" >>"$work/asan/bad"
 	asan_one 1 0 run -d -b "$bundle" as-2
 	asan_one 1 0 delete -f as-2
 	# In the host's pid namespace exec has no pid namespace to join: there
