@@ -587,29 +587,42 @@ cg_thaw() {
 	assert_output_contains "not running"
 }
 
-@test "ward kill KILL of a paused container kills it (the cgroup is thawed, as runc)" {
-	start_ctr 'sleep 1000 & sleep 1000 & wait'
+# Pause $ID, kill it with SIGKILL: it stops (a frozen task, v1 freezer,
+# only dies once thawed), and delete leaves no cgroup.
+pause_kill_delete() {
 	run_ward pause "$ID"
 	assert_success
+	cg_frozen
 	run_ward kill "$ID" KILL
 	assert_success
-	# A frozen task (v1 freezer) only dies once thawed.
 	wait_status_within "$ID" stopped 3
 	run_ward delete "$ID"
 	assert_success
 	assert_no_cgroup
 }
 
-@test "ward delete --force of a paused container kills it and removes its cgroup" {
-	start_ctr 'sleep 1000 & sleep 1000 & wait'
+# Pause $ID, delete it with --force: its init (pid $1) dies, nothing left.
+pause_force_delete() {
+	local pid=$1
 	run_ward pause "$ID"
 	assert_success
+	cg_frozen
 	# ward waits 10 s for the init to die; do not wait that long for a failure.
 	run timeout 4 "$WARD" --root "$STATE_ROOT" delete --force "$ID"
 	assert_success
 	[ ! -e "$STATE_ROOT/$ID" ]
 	assert_no_cgroup
-	wait_for '! kill -0 "$INIT_PID" 2>/dev/null'
+	wait_for '! kill -0 "$pid" 2>/dev/null'
+}
+
+@test "ward kill KILL of a paused container kills it (the cgroup is thawed, as runc)" {
+	start_ctr 'sleep 1000 & sleep 1000 & wait'
+	pause_kill_delete
+}
+
+@test "ward delete --force of a paused container kills it and removes its cgroup" {
+	start_ctr 'sleep 1000 & sleep 1000 & wait'
+	pause_force_delete "$INIT_PID"
 }
 
 # A created container can be paused (as with runc); its status still reads
@@ -619,30 +632,14 @@ cg_thaw() {
 	set_cmd sleep 1000
 	run_detached create -b "$BUNDLE" "$ID"
 	assert_success
-	local pid
-	pid=$(ward state "$ID" | jq -r .pid)
-	run_ward pause "$ID"
-	assert_success
-	cg_frozen
-	run timeout 4 "$WARD" --root "$STATE_ROOT" delete --force "$ID"
-	assert_success
-	[ ! -e "$STATE_ROOT/$ID" ]
-	assert_no_cgroup
-	wait_for '! kill -0 "$pid" 2>/dev/null'
+	pause_force_delete "$(ward state "$ID" | jq -r .pid)"
 }
 
 @test "ward kill KILL of a created container that was paused kills it" {
 	set_cmd sleep 1000
 	run_detached create -b "$BUNDLE" "$ID"
 	assert_success
-	run_ward pause "$ID"
-	assert_success
-	run_ward kill "$ID" KILL
-	assert_success
-	wait_status_within "$ID" stopped 3
-	run_ward delete "$ID"
-	assert_success
-	assert_no_cgroup
+	pause_kill_delete
 }
 
 # ---------------------------------------------------------------- update

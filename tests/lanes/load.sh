@@ -85,6 +85,7 @@ leftovers() {
 	m=$(grep -F "$work" /proc/self/mountinfo /proc/1/mountinfo 2>/dev/null)
 	[ -z "$m" ] || echo "mounts: $m"
 	our_cgroups | grep -vE "/$P\$" | sed 's/^/cgroup: /'
+	# shellcheck disable=SC2010 # ward's own names: no newline in them
 	ls -A "$root" | grep -vxE '@seccomp-cache|@audit' | sed 's/^/state dir: /'
 	"$WARD" --root "$root" list -q 2>&1 | sed 's/^/listed: /'
 	our_processes | sed 's/^/process: /'
@@ -328,8 +329,8 @@ for r in $(seq 1 "$LOAD_ROUNDS"); do
 	rc_max=$(cat "$out"/r"$r"-c*.rss-create 2>/dev/null | maxof)
 	re_med=$(cat "$out"/r"$r"-c*.rss-exec 2>/dev/null | median)
 	re_max=$(cat "$out"/r"$r"-c*.rss-exec 2>/dev/null | maxof)
-	rss_create_med[r]=$rc_med
-	rss_exec_med[r]=$re_med
+	# shellcheck disable=SC2034 # read through a nameref (declare -n) below
+	rss_create_med[r]=$rc_med rss_exec_med[r]=$re_med
 	name="round $r: $LOAD_PARALLEL containers created, started, exec'd into (twice), paused, killed and deleted, $LOAD_JOBS at a time, each init and exec'd process with fds 0-2 only ($secs s)"
 	if [ -z "$fails" ]; then
 		ok "$name"
