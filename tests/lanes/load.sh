@@ -14,6 +14,8 @@
 #                       the failing creates use min(LOAD_JOBS, 4))
 #   LOAD_MONITOR_EXECS=200  execs into the integrity container
 #   LOAD_EVENTS_SECS=5  how long ward events streams stats
+#   LOAD_ROOTLESS_FAILING=200, LOAD_ROOTLESS_PARALLEL=20  the same as an
+#                       unprivileged user (wardtest, as rootless.bats)
 #   LOAD_VALGRIND=0     skip the valgrind sample
 #   LOAD_ASAN_WARD=PATH an ASan build of ward (meson -Db_sanitize=address):
 #                       run the lifecycle sample and the failing creates under it
@@ -81,31 +83,33 @@ our_processes() {
 # parent itself ($P) is ward's, shared by the containers, and stays (as
 # runc's parents do) until cleanup.
 leftovers() {
-	local m
+	local m r=${1:-$root}
 	m=$(grep -F "$work" /proc/self/mountinfo /proc/1/mountinfo 2>/dev/null)
 	[ -z "$m" ] || echo "mounts: $m"
 	our_cgroups | grep -vE "/$P\$" | sed 's/^/cgroup: /'
 	# shellcheck disable=SC2010 # ward's own names: no newline in them
-	ls -A "$root" | grep -vxE '@seccomp-cache|@audit' | sed 's/^/state dir: /'
-	"$WARD" --root "$root" list -q 2>&1 | sed 's/^/listed: /'
+	ls -A "$r" | grep -vxE '@seccomp-cache|@audit' | sed 's/^/state dir: /'
+	"$WARD" --root "$r" list -q 2>&1 | sed 's/^/listed: /'
 	our_processes | sed 's/^/process: /'
 }
 
-# leftovers, waiting up to 5 s for processes to be reaped by the machine's init.
+# leftovers [ROOT], waiting up to 5 s for processes to be reaped by the
+# machine's init.
 settled_leftovers() {
 	local i left
 	for i in $(seq 1 50); do
-		left=$(leftovers)
+		left=$(leftovers "$@")
 		[ -z "$left" ] && return 0
 		sleep 0.1
 	done
 	printf '%s\n' "$left"
 }
 
-# A TAP line: ok NAME when nothing is left, else not ok and what was left.
+# check_nothing_left NAME [ROOT]: a TAP line, ok when nothing is left, else
+# not ok and what was left.
 check_nothing_left() {
 	local left
-	left=$(settled_leftovers)
+	left=$(settled_leftovers "${2:-$root}")
 	if [ -z "$left" ]; then
 		ok "$1"
 	else
@@ -115,9 +119,11 @@ check_nothing_left() {
 }
 
 cleanup() {
-	local id pid m d
-	for id in $("$WARD" --root "$root" list -q 2>/dev/null); do
-		"$WARD" --root "$root" delete -f "$id" >/dev/null 2>&1
+	local id pid m d r
+	for r in "$root" "$work/rl/state"; do
+		for id in $("$WARD" --root "$r" list -q 2>/dev/null); do
+			"$WARD" --root "$r" delete -f "$id" >/dev/null 2>&1
+		done
 	done
 	for pid in $(our_processes | cut -d' ' -f1); do
 		kill -9 "$pid" 2>/dev/null
@@ -185,75 +191,94 @@ uidmap@parse@@.linux.uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1
 policy@parse@--policy $work/policy.json@.linux.namespaces |= map(select(.type != "pid"))@policy baseline/host-namespaces
 cpuset@run@@.linux.resources.cpu.cpus = "4095"@linux.resources.cpu.cpus
 mountsrc@run@@.mounts += [{"destination": "/mnt", "type": "bind", "source": "$work/no-such-src", "options": ["rbind"]}]@bind source
-tmpfs@run@@.mounts += [{"destination": "/mnt", "type": "tmpfs", "source": "tmpfs", "options": ["size=foo"]}]@size=foo
+tmpfs@run@@.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["size=foo"]}]@size=foo
 hookmissing@run@@.hooks.createRuntime = [{"path": "$work/no-such-hook"}]@hooks.createRuntime[0]
 hookfails@run@@.hooks.createRuntime = [{"path": "$work/hook-fails.sh"}]@exit status 2
 exe@run@@.process.args = ["/nonexistent"]@process.args[0]
 cwd@run@@.process.cwd = "/etc/passwd/dir"@process.cwd
 EOF
 )
-nkinds=0
-while IFS='@' read -r kind stage gopt filter want; do
-	d=$work/bad/$kind
-	mkdir -p "$d"
-	case $filter in
-	RAW) printf '{\n  "ociVersion": "1.2.0",\n  "root": {"path": "rootfs",},\n  "process": {}\n}\n' >"$d/config.json" ;;
-	NONE) ;;
-	*) jq --arg r "$bundle/rootfs" ".root.path = \$r | $filter" "$bundle/config.json" >"$d/config.json" ||
-		echo "# kind $kind: bad jq filter" ;;
-	esac
-	printf '%s\n' "$gopt" >"$d/gopt"
-	printf '%s\n' "$want" >"$d/want"
-	printf '%s\n' "$stage" >"$d/stage"
-	nkinds=$((nkinds + 1))
-done <<<"$kinds"
+# make_bad_configs DIR BASE_CONFIG [KIND...]: DIR/KIND/{config.json,gopt,
+# want,stage} for every kind (or the kinds named) from the good config.
+make_bad_configs() {
+	local dir=$1 base=$2 kind stage gopt filter want d
+	shift 2
+	while IFS='@' read -r kind stage gopt filter want; do
+		[ $# = 0 ] || [[ " $* " == *" $kind "* ]] || continue
+		d=$dir/$kind
+		mkdir -p "$d"
+		case $filter in
+		RAW) printf '{\n  "ociVersion": "1.2.0",\n  "root": {"path": "rootfs",},\n  "process": {}\n}\n' >"$d/config.json" ;;
+		NONE) ;;
+		*) jq --arg r "$bundle/rootfs" ".root.path = \$r | $filter" "$base" >"$d/config.json" ||
+			echo "# kind $kind: bad jq filter" ;;
+		esac
+		printf '%s\n' "$gopt" >"$d/gopt"
+		printf '%s\n' "$want" >"$d/want"
+		printf '%s\n' "$stage" >"$d/stage"
+	done <<<"$kinds"
+}
+make_bad_configs "$work/bad" "$bundle/config.json"
 mapfile -t kind_names < <(printf '%s\n' "$kinds" | cut -d'@' -f1)
 
-# One failing create: writes out/bad-I.{rc,log}.
+# One failing create of kind number I % the kinds in $kinds_list, with the
+# configs of $BAD_DIR, state root $BAD_ROOT, as the user $BAD_AS ("" for
+# root): writes $BAD_OUT-I.{rc,log}.
 bad_create() {
-	local i=$1 kind=${kind_names[$(($1 % ${#kind_names[@]}))]} gopt rc
-	gopt=$(<"$work/bad/$kind/gopt")
+	local i=$1 kind gopt rc as=()
+	local -a kind_names
+	read -ra kind_names <<<"$kinds_list"
+	kind=${kind_names[$(($1 % ${#kind_names[@]}))]}
+	gopt=$(<"$BAD_DIR/$kind/gopt")
+	[ -z "$BAD_AS" ] || as=(setpriv --reuid="$BAD_AS" --regid="$BAD_AS" --clear-groups
+		env -i PATH=/usr/bin:/bin HOME=/ XDG_RUNTIME_DIR="$BAD_DIR/../xdg")
 	# shellcheck disable=SC2086 # gopt is empty or "--policy FILE"
-	"$WARD" --root "$root" $gopt create -b "$work/bad/$kind" "bad-$kind-$i" \
-		</dev/null >"$out/bad-$i.log" 2>&1
+	"${as[@]}" "$WARD" --root "$BAD_ROOT" $gopt create -b "$BAD_DIR/$kind" "bad-$kind-$i" \
+		</dev/null >"$BAD_OUT-$i.log" 2>&1
 	rc=$?
-	echo "$kind $rc" >"$out/bad-$i.rc"
+	echo "$kind $rc" >"$BAD_OUT-$i.rc"
 }
 export -f bad_create
 export WARD root work out
-export kinds_list="${kind_names[*]}"
 
-fjobs=$((LOAD_JOBS < 4 ? LOAD_JOBS : 4))
-t0=$(date +%s%N)
-# bad_create needs the kind array: rebuild it in each worker from kinds_list.
-seq 0 $((LOAD_FAILING - 1)) | xargs -P "$fjobs" -n 50 bash -c \
-	'kind_names=($kinds_list); for i; do bad_create "$i"; done' _
-t1=$(date +%s%N)
-fail_secs=$(secs_between "$t0" "$t1")
-
-bad_report=$work/bad.report
-: >"$bad_report"
-for i in $(seq 0 $((LOAD_FAILING - 1))); do
-	read -r kind rc <"$out/bad-$i.rc" 2>/dev/null || { echo "create $i: no result" >>"$bad_report"; continue; }
-	want=$(<"$work/bad/$kind/want")
-	msg=$(<"$out/bad-$i.log")
-	if [ "$rc" = 0 ] || [ "$rc" -ge 128 ]; then
-		echo "$kind ($i): exit $rc: $msg" >>"$bad_report"
-	elif [[ "$msg" == *$'\n'* ]] || [[ "$msg" != "ward: create bad-$kind-$i: "* ]] ||
-		[[ "$msg" != *"$want"* ]]; then
-		echo "$kind ($i): want one line 'ward: create bad-$kind-$i: ...$want...', got: $msg" >>"$bad_report"
+# failing_creates NAME COUNT JOBS KIND...: COUNT creates spread over the kinds
+# (BAD_* set), each checked for a status in 1-127 and one line naming the
+# field or reason of its kind; a TAP line, and one message of each kind.
+failing_creates() {
+	local name=$1 count=$2 jobs=$3 t0 t1 i kind rc want msg report=$work/bad.report
+	shift 3
+	export kinds_list="$*"
+	t0=$(date +%s%N)
+	seq 0 $((count - 1)) | xargs -P "$jobs" -n 50 bash -c 'for i; do bad_create "$i"; done' _
+	t1=$(date +%s%N)
+	: >"$report"
+	for i in $(seq 0 $((count - 1))); do
+		read -r kind rc <"$BAD_OUT-$i.rc" 2>/dev/null || { echo "create $i: no result" >>"$report"; continue; }
+		want=$(<"$BAD_DIR/$kind/want")
+		msg=$(<"$BAD_OUT-$i.log")
+		if [ "$rc" = 0 ] || [ "$rc" -ge 128 ]; then
+			echo "$kind ($i): exit $rc: $msg" >>"$report"
+		elif [[ "$msg" == *$'\n'* ]] || [[ "$msg" != "ward: create bad-$kind-$i: "* ]] ||
+			[[ "$msg" != *"$want"* ]]; then
+			echo "$kind ($i): want one line 'ward: create bad-$kind-$i: ...$want...', got: $msg" >>"$report"
+		fi
+	done
+	name="$name: $count failing creates ($# kinds of bad config) each exit non-zero with one clear line"
+	if [ -s "$report" ]; then
+		not_ok "$name"
+		head -n 40 "$report" | diag
+	else
+		ok "$name ($(secs_between "$t0" "$t1") s, $jobs at a time)"
 	fi
-done
-if [ -s "$bad_report" ]; then
-	not_ok "$LOAD_FAILING failing creates ($nkinds kinds of bad config) each exit non-zero with one clear line"
-	head -n 40 "$bad_report" | diag
-else
-	ok "$LOAD_FAILING failing creates ($nkinds kinds of bad config) each exit non-zero with one clear line ($fail_secs s, $fjobs at a time)"
-fi
-for kind in "${kind_names[@]}"; do
-	i=$(grep -l "^$kind " "$out"/bad-*.rc 2>/dev/null | head -n 1)
-	[ -n "$i" ] && echo "$kind: $(cat "${i%.rc}.log")"
-done | cut -c1-200 | diag
+	for kind in "$@"; do
+		i=$(grep -l "^$kind " "$BAD_OUT"-*.rc 2>/dev/null | head -n 1)
+		[ -n "$i" ] && echo "$kind: $(cat "${i%.rc}.log")"
+	done | cut -c1-200 | diag
+}
+
+fjobs=$((LOAD_JOBS < 4 ? (LOAD_JOBS < 1 ? 1 : LOAD_JOBS) : 4))
+export BAD_DIR=$work/bad BAD_ROOT=$root BAD_AS='' BAD_OUT=$out/bad
+failing_creates root "$LOAD_FAILING" "$fjobs" "${kind_names[@]}"
 
 check_nothing_left "after $LOAD_FAILING failing creates: no mount, cgroup, state dir or process left"
 
@@ -479,7 +504,96 @@ wait "$evpid" 2>/dev/null
 check_nothing_left "after ward events: nothing left"
 
 ###########################################################################
-# 4. valgrind on a sample: the ward process's own leaks and bad accesses
+# 4. rootless: failing creates and lifecycles as an unprivileged user
+###########################################################################
+
+# The user of rootless.bats. Its state root and XDG_RUNTIME_DIR are under
+# $work/rl (owned by it); containers run on the shared rootfs, read-only.
+# Left out: the cpuset kind (a rootless container without a delegated
+# cgroup ignores resources, as runc), the uidmap kind (there is a user
+# namespace; newuidmap refuses the mapping), and exec (ward exec as an
+# unprivileged user cannot join the container's pid namespace yet).
+LOAD_ROOTLESS_FAILING=${LOAD_ROOTLESS_FAILING:-200}
+LOAD_ROOTLESS_PARALLEL=${LOAD_ROOTLESS_PARALLEL:-20}
+RL_USER=wardtest
+rl=$work/rl
+rl_skip=
+if ! id -u "$RL_USER" >/dev/null 2>&1; then
+	useradd -m -s /bin/sh "$RL_USER" >/dev/null 2>&1 || rl_skip="cannot create user $RL_USER"
+fi
+[ -n "$rl_skip" ] || [ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || rl_skip="user namespaces are disabled"
+if [ -z "$rl_skip" ]; then
+	rl_uid=$(id -u "$RL_USER")
+	mkdir -p "$rl/xdg" "$rl/b" "$rl/state" "$rl/out"
+	chmod 711 "$work"
+	chmod 700 "$rl/xdg"
+	"$WARD" spec --rootless --bundle "$rl/b"
+	# (written by root: the user's own ids in the maps, as its spec --rootless would)
+	jq --arg m "$marker" --arg r "$bundle/rootfs" --argjson u "$rl_uid" \
+		'.process.terminal = false | .process.args = ["sleep", $m] | .root = {path: $r, readonly: true} |
+		.linux.uidMappings = [{containerID: 0, hostID: $u, size: 1}] | .linux.gidMappings = .linux.uidMappings' \
+		"$rl/b/config.json" >"$work/c.json" && mv "$work/c.json" "$rl/b/config.json"
+	mapfile -t rl_kinds < <(printf '%s\n' "${kind_names[@]}" | grep -vxE 'cpuset|uidmap')
+	make_bad_configs "$rl/bad" "$rl/b/config.json" "${rl_kinds[@]}"
+	# its hooks must be the user's to run
+	cp "$work/hook-fails.sh" "$rl/hook-fails.sh"
+	sed -i "s|$work/hook-fails.sh|$rl/hook-fails.sh|" "$rl/bad/hookfails/config.json"
+	chown -R "$RL_USER:" "$rl"
+	chmod 755 "$rl"
+	setpriv --reuid="$rl_uid" --regid="$rl_uid" --clear-groups "$WARD" --version >/dev/null 2>&1 ||
+		rl_skip="$RL_USER cannot run $WARD"
+fi
+# ward as the user, with the rootless state root
+as_rl() {
+	setpriv --reuid="$rl_uid" --regid="$rl_uid" --clear-groups \
+		env -i PATH=/usr/bin:/bin HOME=/ XDG_RUNTIME_DIR="$rl/xdg" "$WARD" --root "$rl/state" "$@"
+}
+# One rootless container: run -d, its init's fds, then killed or deleted
+# with --force; failures to out/ID.fail.
+rl_life() {
+	local id=$1 o=$out/$1 pid i
+	as_rl run -d -b "$rl/b" --pid-file "$rl/out/$id.pid" "$id" </dev/null >"$o.log" 2>&1 9<"$rl/b/config.json" ||
+		{ echo "run -d: $(cat "$o.log")" >>"$o.fail"; return; }
+	pid=$(<"$rl/out/$id.pid")
+	for i in $(seq 1 50); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && break
+		sleep 0.1
+	done
+	[ "$(ls "/proc/$pid/fd" | tr '\n' ' ')" = "0 1 2 " ] ||
+		echo "init fds: $(ls "/proc/$pid/fd" | tr '\n' ' ')" >>"$o.fail"
+	[ "$(as_rl state "$id" | jq -r .status)" = running ] || echo "not running: $(as_rl state "$id" 2>&1)" >>"$o.fail"
+	if [ $((${id##*-c} % 2)) = 0 ]; then
+		as_rl kill "$id" KILL >>"$o.log" 2>&1 || echo "kill: $(cat "$o.log")" >>"$o.fail"
+		for i in $(seq 1 50); do
+			[ "$(as_rl state "$id" 2>/dev/null | jq -r .status)" = stopped ] && break
+			sleep 0.1
+		done
+		as_rl delete "$id" >>"$o.log" 2>&1 || echo "delete: $(cat "$o.log")" >>"$o.fail"
+	else
+		as_rl delete -f "$id" >>"$o.log" 2>&1 || echo "delete -f: $(cat "$o.log")" >>"$o.fail"
+	fi
+	[ ! -e "$rl/state/$id" ] || echo "state dir remains after delete" >>"$o.fail"
+}
+export -f as_rl rl_life
+export rl rl_uid
+
+if [ -n "$rl_skip" ]; then
+	ok "rootless # skip $rl_skip"
+else
+	BAD_DIR=$rl/bad BAD_ROOT=$rl/state BAD_AS=$rl_uid BAD_OUT=$out/rl-bad \
+		failing_creates rootless "$LOAD_ROOTLESS_FAILING" "$fjobs" "${rl_kinds[@]}"
+	check_nothing_left "rootless: after $LOAD_ROOTLESS_FAILING failing creates: nothing left" "$rl/state"
+	t0=$(date +%s%N)
+	seq 1 "$LOAD_ROOTLESS_PARALLEL" | sed 's/^/rl-c/' | xargs -P "$LOAD_ROOTLESS_PARALLEL" -n 1 bash -c 'rl_life "$1"' _
+	t1=$(date +%s%N)
+	fails=$(cat "$out"/rl-c*.fail 2>/dev/null)
+	name="rootless: $LOAD_ROOTLESS_PARALLEL containers run, killed or deleted with --force at once, each init with fds 0-2 only ($(secs_between "$t0" "$t1") s)"
+	if [ -z "$fails" ]; then ok "$name"; else not_ok "$name"; printf '%s\n' "$fails" | head -n 30 | diag; fi
+	check_nothing_left "rootless: after $LOAD_ROOTLESS_PARALLEL containers: nothing left" "$rl/state"
+fi
+
+###########################################################################
+# 5. valgrind on a sample: the ward process's own leaks and bad accesses
 ###########################################################################
 
 # valgrind 3.19 (Debian 12) has no clone3, pidfd_open or mount_setattr:
@@ -555,7 +669,7 @@ else
 fi
 
 ###########################################################################
-# 5. ASan + LeakSanitizer on the lifecycle (LOAD_ASAN_WARD)
+# 6. ASan + LeakSanitizer on the lifecycle (LOAD_ASAN_WARD)
 ###########################################################################
 
 # Every command of a container's life under an ASan build, each process's
