@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Load and leaks (docs/testing.md, "Load and leaks"): many failing creates,
-# rounds of containers created, started, exec'd into and deleted in
-# parallel, and a sample of commands under valgrind (and, given an ASan
-# build, under AddressSanitizer with LeakSanitizer). After each phase
-# nothing of ward may be left: no mount, cgroup, state directory or
-# process, no fd of the runtime in a container's processes. Prints TAP.
+# Load and leaks (docs/testing.md, "Load and leaks"): 1. many failing
+# creates; 2. rounds of containers created, started, exec'd into, paused,
+# killed and deleted in parallel, and races on one id; 3. the long-lived
+# ward processes (integrity monitor and guard, events) under use; 4. the
+# same as an unprivileged user; 5. a sample of commands under valgrind;
+# 6. given an ASan build, the lifecycle under AddressSanitizer with
+# LeakSanitizer. After each phase nothing of ward may be left: no mount,
+# cgroup, state directory or process, no fd of the runtime in a
+# container's processes. Prints TAP.
 #
 # Environment (defaults are issue 14's numbers):
 #   LOAD_FAILING=1000   failing creates, spread over every kind of bad config
