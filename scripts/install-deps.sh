@@ -14,7 +14,7 @@ test_pkgs=(
   qemu-system-x86 cpio apparmor secilc
   podman conmon catatonit netavark aardvark-dns containernetworking-plugins
   iptables slirp4netns fuse-overlayfs containerd runc
-  crun hyperfine time libcap2-bin e2fsprogs auditd
+  crun hyperfine time valgrind libcap2-bin e2fsprogs auditd
   python3-grpcio python3-grpc-tools
   debhelper dpkg-dev lintian man-db
   criu

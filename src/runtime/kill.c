@@ -79,6 +79,14 @@ static int kill_leftovers(const struct ward_state *st, int sig, ward_err *err)
 	return 0;
 }
 
+/* Frozen tasks die only once thawed. Not only a paused container's: a
+ * created one can be paused too (as with runc), and its status still reads
+ * "created" (the exec fifo is there), so ask the cgroup. */
+static bool frozen(const struct ward_state *st)
+{
+	return st->status == WARD_PAUSED || (st->extra && ward_cgroup_is_frozen(st->extra));
+}
+
 int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, bool all,
 			ward_err *err)
 {
@@ -110,7 +118,7 @@ int ward_container_kill(const struct ward_ctx *ctx, const char *id, int sig, boo
 		r = 0;
 	}
 	/* A frozen task gets SIGKILL only once thawed (as runc, thaw after). */
-	if (r == 0 && st.status == WARD_PAUSED && sig == SIGKILL)
+	if (r == 0 && sig == SIGKILL && frozen(&st))
 		r = ward_cgroup_freeze(st.extra, false, err);
 out:
 	ward_trail(ctx, &st, "kill", st.pid, r < 0 ? err : NULL,
@@ -174,8 +182,7 @@ int ward_container_delete_loaded(const struct ward_ctx *ctx, struct ward_state *
 		}
 		if (pidfd >= 0)
 			pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		if (st->status == WARD_PAUSED) {
-			/* Frozen tasks die only once thawed. */
+		if (frozen(st)) {
 			ward_err ignored = {0};
 			ward_cgroup_freeze(st->extra, false, &ignored);
 		}

@@ -22,6 +22,7 @@ setup() {
 teardown() {
 	kill_bg
 	resume_paused
+	cg_thaw
 	teardown_bundle
 	local d
 	# Parents of an absolute cgroupsPath (ward removes only the leaf).
@@ -543,6 +544,17 @@ cg_frozen() {
 	fi
 }
 
+# Thaw the container's cgroup behind ward's back (teardown: a created
+# container a test paused, whatever ward does with it).
+cg_thaw() {
+	cg_frozen 2>/dev/null || return 0
+	if cg_mount freezer >/dev/null 2>&1; then
+		echo THAWED >"$(cg_host freezer freezer.state)"
+	else
+		echo 0 >"/sys/fs/cgroup/$WARD_CGROUP_PARENT/$ID/cgroup.freeze"
+	fi
+}
+
 @test "ward pause freezes the container (state paused); ward resume thaws it" {
 	update_config '.root.readonly = false'
 	start_ctr 'i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.02; done'
@@ -575,29 +587,59 @@ cg_frozen() {
 	assert_output_contains "not running"
 }
 
-@test "ward kill KILL of a paused container kills it (the cgroup is thawed, as runc)" {
-	start_ctr 'sleep 1000 & sleep 1000 & wait'
+# Pause $ID, kill it with SIGKILL: it stops (a frozen task, v1 freezer,
+# only dies once thawed), and delete leaves no cgroup.
+pause_kill_delete() {
 	run_ward pause "$ID"
 	assert_success
+	cg_frozen
 	run_ward kill "$ID" KILL
 	assert_success
-	# A frozen task (v1 freezer) only dies once thawed.
 	wait_status_within "$ID" stopped 3
 	run_ward delete "$ID"
 	assert_success
 	assert_no_cgroup
 }
 
-@test "ward delete --force of a paused container kills it and removes its cgroup" {
-	start_ctr 'sleep 1000 & sleep 1000 & wait'
+# Pause $ID, delete it with --force: its init (pid $1) dies, nothing left.
+pause_force_delete() {
+	local pid=$1
 	run_ward pause "$ID"
 	assert_success
+	cg_frozen
 	# ward waits 10 s for the init to die; do not wait that long for a failure.
 	run timeout 4 "$WARD" --root "$STATE_ROOT" delete --force "$ID"
 	assert_success
 	[ ! -e "$STATE_ROOT/$ID" ]
 	assert_no_cgroup
-	wait_for '! kill -0 "$INIT_PID" 2>/dev/null'
+	wait_for '! kill -0 "$pid" 2>/dev/null'
+}
+
+@test "ward kill KILL of a paused container kills it (the cgroup is thawed, as runc)" {
+	start_ctr 'sleep 1000 & sleep 1000 & wait'
+	pause_kill_delete
+}
+
+@test "ward delete --force of a paused container kills it and removes its cgroup" {
+	start_ctr 'sleep 1000 & sleep 1000 & wait'
+	pause_force_delete "$INIT_PID"
+}
+
+# A created container can be paused (as with runc); its status still reads
+# "created", and delete --force used to wait for an init that could not die
+# (10 s, then failed), leaving the container, its cgroups and its process.
+@test "ward delete --force of a created container that was paused kills it and leaves nothing" {
+	set_cmd sleep 1000
+	run_detached create -b "$BUNDLE" "$ID"
+	assert_success
+	pause_force_delete "$(ward state "$ID" | jq -r .pid)"
+}
+
+@test "ward kill KILL of a created container that was paused kills it" {
+	set_cmd sleep 1000
+	run_detached create -b "$BUNDLE" "$ID"
+	assert_success
+	pause_kill_delete
 }
 
 # ---------------------------------------------------------------- update
