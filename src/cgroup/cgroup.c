@@ -164,11 +164,20 @@ static const char *default_parent(void)
 }
 
 /* cgroupsPath: absolute is below the hierarchy root; relative is below our
- * own cgroup; absent is /ward/<id> (runc uses the bare id). */
+ * own cgroup; absent is /ward/<id> (runc uses the bare id). The path is
+ * cleaned lexically first, as runc does: ".." cannot climb out of the
+ * hierarchy ("/../../tmp/x" is the cgroup /tmp/x, not the directory /tmp/x
+ * of the host) nor, for a relative path, above our own cgroup. */
 static void container_rel_path(const struct ward_spec *spec, const char *id,
 			       const struct hierarchy *h, char *out, size_t len)
 {
 	const char *cp = spec->lx.cgroups_path;
+	char clean[2048];
+	if (cp && *cp) {
+		snprintf(clean, sizeof(clean), "%s", cp);
+		ward_path_clean(clean);
+		cp = clean;
+	}
 	if (!cp || !*cp) {
 		snprintf(out, len, "/%s/%s", default_parent(), id);
 		return;

@@ -368,3 +368,38 @@ int ward_open_trusted(const char *path, ward_err *err)
 	}
 	return steal_fd(&fd);
 }
+
+void ward_path_clean(char *path)
+{
+	bool abs = path[0] == '/';
+	char *out = path, *in = path;
+	size_t n = 0; /* length written to out */
+	if (abs)
+		out[n++] = '/';
+	while (*in) {
+		while (*in == '/')
+			in++;
+		if (!*in)
+			break;
+		char *end = in;
+		while (*end && *end != '/')
+			end++;
+		size_t len = (size_t)(end - in);
+		if (len == 1 && in[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && in[0] == '.' && in[1] == '.') {
+			size_t floor = abs ? 1 : 0;
+			while (n > floor && out[n - 1] != '/')
+				n--;
+			if (n > floor)
+				n--; /* the slash before the removed component */
+		} else {
+			if (n > (abs ? 1 : 0))
+				out[n++] = '/';
+			memmove(out + n, in, len);
+			n += len;
+		}
+		in = end;
+	}
+	out[n] = '\0';
+}

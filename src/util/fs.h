@@ -42,4 +42,11 @@ int ward_rm_rf_at(int dirfd, const char *name, ward_err *err);
  * fewer, for an undo that runs out of them (EMFILE). */
 int ward_rm_rf_open(int dirfd, const char *name, int fd, ward_err *err);
 
+/* Lexical cleaning in place, as a path below a root: repeated slashes, "."
+ * and trailing slashes go, ".." removes the component before it and is
+ * dropped at the top (it can never climb above where the path starts). An
+ * absolute path stays absolute ("/" at least), a relative one relative (""
+ * at least). No file system access. */
+void ward_path_clean(char *path);
+
 #endif

@@ -461,6 +461,31 @@ blk_ctrl() {
 	assert_no_cgroup "$rel"
 }
 
+@test "a cgroupsPath with .. cannot climb out of the cgroup hierarchy (cleaned as runc cleans it)" {
+	local mp
+	# Enough ".." to reach the host's / from any cgroup mount: unclean, the
+	# path names the host directory /$WARD_CGROUP_PARENT/$ID-esc; cleaned, it
+	# is the cgroup /$WARD_CGROUP_PARENT/$ID-esc below each hierarchy's root.
+	[ ! -e "/$WARD_CGROUP_PARENT" ]
+	update_config --arg p "/../../../../../../$WARD_CGROUP_PARENT/x/../$ID-esc/." \
+		'.linux.cgroupsPath = $p'
+	run_detached create -b "$BUNDLE" "$ID"
+	if [ -e "/$WARD_CGROUP_PARENT" ]; then
+		echo "ward made /$WARD_CGROUP_PARENT on the host" >&2
+		rm -rf "/${WARD_CGROUP_PARENT:?}"
+		false
+	fi
+	assert_success
+	INIT_PID=$(ward state "$ID" | jq -r .pid)
+	assert_cgroup_everywhere "/$WARD_CGROUP_PARENT/$ID-esc"
+	for mp in $(cg_all_mounts); do
+		grep -qx "$INIT_PID" "$mp/$WARD_CGROUP_PARENT/$ID-esc/cgroup.procs"
+	done
+	run_ward delete --force "$ID"
+	assert_success
+	assert_no_cgroup "/$WARD_CGROUP_PARENT/$ID-esc"
+}
+
 @test "a cgroupsPath another container's processes are in is refused, and left as it was" {
 	update_config --arg p "/$WARD_CGROUP_PARENT/$ID" '.linux.cgroupsPath = $p'
 	start_ctr

@@ -72,6 +72,27 @@ static void test_err_truncation(void **state)
 
 /* ---- strv ---- */
 
+static void test_path_clean(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{"/a/b", "/a/b"},       {"/a//b/", "/a/b"},      {"/a/./b/.", "/a/b"},
+		{"/a/b/../c", "/a/c"},  {"/../../tmp/x", "/tmp/x"}, {"/..", "/"},
+		{"/", "/"},             {"//", "/"},             {"a/b", "a/b"},
+		{"a/../../b", "b"},     {"../x", "x"},           {"..", ""},
+		{"./a/", "a"},          {"a/b/../../..", ""},    {"/a/..b/c..", "/a/..b/c.."},
+		{"/.../a", "/.../a"},   {"/a/b/c/../../d", "/a/d"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%s", cases[i][0]);
+		ward_path_clean(buf);
+		if (strcmp(buf, cases[i][1]) != 0)
+			fail_msg("clean(\"%s\") = \"%s\", want \"%s\"", cases[i][0], buf,
+				 cases[i][1]);
+	}
+}
+
 static void test_strv(void **state)
 {
 	(void)state;
@@ -601,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_err_wrap_chain),
 		cmocka_unit_test(test_err_truncation),
+		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_strv_env),
 		cmocka_unit_test(test_id_validate),
