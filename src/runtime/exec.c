@@ -558,10 +558,9 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 			if (ward_sync_send(sync[0], WARD_SYNC_GO, 0, -1, err) < 0)
 				goto kill;
 		}
-		if (m.type == WARD_SYNC_PID && c.fork_in_pidns &&
-		    take_mid_child(&pid, &child_pidfd, (pid_t)m.value, err) < 0)
-			goto kill;
 		if (m.type == WARD_SYNC_PID && c.fork_in_pidns) {
+			if (take_mid_child(&pid, &child_pidfd, (pid_t)m.value, err) < 0)
+				goto kill;
 			if (ses && !announced) {
 				exec_trail(ctx, st, &c, pid, ses, NULL);
 				announced = true;
