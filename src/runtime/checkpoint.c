@@ -851,6 +851,11 @@ static int check_checkpointable(struct ckpt *k, ward_err *err)
 	if (k->st.status != WARD_RUNNING && k->st.status != WARD_PAUSED)
 		return ward_err_set(err, "container %s cannot be checkpointed in the %s state",
 				    k->st.id, ward_status_name(k->st.status));
+	/* Paused while created: its init still runs ward's binary, with the
+	 * privileges it keeps until start; nothing of it is to be dumped. */
+	if (ward_state_awaits_start(&k->st))
+		return ward_err_set(err, "container %s cannot be checkpointed: it is paused but "
+					 "was never started", k->st.id);
 	if (!(k->spec = ward_state_spec(&k->st, err)))
 		return -1;
 	if (ward_criu_refuse(k->spec, k->st.extra, err) < 0)

@@ -151,10 +151,39 @@ struct exec_child {
 	pid_t init_pid;
 	pid_t self_pid;
 	const struct ward_landlock *landlock;
+	bool fork_in_pidns; /* join the pid namespace here and fork (mid_fork) */
 	int stub_fd; /* the sealed exec stub, or -1 (protect.c) */
 	long audit_loginuid; /* begin an audit session with it first, or -1 */
 	const char *audit_id; /* the container's, when audited */
 };
+
+/* A rootless ward has no CAP_SYS_ADMIN over the container's pid namespace
+ * (its user namespace owns it), so it cannot join it before the clone; the
+ * child joins it together with the user namespace, and the process that
+ * runs is its child in there, cloned as ours (CLONE_PARENT) so we wait for
+ * it as for any exec. The intermediate only tells us its pid and leaves;
+ * the process inherits its cgroup, audit session and non-dumpable mark, and
+ * waits for us to know it before it goes on. */
+static int mid_fork(struct exec_child *c, ward_err *err)
+{
+	long pid = ward_clone3(CLONE_PARENT, NULL, -1);
+	if (pid < 0)
+		return ward_err_sys(err, errno, "clone in the container's pid namespace");
+	if (pid > 0) {
+		ward_err e = {0};
+		ward_sync_send(c->sync, WARD_SYNC_PID, pid, -1, &e);
+		_exit(0);
+	}
+	/* Not inherited; our parent is ward's CLI now (CLONE_PARENT), and if it
+	 * is already gone the expect below sees the socket close. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	struct ward_sync_msg m;
+	if (ward_sync_expect(c->sync, WARD_SYNC_MAPS_DONE, &m, NULL, err) < 0)
+		return -1;
+	c->self_pid = (pid_t)m.value;
+	return 0;
+}
 
 static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exelen,
 			ward_err *err)
@@ -179,6 +208,8 @@ static int exec_prepare(struct exec_child *c, char **env, char *exe, size_t exel
 	}
 	if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0)
 		return ward_err_sys(err, errno, "join the container's namespaces");
+	if (c->fork_in_pidns && mid_fork(c, err) < 0)
+		return -1;
 	if (fchdir(c->rootfd) < 0 || chroot(".") < 0)
 		return ward_err_sys(err, errno, "enter the container's root");
 	/* Nothing of the runtime's stays open in here: a path like
@@ -281,6 +312,8 @@ static int ns_flags_of(const struct ward_spec *spec, pid_t pid)
 	return flags;
 }
 
+/* Returns 1 when we may not join it (EPERM: a rootless ward, whose
+ * container's user namespace owns it): the child does (mid_fork). */
 static int enter_pidns(pid_t pid, int pidfd, ward_err *err)
 {
 	char a[64];
@@ -288,8 +321,25 @@ static int enter_pidns(pid_t pid, int pidfd, ward_err *err)
 	snprintf(a, sizeof(a), "/proc/%d/ns/pid", pid);
 	if (stat(a, &sa) < 0 || stat("/proc/self/ns/pid", &sb) < 0 || sa.st_ino == sb.st_ino)
 		return 0;
-	if (setns(pidfd, CLONE_NEWPID) < 0)
+	if (setns(pidfd, CLONE_NEWPID) < 0) {
+		if (errno == EPERM)
+			return 1;
 		return ward_err_sys(err, errno, "join the container's pid namespace");
+	}
+	return 0;
+}
+
+/* The intermediate is gone (reaped here); the process it cloned as our
+ * child is the one we wait for from now on. */
+static int take_mid_child(pid_t *pid, int *pidfd, pid_t child, ward_err *err)
+{
+	while (waitpid(*pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+	close(*pidfd);
+	*pid = child;
+	*pidfd = pidfd_open(child, 0);
+	if (*pidfd < 0)
+		return ward_err_sys(err, errno, "pidfd_open %d", child);
 	return 0;
 }
 
@@ -447,8 +497,13 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		ward_err_set(err, "cannot allocate a tty when detaching without --console-socket");
 		goto out;
 	}
-	if (ward_sync_pair(sync, err) < 0 || enter_pidns(st->pid, pidfd, err) < 0)
+	int mid;
+	if (ward_sync_pair(sync, err) < 0 || (mid = enter_pidns(st->pid, pidfd, err)) < 0)
 		goto out;
+	if (mid) {
+		c.fork_in_pidns = true;
+		c.ns_flags |= CLONE_NEWPID;
+	}
 	c.sync = sync[1];
 	/* The child is among the container's processes from birth: born
 	 * non-dumpable, it is never open to them while it runs ward's binary. */
@@ -494,9 +549,23 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 		}
 		if (m.type == WARD_SYNC_SESSION) {
 			ses = m.value;
-			exec_trail(ctx, st, &c, pid, ses, NULL);
-			announced = true;
+			/* With an intermediate the record waits for the pid of
+			 * the process, which runs nothing before it is out. */
+			if (!c.fork_in_pidns) {
+				exec_trail(ctx, st, &c, pid, ses, NULL);
+				announced = true;
+			}
 			if (ward_sync_send(sync[0], WARD_SYNC_GO, 0, -1, err) < 0)
+				goto kill;
+		}
+		if (m.type == WARD_SYNC_PID && c.fork_in_pidns) {
+			if (take_mid_child(&pid, &child_pidfd, (pid_t)m.value, err) < 0)
+				goto kill;
+			if (ses && !announced) {
+				exec_trail(ctx, st, &c, pid, ses, NULL);
+				announced = true;
+			}
+			if (ward_sync_send(sync[0], WARD_SYNC_MAPS_DONE, pid, -1, err) < 0)
 				goto kill;
 		}
 		if (m.type == WARD_SYNC_PTY && fd >= 0) {

@@ -79,9 +79,9 @@ static int kill_leftovers(const struct ward_state *st, int sig, ward_err *err)
 	return 0;
 }
 
-/* Frozen tasks die only once thawed. Not only a paused container's: a
- * created one can be paused too (as with runc), and its status still reads
- * "created" (the exec fifo is there), so ask the cgroup. */
+/* Frozen tasks die only once thawed. The status says "paused" for a
+ * container paused while created too; the cgroup is asked as well, for one
+ * frozen behind ward's back. */
 static bool frozen(const struct ward_state *st)
 {
 	return st->status == WARD_PAUSED || (st->extra && ward_cgroup_is_frozen(st->extra));

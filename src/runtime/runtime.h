@@ -78,6 +78,9 @@ json_t *ward_state_to_json(const struct ward_state *st, bool hooks);
 const char *ward_state_status_reason(const struct ward_state *st, char *buf, size_t len);
 /* Re-derive status from the process and exec.fifo. */
 enum ward_status ward_state_refresh(struct ward_state *st);
+/* The init still waits for start (the exec fifo is there): true of a
+ * created container, and of one paused while created. */
+bool ward_state_awaits_start(const struct ward_state *st);
 int ward_state_remove(const struct ward_ctx *ctx, const char *id, ward_err *err);
 /* The container's audit ID (its state's org.ward.audit.id annotation), or
  * NULL when it has none. */

@@ -114,7 +114,6 @@ static int check_startable(const struct ward_state *st, ward_err *err)
 	case WARD_STOPPED:
 		return ward_err_set(err, "cannot start a container that has stopped");
 	case WARD_RUNNING:
-	case WARD_PAUSED:
 		return ward_err_set(err, "cannot start an already running container");
 	default:
 		return ward_err_set(err, "cannot start a container in the %s state",

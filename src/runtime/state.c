@@ -92,6 +92,11 @@ static bool is_frozen(const struct ward_state *st)
 	return ward_cgroup_file_frozen(st->freeze_file);
 }
 
+bool ward_state_awaits_start(const struct ward_state *st)
+{
+	return faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 enum ward_status ward_state_refresh(struct ward_state *st)
 {
 	char pstate = 0;
@@ -110,8 +115,10 @@ enum ward_status ward_state_refresh(struct ward_state *st)
 		st->status = WARD_STOPPED;
 	} else if (st->creating) {
 		st->status = WARD_CREATING; /* a create that died before its end */
-	} else if (faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		st->status = WARD_CREATED;
+	} else if (ward_state_awaits_start(st)) {
+		/* A created container can be paused (as with runc): it reads
+		 * "paused" until resumed, then "created" again. */
+		st->status = is_frozen(st) ? WARD_PAUSED : WARD_CREATED;
 	} else {
 		st->status = is_frozen(st) ? WARD_PAUSED : WARD_RUNNING;
 	}

@@ -650,9 +650,9 @@ pause_force_delete() {
 	pause_force_delete "$INIT_PID"
 }
 
-# A created container can be paused (as with runc); its status still reads
-# "created", and delete --force used to wait for an init that could not die
-# (10 s, then failed), leaving the container, its cgroups and its process.
+# A created container can be paused (as with runc); delete --force used to
+# wait for an init that could not die (10 s, then failed), leaving the
+# container, its cgroups and its process.
 @test "ward delete --force of a created container that was paused kills it and leaves nothing" {
 	set_cmd sleep 1000
 	run_detached create -b "$BUNDLE" "$ID"
@@ -665,6 +665,55 @@ pause_force_delete() {
 	run_detached create -b "$BUNDLE" "$ID"
 	assert_success
 	pause_kill_delete
+}
+
+# runc's order: a created container that is paused reads "paused" (state
+# and list), start refuses it, and resume makes it "created" again.
+@test "a created container that is paused reads paused, is not started, and resume makes it created" {
+	update_config '.root.readonly = false'
+	set_cmd sh -c 'touch /tmp/started; sleep 1000'
+	run_detached create -b "$BUNDLE" "$ID"
+	assert_success
+	run_ward pause "$ID"
+	assert_success
+	cg_frozen
+	run_ward state "$ID"
+	[ "$(jq -r .status <<<"$output")" = paused ]
+	run_ward list --format json
+	[ "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .status' <<<"$output")" = paused ]
+	run timeout 5 "$WARD" --root "$STATE_ROOT" start "$ID"
+	assert_failure
+	assert_output_contains "cannot start a container in the paused state"
+	[ ! -e "$BUNDLE/rootfs/tmp/started" ]
+	run_ward resume "$ID"
+	assert_success
+	if cg_frozen; then false; fi
+	run_ward state "$ID"
+	[ "$(jq -r .status <<<"$output")" = created ]
+	run timeout 5 "$WARD" --root "$STATE_ROOT" start "$ID"
+	assert_success
+	wait_for '[ -e "$BUNDLE/rootfs/tmp/started" ]'
+	run_ward state "$ID"
+	[ "$(jq -r .status <<<"$output")" = running ]
+}
+
+@test "a created container that is paused is not deleted without --force (as runc)" {
+	set_cmd sleep 1000
+	run_detached create -b "$BUNDLE" "$ID"
+	assert_success
+	run_ward pause "$ID"
+	assert_success
+	run_ward delete "$ID"
+	assert_failure
+	assert_output_contains "not stopped: paused"
+	[ -d "$STATE_ROOT/$ID" ]
+	local pid
+	pid=$(ward state "$ID" | jq -r .pid)
+	run timeout 4 "$WARD" --root "$STATE_ROOT" delete --force "$ID"
+	assert_success
+	[ ! -e "$STATE_ROOT/$ID" ]
+	assert_no_cgroup
+	wait_for '! kill -0 "$pid" 2>/dev/null'
 }
 
 # ---------------------------------------------------------------- update

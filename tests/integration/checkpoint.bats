@@ -262,6 +262,22 @@ nothing_left() {
 	[ "$(ward state "$ID" | jq -r .status)" = created ]
 }
 
+@test "checkpoint refuses a created container that is paused (never started)" {
+	set_args sleep 100
+	run_detached create -b "$BUNDLE" "$ID"
+	assert_success
+	run_ward pause "$ID"
+	assert_success
+	[ "$(ward state "$ID" | jq -r .status)" = paused ]
+	run_ward checkpoint --image-path "$IMG" "$ID"
+	assert_failure
+	assert_output_contains "paused but was never started"
+	[ "$(ward state "$ID" | jq -r .status)" = paused ]
+	[ -z "$(ls -A "$IMG" 2>/dev/null)" ]
+	run_ward resume "$ID"
+	assert_success
+}
+
 @test "restore without a ward checkpoint names --image-path and leaves nothing behind" {
 	run_ward restore -d -b "$BUNDLE" --image-path "$IMG" "$ID"
 	assert_failure

@@ -248,3 +248,82 @@ rl_args() {
 		assert_equal "$output" 0
 	fi
 }
+
+# Poll `state` until the container reports a status.
+rl_wait_status() {
+	local i
+	for i in $(seq 100); do
+		as_user "$WARD" state "$1"
+		[ "$(jq -r .status <<<"$output")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "rootless: exec as the user runs a command in the container, with its output and exit status" {
+	rl_spec
+	rl_args sleep 100
+	as_user "$WARD" run -d rl1
+	assert_success
+	as_user "$WARD" exec rl1 sh -c 'echo from-exec; id -u; exit 7'
+	[ "$status" -eq 7 ]
+	[ "${lines[0]}" = from-exec ]
+	[ "${lines[1]}" = 0 ]
+}
+
+@test "rootless: an exec'd process is in the container's pid, user and mount namespaces" {
+	rl_spec
+	rl_args sleep 100
+	as_user "$WARD" run -d rl1
+	assert_success
+	local pid
+	pid=$(run_as_user_raw "$WARD" state rl1 | jq -r .pid)
+	as_user "$WARD" exec rl1 sh -c 'for n in pid user mnt; do readlink /proc/self/ns/$n; done; tr "\0" " " </proc/1/cmdline'
+	assert_success
+	[ "${lines[0]}" = "$(readlink /proc/$pid/ns/pid)" ]
+	[ "${lines[1]}" = "$(readlink /proc/$pid/ns/user)" ]
+	[ "${lines[2]}" = "$(readlink /proc/$pid/ns/mnt)" ]
+	[ "${lines[0]}" != "$(host_ns pid)" ]
+	# Its /proc is the container's: pid 1 is the container's init.
+	[ "$(echo "${lines[3]}" | xargs)" = "sleep 100" ]
+}
+
+@test "rootless: exec -d leaves the process running in the container, as the user on the host, in the init's cgroup" {
+	rl_spec
+	rl_args sleep 100
+	as_user "$WARD" run -d rl1
+	assert_success
+	local init
+	init=$(run_as_user_raw "$WARD" state rl1 | jq -r .pid)
+	as_user "$WARD" exec -d --pid-file "$RL/exec.pid" rl1 sleep 77
+	assert_success
+	local pid
+	pid=$(cat "$RL/exec.pid")
+	[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" | xargs)" = "sleep 77" ]
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = "$RL_UID" ]
+	[ "$(readlink "/proc/$pid/ns/pid")" = "$(readlink "/proc/$init/ns/pid")" ]
+	[ "$(cat "/proc/$pid/cgroup")" = "$(cat "/proc/$init/cgroup")" ]
+	as_user "$WARD" kill rl1 KILL
+	assert_success
+	rl_wait_status rl1 stopped
+	# The exec'd process went with the init (the pid namespace is gone).
+	local i
+	for i in $(seq 100); do
+		[ -e "/proc/$pid" ] || break
+		sleep 0.05
+	done
+	[ ! -e "/proc/$pid" ]
+}
+
+@test "rootless: an exec'd process is confined like the init: seccomp, no_new_privs, Landlock" {
+	rl_spec
+	rl_args sleep 100
+	rl_update '.root.readonly = false | .process.landlock = {ruleset: {handledAccessFS: ["make_dir"]}, rules: {pathBeneath: [{allowedAccess: ["make_dir"], paths: ["/dev"]}]}}'
+	as_user "$WARD" run -d rl1
+	assert_success
+	as_user "$WARD" exec rl1 sh -c 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; mkdir /tmp/ll-made && echo MADE'
+	[ "$(grep Seccomp: <<<"$output" | xargs)" = "Seccomp: 2" ]
+	[ "$(grep NoNewPrivs: <<<"$output" | xargs)" = "NoNewPrivs: 1" ]
+	assert_output_not_contains MADE
+	[ ! -e "$RL_BUNDLE/rootfs/tmp/ll-made" ]
+}
