@@ -115,22 +115,38 @@ export WARD=$build/ward
 bats_args=(--tap)
 [ -n "${ASAN_LANE_FILTER:-}" ] && bats_args+=(--filter "$ASAN_LANE_FILTER")
 # A hang must not hold up the whole suite: 3 minutes a test (bats fails it
-# and goes on), 20 for the lot.
+# and goes on), 10 a file.
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
-timeout -k 30 1200 bats "${bats_args[@]}" "${files[@]}" 2>&1 | tee "$tap" | grep --line-buffered -v '^1\.\.[0-9]*$'
-rc=${PIPESTATUS[0]}
+# One bats run a file, its tests renumbered into one stream: the time of each
+# file is measured, and one that stops early is named.
+n=0
+times=()
+for f in "${files[@]}"; do
+	t0=$(date +%s)
+	timeout -k 30 600 bats "${bats_args[@]}" "$f" >"$tap" 2>&1
+	rc=$?
+	awk -v off="$n" '/^1\.\.[0-9]+$/ { next }
+		match($0, /^(not )?ok [0-9]+/) {
+			pre = ($0 ~ /^not /) ? "not ok " : "ok "
+			print pre (substr($0, length(pre) + 1, RLENGTH - length(pre)) + off) substr($0, RLENGTH + 1)
+			next
+		}
+		{ print }' "$tap"
+	got=$(grep -cE '^(not )?ok ' "$tap")
+	planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -1)
+	n=$((n + got))
+	if [ -n "$planned" ] && [ "$got" -lt "$planned" ]; then
+		n=$((n + 1))
+		echo "not ok $n - $name: ${f##*/} stopped after $got of $planned tests (bats exit status $rc; 124 is the 600 s limit)"
+		tail -n 5 "$tap" | sed 's/^/# /'
+	elif [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$tap"; then
+		n=$((n + 1))
+		echo "not ok $n - $name: ${f##*/}: bats exited with status $rc without a failed test"
+		tail -n 5 "$tap" | sed 's/^/# /'
+	fi
+	times+=("${f##*/} $(($(date +%s) - t0))s")
+done
 ran=$(($(date +%s) - start - built))
-
-n=$(grep -cE '^(not )?ok ' "$tap")
-planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -1)
-if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$tap"; then
-	n=$((n + 1))
-	echo "not ok $n - $name: bats exited with status $rc without a failed test (timeout after 1200 s is 124)"
-	tail -n 5 "$tap" | sed 's/^/# /'
-elif [ -n "$planned" ] && [ "$(grep -cE '^(not )?ok ' "$tap")" -lt "$planned" ]; then
-	n=$((n + 1))
-	echo "not ok $n - $name: bats stopped after $(grep -cE '^(not )?ok ' "$tap") of $planned tests"
-fi
 
 n=$((n + 1))
 mapfile -t reports < <(find "$logs" -type f | sort)
@@ -146,5 +162,5 @@ else
 	grep -v '^ *$' "${reports[0]}" | head -n 40 | sed 's/^/#   /'
 fi
 echo "1..$n"
-echo "# asan lane: build $built s, $((${#files[@]})) files in $ran s"
+echo "# asan lane: build $built s, ${#files[@]} files in $ran s: ${times[*]}"
 exit 0
