@@ -14,8 +14,8 @@ export WARD_CGROUP_PARENT=${WARD_CGROUP_PARENT:-ward}
 # "file" for setup_file), so that the lane can say which test made one.
 if [ -n "${WARD_SANITIZER_LOGS:-}" ]; then
 	_ward_san_log="$WARD_SANITIZER_LOGS/${BATS_TEST_FILENAME##*/}-${BATS_TEST_NUMBER:-file}"
-	export ASAN_OPTIONS="${WARD_ASAN_OPTIONS:-}:log_path=$_ward_san_log.asan"
-	export UBSAN_OPTIONS="${WARD_UBSAN_OPTIONS:-}:log_path=$_ward_san_log.ubsan"
+	export ASAN_OPTIONS="${WARD_ASAN_OPTIONS:-}:log_path=$_ward_san_log.san"
+	export UBSAN_OPTIONS="${WARD_UBSAN_OPTIONS:-}:log_path=$_ward_san_log.san"
 	unset _ward_san_log
 fi
 

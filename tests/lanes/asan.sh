@@ -6,35 +6,41 @@
 # a test noticed (a use-after-free in an error path whose test only checks
 # "exit status non-zero" passes the test, not this line).
 #
-# The build: build-asan/ (ASAN_BUILD), gcc with -fsanitize=address,undefined
-# and -fno-sanitize-recover=all (a UBSan finding ends the process like an
-# ASan one), -Db_lundef=false (the runtimes are shared libraries), no
-# ward-static (ASan cannot be linked statically; the nesting tests that copy
-# ward-static into a container take build/ward-static, unsanitized, when it
-# is there: the outer ward is the sanitized one). Only the ward target is
-# built (~40 s from scratch on the 2-core test machine, nothing when
-# current).
+# The build: build-asan/ (ASAN_BUILD) with clang (ASAN_CC), -fsanitize=
+# address,undefined, -fno-sanitize-recover=all (a UBSan finding ends the
+# process like an ASan one), -Db_lundef=false. clang, not gcc: gcc's
+# separate libubsan ignores log_path when ASan is there too and prints its
+# reports on stderr only; clang's one runtime writes both to the log files.
+# No ward-static (ASan cannot be linked statically); the nesting tests that
+# copy ward-static into a container take build/ward-static, unsanitized,
+# when it is there: the outer ward is the sanitized one. Only the ward
+# target is built (70 s from scratch on the 2-core test machine).
 #
 # The run: every ward process gets ASAN_OPTIONS/UBSAN_OPTIONS with a
 # log_path in one directory (ASAN_LOG_DIR, default a fresh /tmp/ward-asan.*,
 # world-writable for the rootless tests' users). helpers.bash names each
-# test's files after the test (FILE.bats-N.asan.PID, .ubsan.PID), so the
+# test's files after the test (FILE.bats-N.san.PID), so the
 # report line says which test made them. The directory is removed when it
-# is empty, kept and named when it is not.
+# is empty, kept and named when it is not. halt_on_error: the first report
+# ends the process, with exit status 86, so that a test's output tells a
+# sanitizer's death from ward's own failures.
 #
 # LeakSanitizer: detect_leaks=1 for every ward process. It checks at exit(),
 # so it covers the CLI processes (create, start, run, exec, delete, state, the
-# error paths), which is where a leak would pile up in a long-running engine
-# that calls ward many times; the forked helpers and the container's init
-# end in _exit or execve, where LSan never runs: nothing is checked there,
-# and nothing needs to be (their memory goes with the process image). LSan
-# stops the world with ptrace: the CLI runs as root or as the rootless
-# user's own process, where that works.
+# error paths), which is where a leak would pile up in an engine that calls
+# ward many times; the forked helpers and the container's init end in _exit
+# or execve, where LSan never runs: nothing is checked there, and nothing
+# needs to be (their memory goes with the process image). LSan stops the
+# world with a ptrace'ing clone of the process: it must be born in the
+# CLI's own pid namespace (exec.c goes back to it after joining the
+# container's) and be allowed to ptrace (root's CLI, or the rootless user's
+# own process: both are).
 #
-# What a sanitizer cannot report to a file: the container's init after
-# pivot_root no longer sees the log directory. A finding there makes ASan
-# print "Can't open file" and exit non-zero: the test fails (ward reports
-# the init's death), and this lane's last line cannot name it.
+# What a sanitizer cannot write to the directory: the container's init after
+# pivot_root no longer sees it, and ASan then prints "Can't open file" on
+# stderr and exits: ward reports the init's death and the test fails. The
+# last line also counts sanitizer messages in the failed tests' output
+# (the only output bats shows), so it names those too.
 #
 # Files: ASAN_LANE_FILES (names in tests/integration/, default below),
 # ASAN_LANE_FILTER (bats --filter). Skips under the lane (WARD_SANITIZED=1,
@@ -45,14 +51,15 @@ cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 name="asan"
 build=${ASAN_BUILD:-$top/build-asan}
+ccname=${ASAN_CC:-clang}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "ok 1 - $name: integration suite under ASan+UBSan # skip needs root (the tests create containers)"
 	exit 0
 fi
 if ! echo 'int main(void){return 0;}' |
-	cc -x c -fsanitize=address,undefined -o /dev/null - 2>/dev/null; then
-	echo "ok 1 - $name: integration suite under ASan+UBSan # skip cc cannot link -fsanitize=address,undefined (libasan, libubsan missing)"
+	"$ccname" -x c -fsanitize=address,undefined -o /dev/null - 2>/dev/null; then
+	echo "ok 1 - $name: integration suite under ASan+UBSan # skip $ccname cannot link -fsanitize=address,undefined (clang and its compiler-rt runtime: install-deps.sh --all)"
 	exit 0
 fi
 
@@ -78,14 +85,21 @@ done
 
 log=$(mktemp /tmp/ward-asan-lane.XXXXXX)
 tap=$(mktemp /tmp/ward-asan-tap.XXXXXX)
-trap 'rm -f "$log" "$tap"' EXIT
+names=$(mktemp /tmp/ward-asan-names.XXXXXX)
+seen=$(mktemp /tmp/ward-asan-seen.XXXXXX)
+trap 'rm -f "$log" "$tap" "$names" "$seen"' EXIT
 start=$(date +%s)
 
+# A build dir of another compiler (a gcc one from before) is made again.
+if [ -f "$build/meson-logs/meson-log.txt" ] &&
+	! grep -q "^C compiler for the host machine: $ccname " "$build/meson-logs/meson-log.txt"; then
+	rm -rf "$build"
+fi
 opts=(-Dwerror=true -Dtests=disabled -Dfuzz=false -Dman=disabled -Dstatic_ward=disabled
 	-Db_sanitize=address,undefined -Db_lundef=false
 	-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all)
 if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "${opts[@]}" >"$log" 2>&1
+	CC=$ccname meson setup "$build" "${opts[@]}" >"$log" 2>&1
 else
 	meson configure "$build" "${opts[@]}" >"$log" 2>&1
 fi &&
@@ -100,15 +114,12 @@ built=$(($(date +%s) - start))
 
 logs=${ASAN_LOG_DIR:-$(mktemp -d /tmp/ward-asan.XXXXXX)}
 mkdir -p "$logs" && chmod 1777 "$logs"
-# helpers.bash appends log_path per test. halt_on_error: the first report
-# ends the process (ASan's default; UBSan's with -fno-sanitize-recover too).
-# exitcode 86: a sanitizer's death is told apart from ward's own failures in
-# a test's output.
+# helpers.bash appends log_path per test.
 export WARD_SANITIZED=1 WARD_SANITIZER_LOGS=$logs
-export WARD_ASAN_OPTIONS=${WARD_ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:exitcode=86:abort_on_error=0:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=0:print_summary=1}
-export WARD_UBSAN_OPTIONS=${WARD_UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=86:print_summary=1}
-export ASAN_OPTIONS="$WARD_ASAN_OPTIONS:log_path=$logs/lane.asan"
-export UBSAN_OPTIONS="$WARD_UBSAN_OPTIONS:log_path=$logs/lane.ubsan"
+export WARD_ASAN_OPTIONS=${WARD_ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:exitcode=86:abort_on_error=0:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=0}
+export WARD_UBSAN_OPTIONS=${WARD_UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=86}
+export ASAN_OPTIONS="$WARD_ASAN_OPTIONS:log_path=$logs/lane.san"
+export UBSAN_OPTIONS="$WARD_UBSAN_OPTIONS:log_path=$logs/lane.san"
 export WARD=$build/ward
 [ -x "$top/build/ward-static" ] && export WARD_STATIC=${WARD_STATIC:-$top/build/ward-static}
 
@@ -117,6 +128,8 @@ bats_args=(--tap)
 # A hang must not hold up the whole suite: 3 minutes a test (bats fails it
 # and goes on), 10 a file.
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
+# What sanitizers print on stderr when they cannot write their file.
+said="ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error: |Can't open file: $logs"
 # One bats run a file, its tests renumbered into one stream: the time of each
 # file is measured, and one that stops early is named.
 n=0
@@ -132,6 +145,11 @@ for f in "${files[@]}"; do
 			next
 		}
 		{ print }' "$tap"
+	# FILE.bats-N (helpers.bash's log name) and the test's name.
+	awk -v f="${f##*/}" 'match($0, /^(not )?ok [0-9]+ /) {
+		s = substr($0, 1, RLENGTH - 1); sub(/^(not )?ok /, "", s)
+		print f "-" s "\t" substr($0, RLENGTH + 1) }' "$tap" >>"$names"
+	grep -E "$said" "$tap" | sed "s|^|${f##*/}: |" >>"$seen"
 	got=$(grep -cE '^(not )?ok ' "$tap")
 	planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -1)
 	n=$((n + got))
@@ -148,18 +166,29 @@ for f in "${files[@]}"; do
 done
 ran=$(($(date +%s) - start - built))
 
+# The test a report file belongs to: FILE.bats-N.san.PID.
+test_of() {
+	local key=${1%.san.*}
+	local t
+	t=$(awk -F '\t' -v k="$key" '$1 == k { print $2; exit }' "$names")
+	echo "${t:-$key}"
+}
+
 n=$((n + 1))
 mapfile -t reports < <(find "$logs" -type f | sort)
-if [ ${#reports[@]} -eq 0 ]; then
+if [ ${#reports[@]} -eq 0 ] && [ ! -s "$seen" ]; then
 	echo "ok $n - $name: no sanitizer report from any ward process"
 	rmdir "$logs" 2>/dev/null
 else
-	echo "not ok $n - $name: ${#reports[@]} sanitizer report(s) in $logs"
+	echo "not ok $n - $name: ${#reports[@]} sanitizer report(s) in $logs, $(wc -l <"$seen") sanitizer message(s) in failed tests' output"
 	for r in "${reports[@]}"; do
-		echo "# ${r##*/}: $(grep -m1 -E 'ERROR: |runtime error: |SUMMARY: ' "$r")"
+		echo "# ${r##*/} ($(test_of "${r##*/}")): $(grep -m1 -E 'ERROR: |runtime error: ' "$r")"
 	done | head -n 30
-	echo "# first report, ${reports[0]##*/}:"
-	grep -v '^ *$' "${reports[0]}" | head -n 40 | sed 's/^/#   /'
+	sed 's/^/# in the output of /' "$seen" | head -n 10
+	if [ ${#reports[@]} -gt 0 ]; then
+		echo "# first report, ${reports[0]##*/}:"
+		grep -v '^ *$' "${reports[0]}" | sed '/^Shadow bytes/,$d' | head -n 40 | sed 's/^/#   /'
+	fi
 fi
 echo "1..$n"
 echo "# asan lane: build $built s, ${#files[@]} files in $ran s: ${times[*]}"
