@@ -121,6 +121,8 @@ export WARD_UBSAN_OPTIONS=${WARD_UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace
 export ASAN_OPTIONS="$WARD_ASAN_OPTIONS:log_path=$logs/lane.san"
 export UBSAN_OPTIONS="$WARD_UBSAN_OPTIONS:log_path=$logs/lane.san"
 export WARD=$build/ward
+# attacks.bats' CVE-2016-9962 racers: a fifth of the rounds (helpers_race.bash).
+export RACE_PERCENT=${RACE_PERCENT:-20}
 [ -x "$top/build/ward-static" ] && export WARD_STATIC=${WARD_STATIC:-$top/build/ward-static}
 
 bats_args=(--tap)
