@@ -95,7 +95,7 @@ if [ -f "$build/meson-logs/meson-log.txt" ] &&
 	! grep -q "^C compiler for the host machine: $ccname " "$build/meson-logs/meson-log.txt"; then
 	rm -rf "$build"
 fi
-opts=(-Dwerror=true -Dtests=disabled -Dfuzz=false -Dman=disabled -Dstatic_ward=disabled
+opts=(-Dwerror=true -Dtests=enabled -Dfuzz=false -Dman=disabled -Dstatic_ward=disabled
 	-Db_sanitize=address,undefined -Db_lundef=false
 	-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all)
 if [ ! -f "$build/build.ninja" ]; then
@@ -103,7 +103,7 @@ if [ ! -f "$build/build.ninja" ]; then
 else
 	meson configure "$build" "${opts[@]}" >"$log" 2>&1
 fi &&
-	nice -n 5 ninja -C "$build" -j2 ward >>"$log" 2>&1
+	nice -n 5 ninja -C "$build" -j2 >>"$log" 2>&1
 rc=$?
 if [ $rc -ne 0 ] || [ ! -x "$build/ward" ]; then
 	echo "not ok 1 - $name: cannot build ward with -fsanitize=address,undefined in $build"
@@ -125,6 +125,25 @@ export WARD=$build/ward
 export RACE_PERCENT=${RACE_PERCENT:-20}
 [ -x "$top/build/ward-static" ] && export WARD_STATIC=${WARD_STATIC:-$top/build/ward-static}
 
+# The unit tests first (cmocka, 2 s): one line a program.
+n=0
+for t in "$build"/tests/unit/test_*; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	u=${t##*/}
+	ASAN_OPTIONS="$WARD_ASAN_OPTIONS:log_path=$logs/unit-$u.san" \
+		UBSAN_OPTIONS="$WARD_UBSAN_OPTIONS:log_path=$logs/unit-$u.san" \
+		CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t" >"$tap" 2>&1
+	rc=$?
+	n=$((n + 1))
+	if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tap"; then
+		echo "ok $n - $name: unit tests $u ($(grep -c '^ok' "$tap") tests)"
+	else
+		echo "not ok $n - $name: unit tests $u (exit status $rc)"
+		grep -E '^not ok|^#|ERROR' "$tap" | grep -v '^# ok' | head -n 20 | sed 's/^/# /'
+	fi
+	printf 'unit-%s\tunit tests %s\n' "$u" "$u" >>"$names"
+done
+
 bats_args=(--tap)
 [ -n "${ASAN_LANE_FILTER:-}" ] && bats_args+=(--filter "$ASAN_LANE_FILTER")
 # A hang must not hold up the whole suite: 3 minutes a test (bats fails it
@@ -134,7 +153,6 @@ export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
 said="ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error: |Can't open file: $logs"
 # One bats run a file, its tests renumbered into one stream: the time of each
 # file is measured, and one that stops early is named.
-n=0
 times=()
 for f in "${files[@]}"; do
 	t0=$(date +%s)
