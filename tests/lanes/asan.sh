@@ -74,9 +74,13 @@ fi
 #   docs.bats, completion.bats, conformance-tap.bats: the manual pages (not
 #     built here), the bash completion and the conformance TAP rewriter; they
 #     run ward only for --help.
+#   checkpoint.bats: criu cannot work on this project's kernels (it skips 12
+#     of its 25 tests), so checkpoint and restore never reach ward's code
+#     after the RPC; what remains (flags, refusals) is 26 s of the budget
+#     for little.
 default_files="lifecycle lifecycle2 process mounts namespaces errors cli seccomp hardened
 	cgroups cgroup-nested hooks landlock policy integrity integrity-libcrypto idmap inspect
-	rootless runc-diff attacks engines-regress checkpoint apparmor selinux"
+	rootless runc-diff attacks engines-regress apparmor selinux"
 files=()
 for f in ${ASAN_LANE_FILES:-$default_files}; do
 	files+=("tests/integration/${f%.bats}.bats")
