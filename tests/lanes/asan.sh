@@ -45,8 +45,9 @@
 # (the only output bats shows), so it names those too.
 #
 # Files: ASAN_LANE_FILES (names in tests/integration/, default below),
-# ASAN_LANE_FILTER (bats --filter). Skips under the lane (WARD_SANITIZED=1,
-# helpers.bash's skip_if_sanitized) say why in the test.
+# ASAN_LANE_FILTER (bats --filter), ASAN_LANE_JOBS (bats runs at once, 2).
+# Skips under the lane (WARD_SANITIZED=1, helpers.bash's skip_if_sanitized)
+# say why in the test.
 #
 # docs/testing.md, "ASan+UBSan lane", has the timings and the findings.
 cd "$(dirname "$0")/../.." || exit 1
@@ -78,9 +79,10 @@ fi
 #     of its 25 tests), so checkpoint and restore never reach ward's code
 #     after the RPC; what remains (flags, refusals) is 26 s of the budget
 #     for little.
-default_files="lifecycle lifecycle2 process mounts namespaces errors cli seccomp hardened
-	cgroups cgroup-nested hooks landlock policy integrity integrity-libcrypto idmap inspect
-	rootless runc-diff attacks engines-regress apparmor selinux"
+# The longest first (two at a time: the shortest fill in at the end).
+default_files="attacks cgroups seccomp policy integrity landlock faults errors lifecycle2
+	namespaces process runc-diff mounts engines-regress idmap hooks hardened cli inspect
+	rootless integrity-libcrypto cgroup-nested apparmor selinux lifecycle"
 files=()
 for f in ${ASAN_LANE_FILES:-$default_files}; do
 	files+=("tests/integration/${f%.bats}.bats")
@@ -154,38 +156,62 @@ bats_args=(--tap)
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
 # What sanitizers print on stderr when they cannot write their file.
 said="ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error: |Can't open file: $logs"
-# One bats run a file, its tests renumbered into one stream: the time of each
-# file is measured, and one that stops early is named.
+# One bats run a file, ASAN_LANE_JOBS (2) at a time: the tests mostly wait
+# (on containers, jq, busybox), and two bats runs never meet (each has its
+# cgroup parent, setup_suite.bash). Each file's TAP is kept, then printed in
+# order, renumbered into one stream; its time is measured, and one that
+# stops early is named.
+work=$(mktemp -d /tmp/ward-asan-work.XXXXXX)
+trap 'rm -f "$log" "$tap" "$names" "$seen"; rm -rf "$work"' EXIT
+printf '%s\n' "${files[@]}" >"$work/queue"
+worker() {
+	local f i t0
+	while :; do
+		f=$(flock "$work/queue" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' sh "$work/queue")
+		[ -n "$f" ] || return 0
+		i=$(grep -nxF "$f" "$work/all" | cut -d: -f1)
+		t0=$(date +%s)
+		timeout -k 30 600 bats "${bats_args[@]}" "$f" >"$work/$i.tap" 2>&1
+		echo "$? $(($(date +%s) - t0))" >"$work/$i.rc"
+	done
+}
+printf '%s\n' "${files[@]}" >"$work/all"
+for j in $(seq 1 "${ASAN_LANE_JOBS:-2}"); do
+	worker &
+done
+wait
 times=()
+i=0
 for f in "${files[@]}"; do
-	t0=$(date +%s)
-	timeout -k 30 600 bats "${bats_args[@]}" "$f" >"$tap" 2>&1
-	rc=$?
+	i=$((i + 1))
+	t="$work/$i.tap"
+	[ -f "$t" ] || : >"$t"
+	read -r rc secs 2>/dev/null <"$work/$i.rc" || rc=1 secs=0
 	awk -v off="$n" '/^1\.\.[0-9]+$/ { next }
 		match($0, /^(not )?ok [0-9]+/) {
 			pre = ($0 ~ /^not /) ? "not ok " : "ok "
 			print pre (substr($0, length(pre) + 1, RLENGTH - length(pre)) + off) substr($0, RLENGTH + 1)
 			next
 		}
-		{ print }' "$tap"
+		{ print }' "$t"
 	# FILE.bats-N (helpers.bash's log name) and the test's name.
 	awk -v f="${f##*/}" 'match($0, /^(not )?ok [0-9]+ /) {
 		s = substr($0, 1, RLENGTH - 1); sub(/^(not )?ok /, "", s)
-		print f "-" s "\t" substr($0, RLENGTH + 1) }' "$tap" >>"$names"
-	grep -E "$said" "$tap" | sed "s|^|${f##*/}: |" >>"$seen"
-	got=$(grep -cE '^(not )?ok ' "$tap")
-	planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$tap" | head -1)
+		print f "-" s "\t" substr($0, RLENGTH + 1) }' "$t" >>"$names"
+	grep -E "$said" "$t" | sed "s|^|${f##*/}: |" >>"$seen"
+	got=$(grep -cE '^(not )?ok ' "$t")
+	planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$t" | head -1)
 	n=$((n + got))
 	if [ -n "$planned" ] && [ "$got" -lt "$planned" ]; then
 		n=$((n + 1))
 		echo "not ok $n - $name: ${f##*/} stopped after $got of $planned tests (bats exit status $rc; 124 is the 600 s limit)"
-		tail -n 5 "$tap" | sed 's/^/# /'
-	elif [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$tap"; then
+		tail -n 5 "$t" | sed 's/^/# /'
+	elif [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$t"; then
 		n=$((n + 1))
 		echo "not ok $n - $name: ${f##*/}: bats exited with status $rc without a failed test"
-		tail -n 5 "$tap" | sed 's/^/# /'
+		tail -n 5 "$t" | sed 's/^/# /'
 	fi
-	times+=("${f##*/} $(($(date +%s) - t0))s")
+	times+=("${f##*/} ${secs}s")
 done
 ran=$(($(date +%s) - start - built))
 
