@@ -246,24 +246,28 @@ int main(int argc, char **argv)
 	}
 	struct ward_audit audit;
 	ward_err aerr = {0};
+	int rc = 1;
 	if (ward_audit_setup(&audit, g.ctx.root, audit_on, &aerr) < 0) {
 		/* Fail closed where records are due; reading state needs none. */
 		ward_err_wrap(&aerr, "audit settings");
-		if (command_records(argv[i]))
-			return ward_cli_fail(&aerr);
+		if (command_records(argv[i])) {
+			rc = ward_cli_fail(&aerr);
+			goto out;
+		}
 		ward_audit_release(&audit);
 		ward_audit_setup_off(&audit, g.ctx.root);
 	}
 	g.ctx.audit = &audit;
 	ward_fault_init(argv[i]);
-	for (size_t c = 0; c < ARRAY_SIZE(commands); c++) {
-		if (strcmp(argv[i], commands[c].name) != 0)
-			continue;
-		int rc = commands[c].fn(&g, argc - i, argv + i);
-		ward_audit_release(&audit);
-		free(g.ctx.root);
-		return rc;
-	}
-	ward_error("unknown command \"%s\" (see `ward --help`)", argv[i]);
-	return 1;
+	size_t c = 0;
+	while (c < ARRAY_SIZE(commands) && strcmp(argv[i], commands[c].name) != 0)
+		c++;
+	if (c < ARRAY_SIZE(commands))
+		rc = commands[c].fn(&g, argc - i, argv + i);
+	else
+		ward_error("unknown command \"%s\" (see `ward --help`)", argv[i]);
+out:
+	ward_audit_release(&audit);
+	free(g.ctx.root);
+	return rc;
 }

@@ -27,6 +27,7 @@
 #include "../util/cleanup.h"
 #include "../util/fault.h"
 #include "../util/fs.h"
+#include "../util/log.h"
 #include "../util/strv.h"
 #include "runtime.h"
 
@@ -312,19 +313,27 @@ static int ns_flags_of(const struct ward_spec *spec, pid_t pid)
 	return flags;
 }
 
-/* Returns 1 when we may not join it (EPERM: a rootless ward, whose
- * container's user namespace owns it): the child does (mid_fork). */
-static int enter_pidns(pid_t pid, int pidfd, ward_err *err)
+/* The next child is born in the container's pid namespace; *own is then our
+ * own, to come back to once it is (leave_pidns), else -1. Returns 1 when we
+ * may not join it (EPERM: a rootless ward, whose container's user namespace
+ * owns it): the child does (mid_fork). */
+static int enter_pidns(pid_t pid, int pidfd, int *own, ward_err *err)
 {
 	char a[64];
 	struct stat sa, sb;
+	*own = -1;
 	snprintf(a, sizeof(a), "/proc/%d/ns/pid", pid);
 	if (stat(a, &sa) < 0 || stat("/proc/self/ns/pid", &sb) < 0 || sa.st_ino == sb.st_ino)
 		return 0;
+	*own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (setns(pidfd, CLONE_NEWPID) < 0) {
-		if (errno == EPERM)
+		int e = errno;
+		if (*own >= 0)
+			close(*own);
+		*own = -1;
+		if (e == EPERM)
 			return 1;
-		return ward_err_sys(err, errno, "join the container's pid namespace");
+		return ward_err_sys(err, e, "join the container's pid namespace");
 	}
 	return 0;
 }
@@ -341,6 +350,21 @@ static int take_mid_child(pid_t *pid, int *pidfd, pid_t child, ward_err *err)
 	if (*pidfd < 0)
 		return ward_err_sys(err, errno, "pidfd_open %d", child);
 	return 0;
+}
+
+/* Whatever this process forks after the exec's child is born there again,
+ * out of the container's sight: LeakSanitizer's tracer at exit is such a
+ * child, and in the container's namespace it could not see its parent,
+ * exited, and left the leak check waiting for it forever. Best effort: the
+ * way back needs CAP_SYS_ADMIN over our own pid namespace. */
+static void leave_pidns(int *own)
+{
+	if (*own < 0)
+		return;
+	if (setns(*own, CLONE_NEWPID) < 0)
+		ward_debug("exec: back to ward's own pid namespace: %s", strerror(errno));
+	close(*own);
+	*own = -1;
 }
 
 #define PTRACE_MARK "ptrace-exec"
@@ -493,12 +517,14 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	pid_t pid = 0;
 	_cleanup_close_ int child_pidfd = -1;
 	_cleanup_close_ int master = -1;
+	_cleanup_close_ int own_pidns = -1;
 	if (c.p->terminal && !o->console_socket && o->detach) {
 		ward_err_set(err, "cannot allocate a tty when detaching without --console-socket");
 		goto out;
 	}
 	int mid;
-	if (ward_sync_pair(sync, err) < 0 || (mid = enter_pidns(st->pid, pidfd, err)) < 0)
+	if (ward_sync_pair(sync, err) < 0 ||
+	    (mid = enter_pidns(st->pid, pidfd, &own_pidns, err)) < 0)
 		goto out;
 	if (mid) {
 		c.fork_in_pidns = true;
@@ -510,8 +536,11 @@ static int run_exec(const struct ward_ctx *ctx, const struct ward_exec_opts *o,
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	bool born_in_v2 = false;
 	pid = (pid_t)ward_cgroup_clone3(st->extra, 0, &child_pidfd, &born_in_v2);
+	int clone_errno = errno;
+	if (pid != 0)
+		leave_pidns(&own_pidns);
 	if (pid < 0) {
-		ward_err_sys(err, errno, "clone");
+		ward_err_sys(err, clone_errno, "clone");
 		pid = 0;
 		goto out;
 	}

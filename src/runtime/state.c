@@ -272,7 +272,7 @@ int ward_state_load_status(int rootfd, const char *id, struct ward_state *st, wa
 static int write_state(const struct ward_state *st, const char *config, size_t config_len,
 		       ward_err *err)
 {
-	_cleanup_free_ char *extra = json_dumps(st->extra ? st->extra : json_object(), JSON_COMPACT);
+	_cleanup_free_ char *extra = st->extra ? json_dumps(st->extra, JSON_COMPACT) : strdup("{}");
 	_cleanup_free_ char *freeze = st->extra ? ward_cgroup_freeze_file(st->extra) : NULL;
 	json_t *j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s*}", "id",
 			      st->id, "pid", st->pid, "pidStart", (json_int_t)st->pid_start,

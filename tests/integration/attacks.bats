@@ -619,8 +619,8 @@ race_bundle() {
 	run_detached run -d -b "$BUNDLE" ctr
 	assert_success
 	race_start ctr
-	race_execs 150
-	race_lost 150
+	race_execs "$(race_n 150)"
+	race_lost "$(race_n 150)"
 }
 
 @test "CVE-2016-9962: the same with a user namespace (the container's root owns the exec'd process)" {
@@ -629,8 +629,8 @@ race_bundle() {
 	run_detached run -d -b "$BUNDLE" ctr
 	assert_success
 	race_start ctr
-	race_execs 150
-	race_lost 150
+	race_execs "$(race_n 150)"
+	race_lost "$(race_n 150)"
 }
 
 @test "CVE-2016-9962: the same with a user namespace and CAP_SYS_PTRACE in the container" {
@@ -640,8 +640,8 @@ race_bundle() {
 	run_detached run -d -b "$BUNDLE" ctr
 	assert_success
 	race_start ctr
-	race_execs 150
-	race_lost 150
+	race_execs "$(race_n 150)"
+	race_lost "$(race_n 150)"
 }
 
 # The init at start: from a process exec'd into the created container,
@@ -659,18 +659,18 @@ race_starts() {
 		ward delete -f ctr
 	done
 	echo "# racer: $total tries over $n starts" >&3
-	[ "$total" -ge 1000 ] || { echo "the racer tried only $total times" >&2; false; }
+	[ "$total" -ge "$(race_n 1000)" ] || { echo "the racer tried only $total times" >&2; false; }
 }
 
 @test "CVE-2016-9962: a racing attacker in the container never reaches the init before its program" {
 	race_bundle
-	race_starts 15
+	race_starts "$(race_n 15)"
 }
 
 @test "CVE-2016-9962: the same for the init with a user namespace" {
 	race_bundle
 	enable_userns
-	race_starts 15
+	race_starts "$(race_n 15)"
 }
 
 @test "an exec with CAP_SYS_PTRACE into a created container without a user namespace is refused: the init holds ward's privileges" {

@@ -9,6 +9,23 @@ ROOTFS_CACHE=${ROOTFS_CACHE:-$WARD_SRC/tests/fixtures/cache/rootfs}
 # run its own; ward's default when run otherwise).
 export WARD_CGROUP_PARENT=${WARD_CGROUP_PARENT:-ward}
 
+# The ASan+UBSan lane (tests/lanes/asan.sh) sets WARD_SANITIZER_LOGS: each
+# test's sanitizer reports go to files named after the test (FILE.bats-N,
+# "file" for setup_file), so that the lane can say which test made one.
+if [ -n "${WARD_SANITIZER_LOGS:-}" ]; then
+	_ward_san_log="$WARD_SANITIZER_LOGS/${BATS_TEST_FILENAME##*/}-${BATS_TEST_NUMBER:-file}"
+	export ASAN_OPTIONS="${WARD_ASAN_OPTIONS:-}:log_path=$_ward_san_log.san"
+	export UBSAN_OPTIONS="${WARD_UBSAN_OPTIONS:-}:log_path=$_ward_san_log.san"
+	unset _ward_san_log
+fi
+
+# For the few tests that cannot hold under a sanitized ward (they count its
+# memory or file descriptors, which ASan's runtime changes): skip them in the
+# ASan+UBSan lane, saying why.
+skip_if_sanitized() {
+	[ -z "${WARD_SANITIZED:-}" ] || skip "under ASan+UBSan: $*"
+}
+
 # Build the busybox rootfs once per machine (scripts/mkrootfs.sh).
 ensure_rootfs_cache() {
 	if [ ! -x "$ROOTFS_CACHE/bin/busybox" ]; then

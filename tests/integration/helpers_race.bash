@@ -7,6 +7,15 @@ race_ward() {
 	ward "$@"
 }
 
+# n scaled by RACE_PERCENT (default 100), at least 1: the ASan+UBSan lane
+# (tests/lanes/asan.sh) races a fifth as many rounds. There the point is
+# that the paths under attack are memory-safe, which a few rounds show; the
+# plain suite runs every round, to lose no chance of a hit.
+race_n() {
+	local n=$(($1 * ${RACE_PERCENT:-100} / 100))
+	echo $((n > 0 ? n : 1))
+}
+
 race_rootfs() {
 	echo "${RACE_ROOTFS:-$BUNDLE/rootfs}"
 }

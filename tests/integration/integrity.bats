@@ -499,6 +499,10 @@ teardown() {
 	local mon guard
 	mon=$(monitor_pid c1)
 	guard=$(guard_pid c1)
+	# Both stopped first: killed one after the other, the guard could see
+	# the monitor die and kill the container before its own SIGKILL lands
+	# (seen under load, in the ASan lane).
+	kill -STOP "$mon" "$guard"
 	kill -9 "$mon" "$guard"
 	wait_until "pid_gone $mon && pid_gone $guard"
 	run ward exec c1 true

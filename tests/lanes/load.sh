@@ -676,9 +676,9 @@ fi
 ###########################################################################
 
 # Every command of a container's life under an ASan build, each process's
-# leaks reported at its exit. exec runs with detect_leaks=0: it joins the
-# container's pid namespace before it clones, so LeakSanitizer's tracer is
-# born where it cannot see ward, and ward spins in sched_yield for ever.
+# leaks reported at its exit (exec's too: it goes back to its own pid
+# namespace once its child is born there, so LeakSanitizer's tracer sees
+# ward; it used to spin in sched_yield for ever).
 # asan_one DETECT_LEAKS WANT_EXIT ARGS...
 asan_one() {
 	local leaks=$1 want=$2 rc
@@ -699,8 +699,8 @@ else
 	asan_one 1 0 ps as-1
 	asan_one 1 0 inspect as-1
 	asan_one 1 0 start as-1
-	asan_one 0 0 exec as-1 true
-	asan_one 0 0 exec -d as-1 sleep "$marker"
+	asan_one 1 0 exec as-1 true
+	asan_one 1 0 exec -d as-1 sleep "$marker"
 	asan_one 1 0 pause as-1
 	asan_one 1 0 resume as-1
 	asan_one 1 0 update --pids-limit 50 as-1
@@ -719,8 +719,7 @@ else
 	[ $rc = 0 ] || echo "events: exit $rc, want 0" >>"$work/asan/bad"
 	asan_one 1 0 run -d -b "$bundle" as-2
 	asan_one 1 0 delete -f as-2
-	# In the host's pid namespace exec has no pid namespace to join: there
-	# LeakSanitizer can check it.
+	# In the host's pid namespace exec has no pid namespace to join.
 	mkdir -p "$work/hostpid"
 	ln -s "$bundle/rootfs" "$work/hostpid/rootfs"
 	jq '.linux.namespaces |= map(select(.type != "pid"))' "$bundle/config.json" >"$work/hostpid/config.json"
