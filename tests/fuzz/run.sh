@@ -14,8 +14,8 @@ cd "$(dirname "$0")/../.."
 top=$(pwd)
 build=${WARD_FUZZ_BUILD:-build-fuzz}
 seconds=${WARD_FUZZ_SECONDS:-5}
-targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu fuzz_policy
-	fuzz_integrity_conf fuzz_imasig fuzz_allowlist fuzz_imalist)
+. tests/fuzz/lib.sh
+targets=("${fuzz_targets[@]}")
 corpus=tests/fuzz/corpus
 
 skip_all() {
@@ -103,11 +103,7 @@ for t in "${targets[@]}"; do
 	work=$log/corpus-$t
 	mkdir -p "$work"
 	cp -r "$corpus/$t/." "$work/" 2>/dev/null
-	dict=()
-	case $t in
-	fuzz_config | fuzz_process) dict=(-dict=tests/fuzz/config.dict) ;;
-	fuzz_policy) dict=(-dict=tests/fuzz/policy.dict) ;;
-	esac
+	mapfile -t dict < <(fuzz_dict "$t")
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$art/" "${dict[@]}" "$work" >"$log/$t.out" 2>&1
 	rc=$?

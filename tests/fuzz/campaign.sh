@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Long fuzzing runs of ward's parsers, outside CI, cumulative across sessions:
+#
+#   tests/fuzz/campaign.sh [-s SECONDS] [-j JOBS] [-u HH:MM] [TARGET...]
+#   tests/fuzz/campaign.sh --report
+#
+# Each TARGET (default: every target of tests/fuzz/lib.sh) is fuzzed for
+# SECONDS (default 600) of wall time under `nice -n 19`, JOBS targets at a
+# time (default 2), from its committed corpus tests/fuzz/corpus/TARGET/ plus
+# a scratch directory that receives the new inputs. With -u, rounds over the
+# targets repeat until HH:MM (local time, today), each run cut short so that
+# the last one ends before it.
+#
+# After each target's run:
+#   - its new inputs are merged into tests/fuzz/corpus/TARGET/ with
+#     -merge=1 (only the inputs that add coverage are kept, so the committed
+#     corpus stays small), then the scratch directory is emptied;
+#   - every crash (also leaks, timeouts, out-of-memory) is copied to
+#     tests/fuzz/corpus/regressions/TARGET-<sha1 prefix>, which run.sh
+#     replays: commit it with the fix. A target stops after 3 crashes;
+#   - one line is appended to the ledger tests/fuzz/campaign.tsv: UTC date,
+#     target, commit (+dirty when src/ or tests/fuzz/ differ from it), wall
+#     seconds, CPU seconds the fuzzer really used (user+system, from
+#     /usr/bin/time: at nice 19 on a busy machine it is far below wall time),
+#     executions, crashes, corpus files and bytes after the merge.
+#
+# --report prints, from the ledger, the cumulative CPU time and executions
+# per target as a Markdown table (for docs/testing.md), marking the targets
+# below one CPU-hour.
+#
+# Scratch files, logs and crash artifacts are under build-fuzz/campaign/.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/fuzz/lib.sh
+build=${WARD_FUZZ_BUILD:-build-fuzz}
+ledger=tests/fuzz/campaign.tsv
+corpus=tests/fuzz/corpus
+goal=3600
+
+die() {
+	echo "campaign: $*" >&2
+	exit 1
+}
+
+report() {
+	[ -f "$ledger" ] || die "no ledger $ledger yet"
+	awk -F'\t' -v goal=$goal -v list="${fuzz_targets[*]}" '
+		NR == 1 { next }
+		{ cpu[$2] += $5; execs[$2] += $6; crashes[$2] += $7; runs[$2]++;
+		  if (!($2 in first)) first[$2] = substr($1, 1, 10); last[$2] = substr($1, 1, 10);
+		  files[$2] = $8 }
+		END {
+			n = split(list, t, " ")
+			print "| target | CPU hours | executions | crashes | runs | corpus files | first – last run |"
+			print "|---|---:|---:|---:|---:|---:|---|"
+			for (i = 1; i <= n; i++) {
+				k = t[i]
+				if (!(k in cpu)) { printf "| %s | 0 (below 1) | 0 | 0 | 0 | | never |\n", k; continue }
+				printf "| %s | %.2f%s | %d | %d | %d | %d | %s – %s |\n", k, cpu[k] / 3600,
+					cpu[k] < goal ? " (below 1)" : "", execs[k], crashes[k], runs[k],
+					files[k], first[k], last[k]
+			}
+		}' "$ledger"
+}
+
+build_targets() {
+	if [ ! -f "$build/build.ninja" ]; then
+		CC=clang meson setup "$build" -Dfuzz=true >/dev/null || die "meson setup $build failed"
+	fi
+	ninja -C "$build" "${@/#/tests/fuzz/}" >/dev/null || die "ninja failed (ninja -C $build)"
+}
+
+commit_id() {
+	local c
+	c=$(git rev-parse --short=12 HEAD 2>/dev/null) || c=unknown
+	git diff --quiet HEAD -- src tests/fuzz 2>/dev/null || c="$c+dirty"
+	echo "$c"
+}
+
+# fuzz_one TARGET SECONDS: one campaign run of TARGET (see the top).
+fuzz_one() {
+	local t=$1 budget=$2
+	if [ -n "${WARD_FUZZ_UNTIL:-}" ]; then
+		local cap=$((WARD_FUZZ_UNTIL - $(date +%s) - 60))
+		[ "$cap" -lt "$budget" ] && budget=$cap
+		[ "$budget" -lt 30 ] && return 0
+	fi
+	local bin=$build/tests/fuzz/$t work=$build/campaign/$t
+	local scratch=$work/new crashes=$work/crashes
+	[ -x "$bin" ] || { echo "campaign: $t: $bin is not built, skipped" >&2; return 0; }
+	mkdir -p "$scratch" "$crashes" "$corpus/$t" "$corpus/regressions"
+	local dict
+	dict=$(fuzz_dict "$t")
+	local started=$SECONDS cpu=0 execs=0 ncrash=0 left=$budget run=0 rc
+	while [ "$left" -ge 5 ] && [ "$ncrash" -lt 3 ]; do
+		run=$((run + 1))
+		local log=$work/run-$run.log
+		/usr/bin/time -f '%U %S' -o "$work/time" nice -n 19 "$bin" \
+			-max_total_time="$left" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix="$crashes/" ${dict:+"$dict"} "$scratch" "$corpus/$t" \
+			>"$log" 2>&1
+		rc=$?
+		cpu=$(awk -v c="$cpu" 'END { printf "%.1f", c + $1 + $2 }' "$work/time")
+		local n
+		n=$(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
+		execs=$((execs + ${n:-0}))
+		left=$((budget - (SECONDS - started)))
+		[ "$rc" -eq 0 ] && break
+		local unit
+		unit=$(grep -m1 -oE 'Test unit written to .*' "$log" | sed 's/Test unit written to //')
+		if [ -z "$unit" ] || [ ! -f "$unit" ]; then
+			echo "campaign: $t: exit status $rc without a crash input, see $log" >&2
+			break
+		fi
+		ncrash=$((ncrash + 1))
+		local keep
+		keep=$corpus/regressions/$t-$(sha1sum "$unit" | cut -c1-12)
+		cp "$unit" "$keep"
+		echo "campaign: $t: CRASH ($(grep -m1 -E 'ERROR:|runtime error:|invariant broken' "$log" |
+			sed "s|$PWD/||")), input kept as $keep, log $log"
+	done
+	if ! nice -n 19 "$bin" -merge=1 -timeout=30 -rss_limit_mb=2048 "$corpus/$t" "$scratch" \
+		>"$work/merge.log" 2>&1; then
+		echo "campaign: $t: merge failed, see $work/merge.log (scratch kept)" >&2
+	else
+		find "$scratch" -type f -delete
+	fi
+	local files bytes
+	files=$(find "$corpus/$t" -type f | wc -l)
+	bytes=$(find "$corpus/$t" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+	(
+		flock 9
+		[ -s "$ledger" ] || printf 'date\ttarget\tcommit\twall_s\tcpu_s\texecs\tcrashes\tcorpus_files\tcorpus_bytes\n' >&9
+		printf '%s\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\n' "$(date -u +%FT%TZ)" "$t" "$(commit_id)" \
+			$((SECONDS - started)) "$cpu" "$execs" "$ncrash" "$files" "$bytes" >&9
+	) 9>>"$ledger"
+	echo "campaign: $t: $((SECONDS - started)) s wall, $cpu s CPU, $execs runs, $ncrash crashes, corpus $files files"
+}
+
+if [ "${1:-}" = --report ]; then
+	report
+	exit 0
+fi
+if [ "${1:-}" = --one ]; then
+	fuzz_one "$2" "$3"
+	exit 0
+fi
+
+seconds=600 jobs=2 until=
+while getopts s:j:u: o; do
+	case $o in
+	s) seconds=$OPTARG ;;
+	j) jobs=$OPTARG ;;
+	u) until=$(date -d "$OPTARG" +%s) || die "-u $OPTARG: not a time" ;;
+	*) die "usage: $0 [-s SECONDS] [-j JOBS] [-u HH:MM] [TARGET...] | --report" ;;
+	esac
+done
+shift $((OPTIND - 1))
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${fuzz_targets[@]}")
+for t in "${targets[@]}"; do
+	[[ " ${fuzz_targets[*]} " == *" $t "* ]] || die "$t: not a target of tests/fuzz/lib.sh"
+done
+[ -x /usr/bin/time ] || die "/usr/bin/time is needed to measure CPU time (apt-get install time)"
+command -v flock >/dev/null || die "flock (util-linux) is needed"
+build_targets "${targets[@]}"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# Each run is cut short to end a minute before the deadline (time for the
+# last merges); a run that would be shorter than 30 s is not started.
+export WARD_FUZZ_UNTIL=$until
+# Without TARGETs, each round reads the list again and builds it: targets
+# added meanwhile join at the next round, fixes in src/ are picked up.
+while :; do
+	if [ $# -eq 0 ] && [ "${round:-0}" -gt 0 ]; then
+		. tests/fuzz/lib.sh
+		targets=("${fuzz_targets[@]}")
+		(build_targets "${targets[@]}") || echo "campaign: build failed, this round runs what was built" >&2
+	fi
+	round=$((${round:-0} + 1))
+	printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} "$0" --one {} "$seconds"
+	[ -n "$until" ] && [ $(($(date +%s) + 90)) -lt "$until" ] || break
+done
