@@ -1,0 +1,152 @@
+/* libFuzzer: seccomp profiles. The input is a JSON document, taken twice:
+ *   - as linux.seccomp, compiled by ward_seccomp_compile (create and exec,
+ *     without the cache);
+ *   - as a Docker/podman profile, converted by ward_seccomp_from_docker
+ *     (`ward seccomp convert PROFILE.json`, for Docker's 14 capabilities on
+ *     Linux 6.1), and the result compiled in turn.
+ * Promises checked: a refusal has a message naming linux.seccomp (or the
+ * profile); an acceptance leaves no error behind and gives a BPF program
+ * the kernel would load (ward's own validator, src/confine/bpf.c, agrees
+ * with libseccomp's output) that answers the defaultAction for a syscall
+ * no rule names, with only known filter flags, and a listener path when a
+ * rule notifies; a converted profile is linux.seccomp-shaped; neither step
+ * changes its input. */
+#include <jansson.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "confine/bpf.h"
+#include "confine/seccomp.h"
+#include "oci/spec.h"
+
+#define FUZZ_NAME "fuzz_seccomp"
+#include "check.h"
+
+/* Docker's default capabilities (the set `ward seccomp convert` assumes). */
+static const uint64_t docker_caps = (1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) |
+				    (1ULL << 5) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8) |
+				    (1ULL << 10) | (1ULL << 13) | (1ULL << 18) | (1ULL << 27) |
+				    (1ULL << 29) | (1ULL << 31);
+
+/* What the kernel gets for defaultAction (the runtime-spec's table), or
+ * 1 when the name is not an action (the compiler must then refuse). */
+static uint32_t expected_default(json_t *obj)
+{
+	const char *n = json_string_value(json_object_get(obj, "defaultAction"));
+	json_t *e = json_object_get(obj, "defaultErrnoRet");
+	uint32_t eno = json_is_integer(e) ? (uint32_t)json_integer_value(e) : 1 /* EPERM */;
+	if (!n)
+		return 1;
+	if (!strcmp(n, "SCMP_ACT_KILL") || !strcmp(n, "SCMP_ACT_KILL_THREAD"))
+		return SECCOMP_RET_KILL_THREAD;
+	if (!strcmp(n, "SCMP_ACT_KILL_PROCESS"))
+		return SECCOMP_RET_KILL_PROCESS;
+	if (!strcmp(n, "SCMP_ACT_TRAP"))
+		return SECCOMP_RET_TRAP;
+	if (!strcmp(n, "SCMP_ACT_ERRNO"))
+		return SECCOMP_RET_ERRNO | (eno & SECCOMP_RET_DATA);
+	if (!strcmp(n, "SCMP_ACT_TRACE"))
+		return SECCOMP_RET_TRACE | (eno & SECCOMP_RET_DATA);
+	if (!strcmp(n, "SCMP_ACT_ALLOW"))
+		return SECCOMP_RET_ALLOW;
+	if (!strcmp(n, "SCMP_ACT_LOG"))
+		return SECCOMP_RET_LOG;
+	return 1;
+}
+
+static void check_compile(json_t *obj, const char *prefix)
+{
+	json_t *copy = json_deep_copy(obj);
+	struct ward_seccomp sc;
+	ward_err err = {0};
+	int r = ward_seccomp_compile(obj, NULL, &sc, &err);
+	CHECK(json_equal(obj, copy));
+	json_decref(copy);
+	if (r < 0) {
+		CHECK(memchr(err.msg, '\0', sizeof(err.msg)));
+		if (strncmp(err.msg, prefix, strlen(prefix)) != 0 &&
+		    strncmp(err.msg, "seccomp: ", 9) != 0) {
+			fprintf(stderr, FUZZ_NAME ": refused without naming %s: %s\n", prefix, err.msg);
+			abort();
+		}
+		CHECK(!sc.bpf);
+		return;
+	}
+	CHECK(r == 0);
+	if (err.msg[0]) {
+		fprintf(stderr, FUZZ_NAME ": accepted, but an error was set: %s\n", err.msg);
+		abort();
+	}
+	CHECK(sc.bpf && sc.bpf_len > 0);
+	CHECK(!sc.from_cache);
+	CHECK((sc.flags & ~(SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
+			    (1U << 5) /* WAIT_KILLABLE_RECV */)) == 0);
+	CHECK(!sc.notify || sc.listener_path);
+	uint32_t want = expected_default(obj);
+	CHECK(want != 1);
+	/* libseccomp does not stop at the kernel's limit: such a filter is refused
+	 * when loaded. Below it, ward's validator must accept what libseccomp made. */
+	if (sc.bpf_len <= BPF_MAXINSNS) {
+		CHECK(ward_bpf_valid(sc.bpf, sc.bpf_len));
+		/* 1000: no x86_64 system call has that number; no rule can name it. */
+		struct seccomp_data d = {.nr = 1000, .arch = AUDIT_ARCH_X86_64};
+		uint32_t got = 0;
+		CHECK(ward_bpf_run_valid(sc.bpf, sc.bpf_len, &d, &got) == 0);
+		if (got != want) {
+			fprintf(stderr, FUZZ_NAME ": syscall 1000 gets 0x%08x, defaultAction is 0x%08x\n",
+				got, want);
+			abort();
+		}
+	}
+	ward_seccomp_release(&sc);
+}
+
+static void check_docker(json_t *obj)
+{
+	json_t *copy = json_deep_copy(obj);
+	ward_err err = {0};
+	json_t *out = ward_seccomp_from_docker(obj, "profile.json", docker_caps, 6, 1, &err);
+	CHECK(json_equal(obj, copy));
+	json_decref(copy);
+	if (!out) {
+		CHECK(strncmp(err.msg, "profile.json: ", 14) == 0);
+		return;
+	}
+	if (err.msg[0]) {
+		fprintf(stderr, FUZZ_NAME ": converted, but an error was set: %s\n", err.msg);
+		abort();
+	}
+	CHECK(json_is_object(out));
+	CHECK(json_is_string(json_object_get(out, "defaultAction")));
+	CHECK(json_is_array(json_object_get(out, "architectures")));
+	json_t *calls = json_object_get(out, "syscalls");
+	CHECK(json_is_array(calls));
+	size_t i;
+	json_t *c;
+	json_array_foreach(calls, i, c)
+	{
+		CHECK(json_is_array(json_object_get(c, "names")));
+		CHECK(json_object_get(c, "action"));
+	}
+	check_compile(out, "config.json: linux.seccomp");
+	json_decref(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_error_t jerr;
+	json_t *obj = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj)
+		return 0;
+	if (json_is_object(obj))
+		check_compile(obj, "config.json: linux.seccomp");
+	check_docker(obj);
+	json_decref(obj);
+	return 0;
+}
