@@ -5,7 +5,7 @@
 # Every libFuzzer target of tests/fuzz/meson.build (keep the two lists alike).
 fuzz_targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu fuzz_policy
 	fuzz_integrity_conf fuzz_imasig fuzz_allowlist fuzz_imalist fuzz_seccomp fuzz_landlock
-	fuzz_resources fuzz_imakey)
+	fuzz_resources fuzz_imakey fuzz_nest)
 
 # fuzz_dict TARGET: prints the -dict= argument for TARGET, if it has one.
 fuzz_dict() {
