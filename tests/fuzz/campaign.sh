@@ -19,10 +19,15 @@
 #     tests/fuzz/corpus/regressions/TARGET-<sha1 prefix>, which run.sh
 #     replays: commit it with the fix. A target stops after 3 crashes;
 #   - one line is appended to the ledger tests/fuzz/campaign.tsv: UTC date,
-#     target, commit (+dirty when src/ or tests/fuzz/ differ from it), wall
+#     target, commit built (+dirty when src/ or tests/fuzz/ differed), wall
 #     seconds, CPU seconds the fuzzer really used (user+system, from
 #     /usr/bin/time: at nice 19 on a busy machine it is far below wall time),
 #     executions, crashes, corpus files and bytes after the merge.
+#
+# The targets run in the order of their CPU time so far, least first, so
+# that new targets catch up. `kill -TERM` of the campaign's process (its
+# pid is in build-fuzz/campaign/pid) stops it cleanly: the fuzzers are
+# interrupted, their time so far is recorded and their inputs are merged.
 #
 # --report prints, from the ledger, the cumulative CPU time and executions
 # per target as a Markdown table (for docs/testing.md), marking the targets
@@ -30,7 +35,7 @@
 #
 # Scratch files, logs and crash artifacts are under build-fuzz/campaign/.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/fuzz/lib.sh
 build=${WARD_FUZZ_BUILD:-build-fuzz}
 ledger=tests/fuzz/campaign.tsv
@@ -89,6 +94,7 @@ fuzz_one() {
 	local scratch=$work/new crashes=$work/crashes
 	[ -x "$bin" ] || { echo "campaign: $t: $bin is not built, skipped" >&2; return 0; }
 	mkdir -p "$scratch" "$crashes" "$corpus/$t" "$corpus/regressions"
+	touch "$work/busy"
 	local dict
 	dict=$(fuzz_dict "$t")
 	local started=$SECONDS cpu=0 execs=0 ncrash=0 left=$budget run=0 rc
@@ -98,14 +104,24 @@ fuzz_one() {
 		/usr/bin/time -f '%U %S' -o "$work/time" nice -n 19 "$bin" \
 			-max_total_time="$left" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix="$crashes/" ${dict:+"$dict"} "$scratch" "$corpus/$t" \
-			>"$log" 2>&1
+			>"$log" 2>&1 &
+		local timer=$!
+		sleep 1
+		# The fuzzer (nice execs it): what a stop interrupts.
+		ps -o pid= --ppid "$timer" >"$work/fuzzer.pid"
+		wait "$timer"
 		rc=$?
+		rm -f "$work/fuzzer.pid"
 		cpu=$(awk -v c="$cpu" 'END { printf "%.1f", c + $1 + $2 }' "$work/time")
 		local n
 		n=$(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
 		execs=$((execs + ${n:-0}))
 		left=$((budget - (SECONDS - started)))
 		[ "$rc" -eq 0 ] && break
+		if grep -q 'libFuzzer: run interrupted' "$log"; then
+			echo "campaign: $t: stopped" >&2
+			break
+		fi
 		local unit
 		unit=$(grep -m1 -oE 'Test unit written to .*' "$log" | sed 's/Test unit written to //')
 		if [ -z "$unit" ] || [ ! -f "$unit" ]; then
@@ -131,54 +147,100 @@ fuzz_one() {
 	(
 		flock 9
 		[ -s "$ledger" ] || printf 'date\ttarget\tcommit\twall_s\tcpu_s\texecs\tcrashes\tcorpus_files\tcorpus_bytes\n' >&9
-		printf '%s\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\n' "$(date -u +%FT%TZ)" "$t" "$(commit_id)" \
+		printf '%s\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\n' "$(date -u +%FT%TZ)" "$t" "${WARD_FUZZ_COMMIT:-$(commit_id)}" \
 			$((SECONDS - started)) "$cpu" "$execs" "$ncrash" "$files" "$bytes" >&9
 	) 9>>"$ledger"
+	rm -f "$work/busy"
 	echo "campaign: $t: $((SECONDS - started)) s wall, $cpu s CPU, $execs runs, $ncrash crashes, corpus $files files"
 }
 
-if [ "${1:-}" = --report ]; then
-	report
-	exit 0
-fi
-if [ "${1:-}" = --one ]; then
-	fuzz_one "$2" "$3"
-	exit 0
-fi
+# least_first TARGET...: the targets, least CPU time in the ledger first.
+least_first() {
+	local t
+	for t in "$@"; do
+		awk -F'\t' -v t="$t" '$2 == t { s += $5 } END { printf "%012.1f %s\n", s, t }' \
+			"$ledger" 2>/dev/null || echo "0 $t"
+	done | sort | awk '{ print $2 }'
+}
 
-seconds=600 jobs=2 until=
-while getopts s:j:u: o; do
-	case $o in
-	s) seconds=$OPTARG ;;
-	j) jobs=$OPTARG ;;
-	u) until=$(date -d "$OPTARG" +%s) || die "-u $OPTARG: not a time" ;;
-	*) die "usage: $0 [-s SECONDS] [-j JOBS] [-u HH:MM] [TARGET...] | --report" ;;
-	esac
-done
-shift $((OPTIND - 1))
-targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=("${fuzz_targets[@]}")
-for t in "${targets[@]}"; do
-	[[ " ${fuzz_targets[*]} " == *" $t "* ]] || die "$t: not a target of tests/fuzz/lib.sh"
-done
-[ -x /usr/bin/time ] || die "/usr/bin/time is needed to measure CPU time (apt-get install time)"
-command -v flock >/dev/null || die "flock (util-linux) is needed"
-build_targets "${targets[@]}"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# On TERM or INT: no new run; the running fuzzers are interrupted, and
+# their runs recorded, before the campaign exits.
+stop() {
+	[ -n "${runner:-}" ] && kill "$runner" 2>/dev/null
+	local f
+	for f in "$build"/campaign/*/fuzzer.pid; do
+		[ -s "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+	# The runs record themselves and merge (a minute at most).
+	local i
+	for i in $(seq 120); do
+		compgen -G "$build/campaign/*/busy" >/dev/null || break
+		sleep 1
+	done
+	rm -f "$build/campaign/pid"
+	exit 0
+}
 
-# Each run is cut short to end a minute before the deadline (time for the
-# last merges); a run that would be shorter than 30 s is not started.
-export WARD_FUZZ_UNTIL=$until
-# Without TARGETs, each round reads the list again and builds it: targets
-# added meanwhile join at the next round, fixes in src/ are picked up.
-while :; do
-	if [ $# -eq 0 ] && [ "${round:-0}" -gt 0 ]; then
-		. tests/fuzz/lib.sh
-		targets=("${fuzz_targets[@]}")
-		(build_targets "${targets[@]}") || echo "campaign: build failed, this round runs what was built" >&2
+main() {
+	if [ "${1:-}" = --report ]; then
+		report
+		exit 0
 	fi
-	round=$((${round:-0} + 1))
-	printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} "$0" --one {} "$seconds"
-	[ -n "$until" ] && [ $(($(date +%s) + 90)) -lt "$until" ] || break
-done
+	if [ "${1:-}" = --one ]; then
+		fuzz_one "$2" "$3"
+		exit 0
+	fi
+
+	seconds=600 jobs=2 until=
+	while getopts s:j:u: o; do
+		case $o in
+		s) seconds=$OPTARG ;;
+		j) jobs=$OPTARG ;;
+		u) until=$(date -d "$OPTARG" +%s) || die "-u $OPTARG: not a time" ;;
+		*) die "usage: $0 [-s SECONDS] [-j JOBS] [-u HH:MM] [TARGET...] | --report" ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	targets=("$@") explicit=yes
+	[ ${#targets[@]} -gt 0 ] || targets=("${fuzz_targets[@]}") explicit=no
+	for t in "${targets[@]}"; do
+		[[ " ${fuzz_targets[*]} " == *" $t "* ]] || die "$t: not a target of tests/fuzz/lib.sh"
+	done
+	[ -x /usr/bin/time ] || die "/usr/bin/time is needed to measure CPU time (apt-get install time)"
+	command -v flock >/dev/null || die "flock (util-linux) is needed"
+	build_targets "${targets[@]}"
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+	# Each run is cut short to end a minute before the deadline (time for the
+	# last merges); a run that would be shorter than 30 s is not started.
+	export WARD_FUZZ_UNTIL=$until
+	mkdir -p "$build/campaign"
+	echo $$ >"$build/campaign/pid"
+	trap stop TERM INT
+	# Without TARGETs, each round reads the list again and builds it: targets
+	# added meanwhile join at the next round, fixes in src/ are picked up.
+	round=0
+	while :; do
+		if [ "$explicit" = no ]; then
+			. tests/fuzz/lib.sh
+			targets=("${fuzz_targets[@]}")
+			if [ "$round" -gt 0 ]; then
+				(build_targets "${targets[@]}") ||
+					echo "campaign: build failed, this round runs what was built" >&2
+			fi
+			mapfile -t targets < <(least_first "${targets[@]}")
+		fi
+		round=$((round + 1))
+		WARD_FUZZ_COMMIT=$(commit_id)
+		export WARD_FUZZ_COMMIT
+		printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} "$0" --one {} "$seconds" &
+		runner=$!
+		wait "$runner"
+		[ -n "$until" ] && [ $(($(date +%s) + 90)) -lt "$until" ] || break
+	done
+	rm -f "$build/campaign/pid"
+}
+
+main "$@"
+exit $?
