@@ -2,7 +2,7 @@
 # Long fuzzing runs of ward's parsers, outside CI, cumulative across sessions:
 #
 #   tests/fuzz/campaign.sh [-s SECONDS] [-j JOBS] [-u HH:MM] [TARGET...]
-#   tests/fuzz/campaign.sh --report
+#   tests/fuzz/campaign.sh --report | --docs
 #
 # Each TARGET (default: every target of tests/fuzz/lib.sh) is fuzzed for
 # SECONDS (default 600) of wall time under `nice -n 19`, JOBS targets at a
@@ -29,9 +29,9 @@
 # pid is in build-fuzz/campaign/pid) stops it cleanly: the fuzzers are
 # interrupted, their time so far is recorded and their inputs are merged.
 #
-# --report prints, from the ledger, the cumulative CPU time and executions
-# per target as a Markdown table (for docs/testing.md), marking the targets
-# below one CPU-hour.
+# --report prints, from the ledger, the cumulative CPU time, executions and
+# crashes per target as a Markdown table (for docs/testing.md), with what
+# each target lacks to one CPU-hour; --docs writes it into docs/testing.md.
 #
 # Scratch files, logs and crash artifacts are under build-fuzz/campaign/.
 set -uo pipefail
@@ -50,22 +50,34 @@ die() {
 report() {
 	[ -f "$ledger" ] || die "no ledger $ledger yet"
 	awk -F'\t' -v goal=$goal -v list="${fuzz_targets[*]}" '
+		function hms(s) { return sprintf("%d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60) }
 		NR == 1 { next }
-		{ cpu[$2] += $5; execs[$2] += $6; crashes[$2] += $7; runs[$2]++;
-		  if (!($2 in first)) first[$2] = substr($1, 1, 10); last[$2] = substr($1, 1, 10);
-		  files[$2] = $8 }
+		{ cpu[$2] += $5; execs[$2] += $6; crashes[$2] += $7; runs[$2]++; files[$2] = $8 }
 		END {
 			n = split(list, t, " ")
-			print "| target | CPU hours | executions | crashes | runs | corpus files | first – last run |"
+			print "| target | CPU time | executions | crashes | runs | corpus files | 1 CPU-hour |"
 			print "|---|---:|---:|---:|---:|---:|---|"
 			for (i = 1; i <= n; i++) {
 				k = t[i]
-				if (!(k in cpu)) { printf "| %s | 0 (below 1) | 0 | 0 | 0 | | never |\n", k; continue }
-				printf "| %s | %.2f%s | %d | %d | %d | %d | %s – %s |\n", k, cpu[k] / 3600,
-					cpu[k] < goal ? " (below 1)" : "", execs[k], crashes[k], runs[k],
-					files[k], first[k], last[k]
+				printf "| %s | %s | %d | %d | %d | %s | %s |\n", k, hms(cpu[k]), execs[k],
+					crashes[k], runs[k], ((k in files) ? files[k] : "-"),
+					(cpu[k] >= goal ? "reached" : ("not yet (" hms(goal - cpu[k]) " to go)"))
+				total += cpu[k]
 			}
+			printf "\nTotal: %s of CPU time over %d targets.\n", hms(total), n
 		}' "$ledger"
+}
+
+# The report into docs/testing.md, between its two markers.
+docs() {
+	local doc=docs/testing.md table
+	table=$(report) || exit 1
+	grep -q '^<!-- end of the campaign table -->' "$doc" || die "$doc has no campaign table markers"
+	awk -v table="$table" '
+		/^<!-- end of the campaign table -->/ { skip = 0 }
+		!skip { print }
+		/^<!-- tests\/fuzz\/campaign.sh --docs rewrites/ { print table; skip = 1 }
+	' "$doc" >"$doc.new" && mv "$doc.new" "$doc"
 }
 
 build_targets() {
@@ -186,6 +198,10 @@ main() {
 		report
 		exit 0
 	fi
+	if [ "${1:-}" = --docs ]; then
+		docs
+		exit 0
+	fi
 	if [ "${1:-}" = --one ]; then
 		fuzz_one "$2" "$3"
 		exit 0
@@ -242,5 +258,5 @@ main() {
 	rm -f "$build/campaign/pid"
 }
 
-main "$@"
-exit $?
+# On one line: bash reads no further while main runs (the file may change).
+main "$@"; exit $?
