@@ -135,6 +135,16 @@ static int parse_cpu(struct rp *c, json_t *m, struct ward_resources *r)
 	return 0;
 }
 
+/* blkio weights: 10 to 1000 (0 as "unset" where allowed). cgroup v2 gets
+ * them converted to io.weight's 1 to 10000 (ward_blkio_weight_to_io): a
+ * bigger value would overflow there into a wrong weight, silently. */
+static int weight_range(struct rp *c, const char *field, int64_t v, bool zero_ok)
+{
+	if (v == WARD_UNSET || (zero_ok && v == 0) || (v >= 10 && v <= 1000))
+		return 0;
+	return bad(c, field, "%" PRId64 " is outside [10, 1000]", v);
+}
+
 static int parse_blkio_devs(struct rp *c, json_t *arr, const char *field, bool weights,
 			    struct ward_blkio_dev **out, size_t *n)
 {
@@ -154,8 +164,13 @@ static int parse_blkio_devs(struct rp *c, json_t *arr, const char *field, bool w
 		if (num(c, e, "major", f, 0, &d->major) <= 0 || num(c, e, "minor", f, 0, &d->minor) <= 0)
 			return c->err->msg[0] ? -1 : bad(c, f, "major and minor are required");
 		if (weights) {
-			if (num(c, e, "weight", f, 10, &d->weight) < 0 ||
-			    num(c, e, "leafWeight", f, 10, &d->leaf_weight) < 0)
+			char fw[160], fl[160];
+			snprintf(fw, sizeof(fw), "%s.weight", f);
+			snprintf(fl, sizeof(fl), "%s.leafWeight", f);
+			if (num(c, e, "weight", fw, 10, &d->weight) < 0 ||
+			    num(c, e, "leafWeight", fl, 10, &d->leaf_weight) < 0 ||
+			    weight_range(c, fw, d->weight, false) < 0 ||
+			    weight_range(c, fl, d->leaf_weight, false) < 0)
 				return -1;
 		} else {
 			int64_t rate = 0;
@@ -175,9 +190,9 @@ static int parse_blkio(struct rp *c, json_t *m, struct ward_resources *r)
 	if (num(c, m, "weight", "blockIO.weight", 0, &r->blkio.weight) < 0 ||
 	    num(c, m, "leafWeight", "blockIO.leafWeight", 0, &r->blkio.leaf_weight) < 0)
 		return -1;
-	if (r->blkio.weight != WARD_UNSET && r->blkio.weight != 0 &&
-	    (r->blkio.weight < 10 || r->blkio.weight > 1000))
-		return bad(c, "blockIO.weight", "%" PRId64 " is outside [10, 1000]", r->blkio.weight);
+	if (weight_range(c, "blockIO.weight", r->blkio.weight, true) < 0 ||
+	    weight_range(c, "blockIO.leafWeight", r->blkio.leaf_weight, true) < 0)
+		return -1;
 	if (parse_blkio_devs(c, json_object_get(m, "weightDevice"), "blockIO.weightDevice", true,
 			     &r->blkio.weight_device, &r->blkio.n_weight_device) < 0)
 		return -1;

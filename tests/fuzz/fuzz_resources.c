@@ -3,8 +3,9 @@
  * compiled to the cgroup v2 eBPF device program (ward_devices_bpf).
  * Promises checked: a refusal names the field; an accepted document leaves
  * no error behind and holds only values the cgroup writers may write
- * unchecked (ranges, CPU lists, device rules, file names below the
- * container's cgroup); the parser does not change the document. The eBPF
+ * unchecked (ranges, among them the weights cgroup v2 takes after the
+ * runtime-spec's conversions, CPU lists, device rules, file names below
+ * the container's cgroup); the parser does not change the document. The eBPF
  * program is run by a small interpreter here, against the rules' meaning
  * (the last rule that matches decides, no match denies) for devices each
  * rule names and their neighbours, and every instruction of it must be
@@ -28,6 +29,11 @@ static bool cpulist(const char *s)
 	return strspn(s, "0123456789,-") == strlen(s);
 }
 
+static bool in_v2_range(uint64_t w)
+{
+	return w >= 1 && w <= 10000;
+}
+
 static void check_values(const struct ward_resources *r)
 {
 	CHECK(r->memory.swappiness == WARD_UNSET ||
@@ -44,8 +50,21 @@ static void check_values(const struct ward_resources *r)
 	CHECK(r->pids_limit == WARD_UNSET || r->pids_limit >= -1);
 	CHECK(r->blkio.weight == WARD_UNSET || r->blkio.weight == 0 ||
 	      (r->blkio.weight >= 10 && r->blkio.weight <= 1000));
-	for (size_t i = 0; i < r->blkio.n_weight_device; i++)
-		CHECK(r->blkio.weight_device[i].major >= 0 && r->blkio.weight_device[i].minor >= 0);
+	CHECK(r->blkio.leaf_weight == WARD_UNSET || r->blkio.leaf_weight == 0 ||
+	      (r->blkio.leaf_weight >= 10 && r->blkio.leaf_weight <= 1000));
+	/* What cgroup v2 gets: io.weight and cpu.weight take 1 to 10000. */
+	if (r->blkio.weight > 0)
+		CHECK(in_v2_range(ward_blkio_weight_to_io((uint64_t)r->blkio.weight)));
+	if (r->cpu.shares > 0)
+		CHECK(in_v2_range(ward_cpu_shares_to_weight((uint64_t)r->cpu.shares)));
+	for (size_t i = 0; i < r->blkio.n_weight_device; i++) {
+		const struct ward_blkio_dev *d = &r->blkio.weight_device[i];
+		CHECK(d->major >= 0 && d->minor >= 0);
+		CHECK(d->weight == WARD_UNSET || (d->weight >= 10 && d->weight <= 1000));
+		CHECK(d->leaf_weight == WARD_UNSET || (d->leaf_weight >= 10 && d->leaf_weight <= 1000));
+		if (d->weight != WARD_UNSET)
+			CHECK(in_v2_range(ward_blkio_weight_to_io((uint64_t)d->weight)));
+	}
 	for (int k = 0; k < 4; k++)
 		for (size_t i = 0; i < r->blkio.n_throttle[k]; i++)
 			CHECK(r->blkio.throttle[k][i].major >= 0 && r->blkio.throttle[k][i].minor >= 0);
