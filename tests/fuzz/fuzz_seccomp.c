@@ -8,7 +8,8 @@
  * profile); an acceptance leaves no error behind and gives a BPF program
  * the kernel would load (ward's own validator, src/confine/bpf.c, agrees
  * with libseccomp's output) that answers the defaultAction for a syscall
- * no rule names, with only known filter flags, and a listener path when a
+ * no rule names and a rule's action for a syscall only that rule names
+ * (without argument conditions), with only known filter flags, and a listener path when a
  * rule notifies; a converted profile is linux.seccomp-shaped; neither step
  * changes its input. */
 #include <jansson.h>
@@ -36,10 +37,8 @@ static const uint64_t docker_caps = (1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1
 
 /* What the kernel gets for defaultAction (the runtime-spec's table), or
  * 1 when the name is not an action (the compiler must then refuse). */
-static uint32_t expected_default(json_t *obj)
+static uint32_t expected_action(const char *n, json_t *e)
 {
-	const char *n = json_string_value(json_object_get(obj, "defaultAction"));
-	json_t *e = json_object_get(obj, "defaultErrnoRet");
 	uint32_t eno = json_is_integer(e) ? (uint32_t)json_integer_value(e) : 1 /* EPERM */;
 	if (!n)
 		return 1;
@@ -58,6 +57,65 @@ static uint32_t expected_default(json_t *obj)
 	if (!strcmp(n, "SCMP_ACT_LOG"))
 		return SECCOMP_RET_LOG;
 	return 1;
+}
+
+static uint32_t expected_default(json_t *obj)
+{
+	return expected_action(json_string_value(json_object_get(obj, "defaultAction")),
+			       json_object_get(obj, "defaultErrnoRet"));
+}
+
+/* How many syscalls[] entries name nr (repeats within one entry count once). */
+static int rules_naming(json_t *calls, int nr)
+{
+	int count = 0;
+	size_t i, k;
+	json_t *e, *n;
+	json_array_foreach(calls, i, e)
+	{
+		json_array_foreach(json_object_get(e, "names"), k, n)
+		{
+			const char *name = json_string_value(n);
+			if (name && seccomp_syscall_resolve_name(name) == nr) {
+				count++;
+				break;
+			}
+		}
+	}
+	return count;
+}
+
+/* A system call that only one rule names, a rule without argument
+ * conditions, gets that rule's action: ward added the rule as written. */
+static void check_rules(json_t *obj, const struct sock_filter *bpf, size_t len)
+{
+	json_t *calls = json_object_get(obj, "syscalls");
+	size_t i, k;
+	json_t *e, *n;
+	json_array_foreach(calls, i, e)
+	{
+		if (json_array_size(json_object_get(e, "args")) || i >= 32)
+			continue;
+		uint32_t want = expected_action(json_string_value(json_object_get(e, "action")),
+						json_object_get(e, "errnoRet"));
+		json_array_foreach(json_object_get(e, "names"), k, n)
+		{
+			const char *name = json_string_value(n);
+			int nr = name ? seccomp_syscall_resolve_name(name) : __NR_SCMP_ERROR;
+			if (k >= 8 || nr < 0 || rules_naming(calls, nr) != 1)
+				continue;
+			struct seccomp_data d = {.nr = nr, .arch = AUDIT_ARCH_X86_64};
+			uint32_t got = 0;
+			CHECK(ward_bpf_run_valid(bpf, len, &d, &got) == 0);
+			if (want != 1 && got != want) {
+				fprintf(stderr,
+					FUZZ_NAME ": syscalls[%zu] (%s, %d) gets 0x%08x, its action is "
+						  "0x%08x\n",
+					i, name, nr, got, want);
+				abort();
+			}
+		}
+	}
 }
 
 static void check_compile(json_t *obj, const char *prefix)
@@ -103,6 +161,7 @@ static void check_compile(json_t *obj, const char *prefix)
 				got, want);
 			abort();
 		}
+		check_rules(obj, sc.bpf, sc.bpf_len);
 	}
 	ward_seccomp_release(&sc);
 }
