@@ -144,8 +144,7 @@ fuzz_one() {
 		local keep
 		keep=$corpus/regressions/$t-$(sha1sum "$unit" | cut -c1-12)
 		cp "$unit" "$keep"
-		echo "campaign: $t: CRASH ($(grep -m1 -E 'ERROR:|runtime error:|invariant broken' "$log" |
-			sed "s|$PWD/||")), input kept as $keep, log $log"
+		echo "campaign: $t: CRASH ($(fuzz_crash_reason "$log" "$rc")), input kept as $keep, log $log"
 	done
 	if ! nice -n 19 "$bin" -merge=1 -timeout=30 -rss_limit_mb=2048 "$corpus/$t" "$scratch" \
 		>"$work/merge.log" 2>&1; then
@@ -184,8 +183,7 @@ stop() {
 		[ -s "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
 	done
 	# The runs record themselves and merge (a minute at most).
-	local i
-	for i in $(seq 120); do
+	for _ in $(seq 120); do
 		compgen -G "$build/campaign/*/busy" >/dev/null || break
 		sleep 1
 	done
