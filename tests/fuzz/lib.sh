@@ -8,7 +8,7 @@
 # shellcheck disable=SC2034 # used by the scripts that source this file
 fuzz_targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu fuzz_policy
 	fuzz_integrity_conf fuzz_imasig fuzz_allowlist fuzz_imalist fuzz_seccomp fuzz_landlock
-	fuzz_resources fuzz_imakey fuzz_nest)
+	fuzz_resources fuzz_imakey fuzz_nest fuzz_passwd)
 
 # fuzz_dict TARGET: prints the -dict= argument for TARGET, if it has one.
 fuzz_dict() {
