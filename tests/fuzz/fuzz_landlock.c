@@ -90,7 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The init's report: whatever follows the JSON document. */
 		size_t used = (size_t)jerr.position < size - 1 ? (size_t)jerr.position : size - 1;
 		char report[256];
-		size_t n = size - 1 - used < sizeof(report) - 1 ? size - 1 - used : sizeof(report) - 1;
+		size_t n =
+		    size - 1 - used < sizeof(report) - 1 ? size - 1 - used : sizeof(report) - 1;
 		memcpy(report, data + 1 + used, n);
 		report[n] = '\0';
 		ward_landlock_skipped_apply(&ll, report);

@@ -61,13 +61,15 @@ static void check_values(const struct ward_resources *r)
 		const struct ward_blkio_dev *d = &r->blkio.weight_device[i];
 		CHECK(d->major >= 0 && d->minor >= 0);
 		CHECK(d->weight == WARD_UNSET || (d->weight >= 10 && d->weight <= 1000));
-		CHECK(d->leaf_weight == WARD_UNSET || (d->leaf_weight >= 10 && d->leaf_weight <= 1000));
+		CHECK(d->leaf_weight == WARD_UNSET ||
+		      (d->leaf_weight >= 10 && d->leaf_weight <= 1000));
 		if (d->weight != WARD_UNSET)
 			CHECK(in_v2_range(ward_blkio_weight_to_io((uint64_t)d->weight)));
 	}
 	for (int k = 0; k < 4; k++)
 		for (size_t i = 0; i < r->blkio.n_throttle[k]; i++)
-			CHECK(r->blkio.throttle[k][i].major >= 0 && r->blkio.throttle[k][i].minor >= 0);
+			CHECK(r->blkio.throttle[k][i].major >= 0 &&
+			      r->blkio.throttle[k][i].minor >= 0);
 	for (size_t i = 0; i < r->n_hugepages; i++)
 		CHECK(r->hugepages[i].page_size[0] && !strchr(r->hugepages[i].page_size, '/'));
 	for (size_t i = 0; i < r->n_rdma; i++)
@@ -102,17 +104,27 @@ static int run(const struct bpf_insn *p, size_t n, uint32_t ctx[3])
 			CHECK(i->src_reg == 1 && i->off >= 0 && i->off <= 8 && i->off % 4 == 0);
 			r[i->dst_reg] = ctx[i->off / 4];
 			break;
-		case BPF_ALU | BPF_AND | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm; break;
-		case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> (i->imm & 31); break;
-		case BPF_ALU64 | BPF_MOV | BPF_X: r[i->dst_reg] = r[i->src_reg]; break;
-		case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = (uint64_t)(int64_t)i->imm; break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm;
+			break;
+		case BPF_ALU | BPF_RSH | BPF_K:
+			r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> (i->imm & 31);
+			break;
+		case BPF_ALU64 | BPF_MOV | BPF_X:
+			r[i->dst_reg] = r[i->src_reg];
+			break;
+		case BPF_ALU64 | BPF_MOV | BPF_K:
+			r[i->dst_reg] = (uint64_t)(int64_t)i->imm;
+			break;
 		case BPF_JMP32 | BPF_JNE | BPF_K:
 			CHECK(i->off >= 0);
 			if ((uint32_t)r[i->dst_reg] != (uint32_t)i->imm)
 				pc += (size_t)i->off;
 			break;
-		case BPF_JMP | BPF_EXIT: return (int)r[0];
-		default: CHECK(!"an instruction ward_devices_bpf does not emit");
+		case BPF_JMP | BPF_EXIT:
+			return (int)r[0];
+		default:
+			CHECK(!"an instruction ward_devices_bpf does not emit");
 		}
 	}
 	CHECK(!"the program runs off its end");
@@ -149,7 +161,9 @@ static int acc_mask(const char *a)
 		a = "rwm";
 	int m = 0;
 	for (; *a; a++)
-		m |= *a == 'r' ? BPF_DEVCG_ACC_READ : *a == 'w' ? BPF_DEVCG_ACC_WRITE : BPF_DEVCG_ACC_MKNOD;
+		m |= *a == 'r'	 ? BPF_DEVCG_ACC_READ
+		     : *a == 'w' ? BPF_DEVCG_ACC_WRITE
+				 : BPF_DEVCG_ACC_MKNOD;
 	return m;
 }
 
@@ -186,8 +200,10 @@ static void check_devices(const struct ward_resources *r)
 	static const int accs[] = {BPF_DEVCG_ACC_MKNOD, BPF_DEVCG_ACC_READ, BPF_DEVCG_ACC_WRITE,
 				   BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE, 7};
 	for (size_t i = 0; i <= n; i++) {
-		uint32_t maj = i < n && r->devices[i].major >= 0 ? (uint32_t)r->devices[i].major : 1;
-		uint32_t min = i < n && r->devices[i].minor >= 0 ? (uint32_t)r->devices[i].minor : 3;
+		uint32_t maj =
+		    i < n && r->devices[i].major >= 0 ? (uint32_t)r->devices[i].major : 1;
+		uint32_t min =
+		    i < n && r->devices[i].minor >= 0 ? (uint32_t)r->devices[i].minor : 3;
 		for (int t = 0; t < 2; t++)
 			for (size_t a = 0; a < sizeof(accs) / sizeof(accs[0]); a++)
 				for (uint32_t d = 0; d < 2; d++) {
@@ -197,11 +213,13 @@ static void check_devices(const struct ward_resources *r)
 						(t ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR),
 					    maj + d, min};
 					int got = run(p, count, ctx);
-					int want = expect(r->devices, n, type, accs[a], maj + d, min);
+					int want =
+					    expect(r->devices, n, type, accs[a], maj + d, min);
 					if (got != want) {
 						fprintf(stderr,
-							FUZZ_NAME ": %c %u:%u access %d: program says %d, "
-								  "rules say %d\n",
+							FUZZ_NAME
+							": %c %u:%u access %d: program says %d, "
+							"rules say %d\n",
 							type, maj + d, min, accs[a], got, want);
 						abort();
 					}

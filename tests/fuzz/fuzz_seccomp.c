@@ -109,8 +109,9 @@ static void check_rules(json_t *obj, const struct sock_filter *bpf, size_t len)
 			CHECK(ward_bpf_run_valid(bpf, len, &d, &got) == 0);
 			if (want != 1 && got != want) {
 				fprintf(stderr,
-					FUZZ_NAME ": syscalls[%zu] (%s, %d) gets 0x%08x, its action is "
-						  "0x%08x\n",
+					FUZZ_NAME
+					": syscalls[%zu] (%s, %d) gets 0x%08x, its action is "
+					"0x%08x\n",
 					i, name, nr, got, want);
 				abort();
 			}
@@ -130,7 +131,8 @@ static void check_compile(json_t *obj, const char *prefix)
 		CHECK(memchr(err.msg, '\0', sizeof(err.msg)));
 		if (strncmp(err.msg, prefix, strlen(prefix)) != 0 &&
 		    strncmp(err.msg, "seccomp: ", 9) != 0) {
-			fprintf(stderr, FUZZ_NAME ": refused without naming %s: %s\n", prefix, err.msg);
+			fprintf(stderr, FUZZ_NAME ": refused without naming %s: %s\n", prefix,
+				err.msg);
 			abort();
 		}
 		CHECK(!sc.bpf);
@@ -154,7 +156,8 @@ static void check_compile(json_t *obj, const char *prefix)
 		uint32_t got = 0;
 		CHECK(ward_bpf_run_valid(sc.bpf, sc.bpf_len, &d, &got) == 0);
 		if (got != want) {
-			fprintf(stderr, FUZZ_NAME ": syscall 1000 gets 0x%08x, defaultAction is 0x%08x\n",
+			fprintf(stderr,
+				FUZZ_NAME ": syscall 1000 gets 0x%08x, defaultAction is 0x%08x\n",
 				got, want);
 			abort();
 		}
