@@ -2,7 +2,7 @@
 # Long fuzzing runs of ward's parsers, outside CI, cumulative across sessions:
 #
 #   tests/fuzz/campaign.sh [-s SECONDS] [-j JOBS] [-u HH:MM] [TARGET...]
-#   tests/fuzz/campaign.sh --report | --docs
+#   tests/fuzz/campaign.sh --report | --docs | --minimise [TARGET...]
 #
 # Each TARGET (default: every target of tests/fuzz/lib.sh) is fuzzed for
 # SECONDS (default 600) of wall time under `nice -n 19`, JOBS targets at a
@@ -13,8 +13,9 @@
 #
 # After each target's run:
 #   - its new inputs are merged into tests/fuzz/corpus/TARGET/ with
-#     -merge=1 (only the inputs that add coverage are kept, so the committed
-#     corpus stays small), then the scratch directory is emptied;
+#     -merge=1 (only the inputs that add coverage are added, so the committed
+#     corpus grows slowly; --minimise also drops the ones made redundant),
+#     then the scratch directory is emptied;
 #   - every crash (also leaks, timeouts, out-of-memory) is copied to
 #     tests/fuzz/corpus/regressions/TARGET-<sha1 prefix>, which run.sh
 #     replays: commit it with the fix. A target stops after 3 crashes;
@@ -32,6 +33,8 @@
 # --report prints, from the ledger, the cumulative CPU time, executions and
 # crashes per target as a Markdown table (for docs/testing.md), with what
 # each target lacks to one CPU-hour; --docs writes it into docs/testing.md.
+# --minimise cuts the committed corpora down to the inputs that keep their
+# coverage (the merges after each run only add).
 #
 # Scratch files, logs and crash artifacts are under build-fuzz/campaign/.
 set -uo pipefail
@@ -66,6 +69,29 @@ report() {
 			}
 			printf "\nTotal: %s of CPU time over %d targets.\n", hms(total), n
 		}' "$ledger"
+}
+
+# minimise TARGET...: each committed corpus cut down to the inputs that keep
+# its coverage (-merge=1 into an empty directory). The named seeds stay;
+# the inputs named by their SHA-1 (what libFuzzer writes) that add nothing
+# are deleted.
+minimise() {
+	local t
+	for t in "$@"; do
+		local bin=$build/tests/fuzz/$t dir=$corpus/$t min=$build/campaign/$t/min
+		[ -x "$bin" ] || die "$bin is not built"
+		rm -rf "$min"
+		mkdir -p "$min"
+		find "$dir" -regextype posix-extended -type f ! -regex '.*/[0-9a-f]{40}' -exec cp -t "$min" {} +
+		local before
+		before=$(find "$dir" -type f | wc -l)
+		nice -n 19 "$bin" -merge=1 -timeout=30 -rss_limit_mb=2048 "$min" "$dir" \
+			>"$build/campaign/$t/minimise.log" 2>&1 || die "$t: merge failed"
+		find "$dir" -regextype posix-extended -type f -regex '.*/[0-9a-f]{40}' -printf '%f\n' | while read -r f; do
+			[ -e "$min/$f" ] || rm -f "$dir/$f"
+		done
+		echo "campaign: $t: corpus $before -> $(find "$dir" -type f | wc -l) files"
+	done
 }
 
 # The report into docs/testing.md, between its two markers.
@@ -198,6 +224,12 @@ main() {
 	fi
 	if [ "${1:-}" = --docs ]; then
 		docs
+		exit 0
+	fi
+	if [ "${1:-}" = --minimise ]; then
+		shift
+		[ $# -gt 0 ] || set -- "${fuzz_targets[@]}"
+		minimise "$@"
 		exit 0
 	fi
 	if [ "${1:-}" = --one ]; then
