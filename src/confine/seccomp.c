@@ -190,6 +190,18 @@ static int add_entry(scmp_filter_ctx ctx, json_t *e, size_t idx, uint32_t deflt,
 			same_index = true;
 		seen |= 1u << ix;
 		json_t *v = json_object_get(a, "value"), *v2 = json_object_get(a, "valueTwo");
+		/* json_integer_value would make 0 of a string or of a number jansson
+		 * reads as a real (1.8e19, 8.0): a rule on another value. */
+		const char *bad = NULL;
+		if (v && !json_is_null(v) && !json_is_integer(v))
+			bad = "value";
+		else if (v2 && !json_is_null(v2) && !json_is_integer(v2))
+			bad = "valueTwo";
+		if (bad) {
+			char f3[160];
+			snprintf(f3, sizeof(f3), "%s.%s", f2, bad);
+			return fail(err, f3, "must be an integer of at most 9223372036854775807%s", "");
+		}
 		cmps[i] = (struct scmp_arg_cmp){
 			.arg = ix,
 			.op = op,

@@ -9,7 +9,8 @@
  * the kernel would load (ward's own validator, src/confine/bpf.c, agrees
  * with libseccomp's output) that answers the defaultAction for a syscall
  * no rule names and a rule's action for a syscall only that rule names
- * (without argument conditions), with only known filter flags, and a listener path when a
+ * (without argument conditions), with only known filter flags, argument
+ * comparisons against the numbers written, and a listener path when a
  * rule notifies; a converted profile is linux.seccomp-shaped; neither step
  * changes its input. */
 #include <jansson.h>
@@ -119,6 +120,25 @@ static void check_rules(json_t *obj, const struct sock_filter *bpf, size_t len)
 	}
 }
 
+/* Every argument comparison ward accepted compares with the numbers the
+ * profile wrote: value and valueTwo are integers (or absent or null, which
+ * mean 0), not strings or numbers jansson read as reals, which
+ * json_integer_value would take as 0. */
+static void check_args(json_t *obj)
+{
+	size_t i, k;
+	json_t *e, *a;
+	json_array_foreach(json_object_get(obj, "syscalls"), i, e)
+	{
+		json_array_foreach(json_object_get(e, "args"), k, a)
+		{
+			json_t *v = json_object_get(a, "value"), *v2 = json_object_get(a, "valueTwo");
+			CHECK(!v || json_is_null(v) || json_is_integer(v));
+			CHECK(!v2 || json_is_null(v2) || json_is_integer(v2));
+		}
+	}
+}
+
 static void check_compile(json_t *obj, const char *prefix)
 {
 	json_t *copy = json_deep_copy(obj);
@@ -141,6 +161,7 @@ static void check_compile(json_t *obj, const char *prefix)
 	CHECK(r == 0);
 	CHECK_NO_ERROR(err);
 	CHECK(sc.bpf && sc.bpf_len > 0);
+	check_args(obj);
 	CHECK(!sc.from_cache);
 	CHECK((sc.flags & ~(SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
 			    (1U << 5) /* WAIT_KILLABLE_RECV */)) == 0);

@@ -371,6 +371,21 @@ static void test_compile_unknown_operator(void **state)
 		      "linux.seccomp.syscalls[0].args[0]", "index");
 }
 
+/* Found by fuzz_seccomp's invariant: a value that is not an integer was
+ * compared as 0, so the rule applied to another argument value. */
+static void test_compile_value_not_an_integer(void **state)
+{
+	(void)state;
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['personality'],"
+		      " 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 0, 'value': '8', 'op': 'SCMP_CMP_EQ'}]}]}",
+		      "linux.seccomp.syscalls[0].args[0].value", "must be an integer");
+	/* A number with a fraction or an exponent is a real to jansson. */
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['personality'],"
+		      " 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 0, 'value': 1,"
+		      " 'valueTwo': 1.8e19, 'op': 'SCMP_CMP_MASKED_EQ'}]}]}",
+		      "linux.seccomp.syscalls[0].args[0].valueTwo", "9223372036854775807");
+}
+
 static void test_compile_unknown_arch_and_flag(void **state)
 {
 	(void)state;
@@ -920,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_compile_same_index_is_or),
 		cmocka_unit_test(test_compile_unknown_action),
 		cmocka_unit_test(test_compile_unknown_operator),
+		cmocka_unit_test(test_compile_value_not_an_integer),
 		cmocka_unit_test(test_compile_unknown_arch_and_flag),
 		cmocka_unit_test(test_compile_errno_on_action_without_errno),
 		cmocka_unit_test_setup_teardown(test_cache_second_compile_hits, tmpdir_setup, tmpdir_teardown),
