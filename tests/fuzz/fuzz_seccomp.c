@@ -9,8 +9,8 @@
  * the kernel would load (ward's own validator, src/confine/bpf.c, agrees
  * with libseccomp's output) that answers the defaultAction for a syscall
  * no rule names and a rule's action for a syscall only that rule names
- * (without argument conditions), with only known filter flags, argument
- * comparisons against the numbers written, and a listener path when a
+ * (without argument conditions), with only known filter flags, no field of
+ * a type that would read as nothing (no system calls, no conditions, 0), and a listener path when a
  * rule notifies; a converted profile is linux.seccomp-shaped; neither step
  * changes its input. */
 #include <jansson.h>
@@ -130,6 +130,13 @@ static void check_args(json_t *obj)
 	json_t *e, *a;
 	json_array_foreach(json_object_get(obj, "syscalls"), i, e)
 	{
+		/* Nor does a rule lose its system calls or its conditions to a type. */
+		json_t *names = json_object_get(e, "names"), *args = json_object_get(e, "args");
+		CHECK(!names || json_is_null(names) || json_is_array(names));
+		json_array_foreach(names, k, a) CHECK(json_is_string(a));
+		CHECK(!args || json_is_null(args) || json_is_array(args));
+		json_t *en = json_object_get(e, "errnoRet");
+		CHECK(!en || json_is_null(en) || json_is_integer(en));
 		json_array_foreach(json_object_get(e, "args"), k, a)
 		{
 			json_t *v = json_object_get(a, "value"), *v2 = json_object_get(a, "valueTwo");
@@ -137,6 +144,18 @@ static void check_args(json_t *obj)
 			CHECK(!v2 || json_is_null(v2) || json_is_integer(v2));
 		}
 	}
+}
+
+/* Top-level fields of the wrong type are refused too. */
+static void check_top(json_t *obj)
+{
+	static const char *const arrays[] = {"architectures", "flags", "syscalls"};
+	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+		json_t *v = json_object_get(obj, arrays[i]);
+		CHECK(!v || json_is_null(v) || json_is_array(v));
+	}
+	json_t *e = json_object_get(obj, "defaultErrnoRet");
+	CHECK(!e || json_is_null(e) || json_is_integer(e));
 }
 
 static void check_compile(json_t *obj, const char *prefix)
@@ -161,6 +180,7 @@ static void check_compile(json_t *obj, const char *prefix)
 	CHECK(r == 0);
 	CHECK_NO_ERROR(err);
 	CHECK(sc.bpf && sc.bpf_len > 0);
+	check_top(obj);
 	check_args(obj);
 	CHECK(!sc.from_cache);
 	CHECK((sc.flags & ~(SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
@@ -208,8 +228,7 @@ static void check_docker(json_t *obj)
 	json_t *c;
 	json_array_foreach(calls, i, c)
 	{
-		CHECK(json_is_array(json_object_get(c, "names")));
-		CHECK(json_object_get(c, "action"));
+		CHECK(json_object_get(c, "names") && json_object_get(c, "action"));
 	}
 	check_compile(out, "config.json: linux.seccomp");
 	json_decref(out);

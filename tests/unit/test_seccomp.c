@@ -386,6 +386,31 @@ static void test_compile_value_not_an_integer(void **state)
 		      "linux.seccomp.syscalls[0].args[0].valueTwo", "9223372036854775807");
 }
 
+/* Found by fuzz_seccomp's invariant: a field of another type read as
+ * nothing, and the rule lost its system calls or its conditions. */
+static void test_compile_fields_of_the_wrong_type(void **state)
+{
+	(void)state;
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': 'mkdir',"
+		      " 'action': 'SCMP_ACT_ERRNO'}]}",
+		      "linux.seccomp.syscalls[0].names", "must be an array");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir', 7],"
+		      " 'action': 'SCMP_ACT_ERRNO'}]}",
+		      "linux.seccomp.syscalls[0].names[1]", "must be a string");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['personality'],"
+		      " 'action': 'SCMP_ACT_ALLOW', 'args': {'index': 0, 'value': 8, 'op': 'SCMP_CMP_EQ'}}]}",
+		      "linux.seccomp.syscalls[0].args", "must be an array");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir'],"
+		      " 'action': 'SCMP_ACT_ERRNO', 'errnoRet': '38'}]}",
+		      "linux.seccomp.syscalls[0].errnoRet", "must be an integer");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRet': '38'}",
+		      "linux.seccomp.defaultErrnoRet", "must be an integer");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': 'SCMP_ARCH_X86'}",
+		      "linux.seccomp.architectures", "must be an array");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'flags': 'SECCOMP_FILTER_FLAG_LOG'}",
+		      "linux.seccomp.flags", "must be an array");
+}
+
 static void test_compile_unknown_arch_and_flag(void **state)
 {
 	(void)state;
@@ -936,6 +961,7 @@ int main(void)
 		cmocka_unit_test(test_compile_unknown_action),
 		cmocka_unit_test(test_compile_unknown_operator),
 		cmocka_unit_test(test_compile_value_not_an_integer),
+		cmocka_unit_test(test_compile_fields_of_the_wrong_type),
 		cmocka_unit_test(test_compile_unknown_arch_and_flag),
 		cmocka_unit_test(test_compile_errno_on_action_without_errno),
 		cmocka_unit_test_setup_teardown(test_cache_second_compile_hits, tmpdir_setup, tmpdir_teardown),
