@@ -223,7 +223,14 @@ static int parse_devices(struct rp *c, json_t *arr, struct ward_resources *r)
 		if (!json_is_boolean(allow))
 			return bad(c, f, "allow: missing or not a boolean");
 		d->allow = json_is_true(allow);
-		const char *t = json_string_value(json_object_get(e, "type"));
+		/* Absent or null is "a" (every device), as the runtime-spec says; of
+		 * another type it is an error, not a rule for every device. */
+		json_t *jt = json_object_get(e, "type"), *ja = json_object_get(e, "access");
+		if (jt && !json_is_null(jt) && !json_is_string(jt))
+			return bad(c, f, "type: must be a string: a, c or b");
+		if (ja && !json_is_null(ja) && !json_is_string(ja))
+			return bad(c, f, "access: must be a string of r, w and m");
+		const char *t = json_string_value(jt);
 		d->type = t ? t[0] : 'a';
 		if (t && (strlen(t) != 1 || !strchr("acb", t[0])))
 			return bad(c, f, "type: \"%s\" is not a, c or b", t);
@@ -234,7 +241,7 @@ static int parse_devices(struct rp *c, json_t *arr, struct ward_resources *r)
 			d->major = -1;
 		if (d->minor == WARD_UNSET)
 			d->minor = -1;
-		const char *acc = json_string_value(json_object_get(e, "access"));
+		const char *acc = json_string_value(ja);
 		if (!acc)
 			acc = "rwm";
 		if (strlen(acc) > 3 || strspn(acc, "rwm") != strlen(acc))
@@ -267,7 +274,12 @@ int ward_resources_parse(json_t *obj, const char *name, struct ward_resources *r
 		return 0;
 	if (!json_is_object(obj))
 		return ward_err_set(err, "%s: must be an object", name);
+	/* A section of another type would read as empty: "pids": 100, no limit. */
+	static const char *const sections[] = {"memory", "cpu", "pids", "blockIO", "network"};
 	json_t *v;
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if ((v = json_object_get(obj, sections[i])) && !json_is_null(v) && !json_is_object(v))
+			return bad(c, sections[i], "must be an object");
 	if ((v = json_object_get(obj, "memory")) && parse_memory(c, v, r) < 0)
 		return -1;
 	if ((v = json_object_get(obj, "cpu")) && parse_cpu(c, v, r) < 0)
@@ -301,6 +313,8 @@ int ward_resources_parse(json_t *obj, const char *name, struct ward_resources *r
 		if (num(c, v, "classID", "network.classID", 0, &r->net_class_id) < 0)
 			return -1;
 		json_t *pr = json_object_get(v, "priorities");
+		if (pr && !json_is_null(pr) && !json_is_array(pr))
+			return bad(c, "network.priorities", "must be an array");
 		size_t i;
 		json_t *e;
 		r->net_priorities = calloc(json_array_size(pr) + 1, sizeof(*r->net_priorities));

@@ -3,7 +3,8 @@
  * compiled to the cgroup v2 eBPF device program (ward_devices_bpf).
  * Promises checked: a refusal names the field; an accepted document leaves
  * no error behind and holds only values the cgroup writers may write
- * unchecked (ranges, among them the weights cgroup v2 takes after the
+ * unchecked, none of it read as nothing for being of another type (ranges,
+ * among them the weights cgroup v2 takes after the
  * runtime-spec's conversions, CPU lists, device rules, file names below
  * the container's cgroup); the parser does not change the document. The eBPF
  * program is run by a small interpreter here, against the rules' meaning
@@ -32,6 +33,29 @@ static bool cpulist(const char *s)
 static bool in_v2_range(uint64_t w)
 {
 	return w >= 1 && w <= 10000;
+}
+
+/* No part of the document was read as nothing for being of another type:
+ * a "pids": 100 would be no limit, a device rule's "type": 99 the rule for
+ * every device. */
+static void check_types(json_t *obj)
+{
+	static const char *const objects[] = {"memory", "cpu",	"pids",	  "blockIO",
+					      "network", "rdma", "unified"};
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		json_t *v = json_object_get(obj, objects[i]);
+		CHECK(!v || json_is_null(v) || json_is_object(v));
+	}
+	json_t *pr = json_object_get(json_object_get(obj, "network"), "priorities");
+	CHECK(!pr || json_is_null(pr) || json_is_array(pr));
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(obj, "devices"), i, d)
+	{
+		json_t *t = json_object_get(d, "type"), *a = json_object_get(d, "access");
+		CHECK(!t || json_is_null(t) || json_is_string(t));
+		CHECK(!a || json_is_null(a) || json_is_string(a));
+	}
 }
 
 static void check_values(const struct ward_resources *r)
@@ -246,6 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rc == 0);
 		CHECK_NO_ERROR(err);
 		check_values(&r);
+		check_types(obj);
 		if (r.has_devices)
 			check_devices(&r);
 	}

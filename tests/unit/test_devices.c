@@ -334,6 +334,41 @@ static void test_blkio_weights_out_of_range_are_refused(void **state)
 	json_decref(j);
 }
 
+/* Found by fuzz_resources: a device rule's "type": true was the rule for
+ * every device, a section of another type ("pids": 100) no limit at all. */
+static void test_resources_of_the_wrong_type_are_refused(void **state)
+{
+	(void)state;
+	static const char *const bad[][2] = {
+		{"{\"devices\":[{\"allow\":true,\"type\":true,\"major\":1,\"minor\":3}]}",
+		 "r.devices[0]: type: must be a string: a, c or b"},
+		{"{\"devices\":[{\"allow\":true,\"type\":\"c\",\"access\":7}]}",
+		 "r.devices[0]: access: must be a string of r, w and m"},
+		{"{\"pids\":100}", "r.pids: must be an object"},
+		{"{\"memory\":[1]}", "r.memory: must be an object"},
+		{"{\"network\":{\"priorities\":{\"name\":\"eth0\",\"priority\":1}}}",
+		 "r.network.priorities: must be an array"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		json_t *j = json_loads(bad[i][0], 0, NULL);
+		struct ward_resources r;
+		ward_err err = {0};
+		assert_int_equal(ward_resources_parse(j, "r", &r, &err), -1);
+		assert_string_equal(err.msg, bad[i][1]);
+		ward_resources_free(&r);
+		json_decref(j);
+	}
+	/* Null is absent: the rule's type is "a". */
+	json_t *j = json_loads("{\"pids\":null,\"devices\":[{\"allow\":false,\"type\":null}]}", 0,
+			       NULL);
+	struct ward_resources r;
+	ward_err err = {0};
+	assert_int_equal(ward_resources_parse(j, "r", &r, &err), 0);
+	assert_int_equal(r.devices[0].type, 'a');
+	ward_resources_free(&r);
+	json_decref(j);
+}
+
 /* ---- the kernel's verifier ---- */
 
 /* Skips unless bpf() may load a cgroup device program here (root with
@@ -409,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_beyond_31_bits),
 		cmocka_unit_test(test_small_buffer_is_refused),
 		cmocka_unit_test(test_blkio_weights_out_of_range_are_refused),
+		cmocka_unit_test(test_resources_of_the_wrong_type_are_refused),
 		cmocka_unit_test(test_kernel_accepts_the_filters),
 		cmocka_unit_test(test_kernel_refusal_names_the_reason),
 	};
