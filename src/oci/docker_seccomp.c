@@ -48,6 +48,31 @@ static bool kernel_at_least(const char *v, int major, int minor)
 	return major > ma || (major == ma && minor >= mi);
 }
 
+/* includes or excludes, when given, is an object of caps and arches
+ * (arrays) and minKernel (a string). Of another type a condition would
+ * read as none: {"caps": "CAP_SYS_ADMIN"} would give the rule to every
+ * container. */
+static int condition_typed(json_t *cond, size_t idx, const char *which, const char *name,
+			   ward_err *err)
+{
+	if (!cond || json_is_null(cond))
+		return 0;
+	if (!json_is_object(cond))
+		return ward_err_set(err, "%s: syscalls[%zu].%s: must be an object", name, idx, which);
+	static const char *const arrays[] = {"caps", "arches"};
+	for (size_t i = 0; i < ARRAY_SIZE(arrays); i++) {
+		json_t *v = json_object_get(cond, arrays[i]);
+		if (v && !json_is_null(v) && !json_is_array(v))
+			return ward_err_set(err, "%s: syscalls[%zu].%s.%s: must be an array", name, idx,
+					    which, arrays[i]);
+	}
+	json_t *mk = json_object_get(cond, "minKernel");
+	if (mk && !json_is_null(mk) && !json_is_string(mk))
+		return ward_err_set(err, "%s: syscalls[%zu].%s.minKernel: must be a string", name, idx,
+				    which);
+	return 0;
+}
+
 /* Should this rule be in the profile for this container? */
 static int applies(json_t *rule, size_t idx, const char *name, uint64_t bounding,
 		   const char *native, int kmaj, int kmin, bool *yes, ward_err *err)
@@ -57,6 +82,9 @@ static int applies(json_t *rule, size_t idx, const char *name, uint64_t bounding
 	char field[64];
 	bool all, any;
 	*yes = false;
+	if (condition_typed(inc, idx, "includes", name, err) < 0 ||
+	    condition_typed(exc, idx, "excludes", name, err) < 0)
+		return -1;
 	if (inc) {
 		snprintf(field, sizeof(field), "syscalls[%zu].includes.caps", idx);
 		if (caps_all(json_object_get(inc, "caps"), bounding, name, field, &all, &any, err) < 0)

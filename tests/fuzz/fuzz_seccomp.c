@@ -207,6 +207,29 @@ static void check_compile(json_t *obj, const char *prefix)
 	ward_seccomp_release(&sc);
 }
 
+/* A converted profile's rules were decided on conditions of the types
+ * Docker writes: a condition of another type would read as none. */
+static void check_conditions(json_t *profile)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(profile, "syscalls"), i, e)
+	{
+		static const char *const which[] = {"includes", "excludes"};
+		for (size_t k = 0; k < 2; k++) {
+			json_t *c = json_object_get(e, which[k]);
+			if (!c || json_is_null(c))
+				continue;
+			CHECK(json_is_object(c));
+			json_t *caps = json_object_get(c, "caps"), *arches = json_object_get(c, "arches");
+			json_t *mk = json_object_get(c, "minKernel");
+			CHECK(!caps || json_is_null(caps) || json_is_array(caps));
+			CHECK(!arches || json_is_null(arches) || json_is_array(arches));
+			CHECK(!mk || json_is_null(mk) || json_is_string(mk));
+		}
+	}
+}
+
 static void check_docker(json_t *obj)
 {
 	json_t *copy = json_deep_copy(obj);
@@ -220,6 +243,7 @@ static void check_docker(json_t *obj)
 	}
 	CHECK_NO_ERROR(err);
 	CHECK(json_is_object(out));
+	check_conditions(obj);
 	CHECK(json_is_string(json_object_get(out, "defaultAction")));
 	CHECK(json_is_array(json_object_get(out, "architectures")));
 	json_t *calls = json_object_get(out, "syscalls");

@@ -15,6 +15,7 @@
 
 #include "confine/seccomp.h"
 #include "oci/spec.h"
+#include "util/cleanup.h"
 
 #define CAP(n) (1ULL << (n))
 /* Docker's 14 default capabilities. */
@@ -945,6 +946,29 @@ static void test_docker_errors(void **state)
 	assert_non_null(strstr(err.msg, "syscalls[1].includes.caps"));
 	assert_non_null(strstr(err.msg, "CAP_SYS_WIZARD"));
 	json_decref(p);
+	/* Conditions of another type (found by fuzz_seccomp): a caps string read
+	 * as no condition, and the rule went to every container. */
+	static const char *const bad[][2] = {
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'includes': {'caps': 'CAP_SYS_ADMIN'}}]}",
+		 "p.json: syscalls[0].includes.caps: must be an array"},
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'excludes': ['CAP_SYS_ADMIN']}]}",
+		 "p.json: syscalls[0].excludes: must be an object"},
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'includes': {'arches': 'amd64'}}]}",
+		 "p.json: syscalls[0].includes.arches: must be an array"},
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'excludes': {'minKernel': 4.8}}]}",
+		 "p.json: syscalls[0].excludes.minKernel: must be a string"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		p = load(bad[i][0]);
+		ward_err_clear(&err);
+		assert_null(ward_seccomp_from_docker(p, "p.json", docker_caps, 6, 1, &err));
+		assert_string_equal(err.msg, bad[i][1]);
+		json_decref(p);
+	}
 }
 
 int main(void)
