@@ -170,9 +170,15 @@ json_t *ward_seccomp_from_docker(json_t *p, const char *name, uint64_t bounding,
 	json_t *flags = json_object_get(p, "flags");
 	if (json_is_array(flags))
 		json_object_set(out, "flags", flags);
+	json_t *rules = json_object_get(p, "syscalls");
+	if (rules && !json_is_null(rules) && !json_is_array(rules)) {
+		/* Read as no rules, it would leave only the defaultAction. */
+		ward_err_set(err, "%s: syscalls: must be an array", name);
+		json_decref(out);
+		return NULL;
+	}
 	json_t *calls = json_array();
 	json_object_set_new(out, "syscalls", calls);
-	json_t *rules = json_object_get(p, "syscalls");
 	json_array_foreach(rules, i, e)
 	{
 		bool yes;

@@ -212,8 +212,9 @@ static void check_compile(json_t *obj, const char *prefix)
 static void check_conditions(json_t *profile)
 {
 	size_t i;
-	json_t *e;
-	json_array_foreach(json_object_get(profile, "syscalls"), i, e)
+	json_t *e, *calls = json_object_get(profile, "syscalls");
+	CHECK(!calls || json_is_null(calls) || json_is_array(calls));
+	json_array_foreach(calls, i, e)
 	{
 		static const char *const which[] = {"includes", "excludes"};
 		for (size_t k = 0; k < 2; k++) {

@@ -961,6 +961,9 @@ static void test_docker_errors(void **state)
 		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
 		 " 'action': 'SCMP_ACT_ALLOW', 'excludes': {'minKernel': 4.8}}]}",
 		 "p.json: syscalls[0].excludes.minKernel: must be a string"},
+		{"{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': {'names': ['mount'],"
+		 " 'action': 'SCMP_ACT_ERRNO'}}",
+		 "p.json: syscalls: must be an array"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		p = load(bad[i][0]);
