@@ -40,11 +40,11 @@ static int caps_all(json_t *arr, uint64_t bounding, const char *name, const char
 	return 0;
 }
 
+/* v is MAJOR.MINOR (condition_typed checked it). */
 static bool kernel_at_least(const char *v, int major, int minor)
 {
 	int ma = 0, mi = 0;
-	if (sscanf(v, "%d.%d", &ma, &mi) < 1)
-		return true;
+	(void)sscanf(v, "%d.%d", &ma, &mi);
 	return major > ma || (major == ma && minor >= mi);
 }
 
@@ -70,6 +70,15 @@ static int condition_typed(json_t *cond, size_t idx, const char *which, const ch
 	if (mk && !json_is_null(mk) && !json_is_string(mk))
 		return ward_err_set(err, "%s: syscalls[%zu].%s.minKernel: must be a string", name, idx,
 				    which);
+	/* moby refuses a version it cannot read; read as 0.0 it would decide
+	 * the rule for every kernel. */
+	int ma, mi;
+	if (json_is_string(mk) && (sscanf(json_string_value(mk), "%d.%d", &ma, &mi) != 2 ||
+				   ma < 0 || mi < 0))
+		return ward_err_set(err,
+				    "%s: syscalls[%zu].%s.minKernel: \"%s\" is not a kernel version "
+				    "(MAJOR.MINOR)",
+				    name, idx, which, json_string_value(mk));
 	return 0;
 }
 

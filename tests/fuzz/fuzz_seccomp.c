@@ -227,6 +227,9 @@ static void check_conditions(json_t *profile)
 			CHECK(!caps || json_is_null(caps) || json_is_array(caps));
 			CHECK(!arches || json_is_null(arches) || json_is_array(arches));
 			CHECK(!mk || json_is_null(mk) || json_is_string(mk));
+			int ma, mi;
+			CHECK(!json_is_string(mk) ||
+			      (sscanf(json_string_value(mk), "%d.%d", &ma, &mi) == 2 && ma >= 0 && mi >= 0));
 		}
 	}
 }

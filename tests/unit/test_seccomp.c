@@ -961,6 +961,10 @@ static void test_docker_errors(void **state)
 		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
 		 " 'action': 'SCMP_ACT_ALLOW', 'excludes': {'minKernel': 4.8}}]}",
 		 "p.json: syscalls[0].excludes.minKernel: must be a string"},
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'includes': {'minKernel': 'five'}}]}",
+		 "p.json: syscalls[0].includes.minKernel: \"five\" is not a kernel version "
+		 "(MAJOR.MINOR)"},
 		{"{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': {'names': ['mount'],"
 		 " 'action': 'SCMP_ACT_ERRNO'}}",
 		 "p.json: syscalls: must be an array"},
