@@ -297,7 +297,22 @@ static void test_small_buffer_is_refused(void **state)
 	assert_int_equal(ward_devices_bpf(ward_list, ARRAY_SIZE(ward_list), small, 4), 0);
 }
 
-/* ---- blkio weights (ward_resources_parse) ---- */
+/* ---- resources documents (ward_resources_parse) ---- */
+
+/* Each {document, message}: refused with exactly that message. */
+static void refused(const char *const (*bad)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = json_loads(bad[i][0], 0, NULL);
+		struct ward_resources r;
+		ward_err err = {0};
+		assert_non_null(j);
+		assert_int_equal(ward_resources_parse(j, "r", &r, &err), -1);
+		assert_string_equal(err.msg, bad[i][1]);
+		ward_resources_free(&r);
+		json_decref(j);
+	}
+}
 
 /* Found by fuzz_resources: a weightDevice weight had no upper bound, and
  * cgroup v2's conversion to io.weight overflowed into a wrong weight. */
@@ -313,15 +328,7 @@ static void test_blkio_weights_out_of_range_are_refused(void **state)
 		{"{\"blockIO\":{\"leafWeight\":5}}", "r.blockIO.leafWeight: 5 is outside [10, 1000]"},
 		{"{\"blockIO\":{\"weight\":1001}}", "r.blockIO.weight: 1001 is outside [10, 1000]"},
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		json_t *j = json_loads(bad[i][0], 0, NULL);
-		struct ward_resources r;
-		ward_err err = {0};
-		assert_int_equal(ward_resources_parse(j, "r", &r, &err), -1);
-		assert_string_equal(err.msg, bad[i][1]);
-		ward_resources_free(&r);
-		json_decref(j);
-	}
+	refused(bad, ARRAY_SIZE(bad));
 	json_t *j = json_loads("{\"blockIO\":{\"weight\":0,\"leafWeight\":0,\"weightDevice\":"
 			       "[{\"major\":8,\"minor\":0,\"weight\":1000,\"leafWeight\":10}]}}",
 			       0, NULL);
@@ -349,15 +356,7 @@ static void test_resources_of_the_wrong_type_are_refused(void **state)
 		{"{\"network\":{\"priorities\":{\"name\":\"eth0\",\"priority\":1}}}",
 		 "r.network.priorities: must be an array"},
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		json_t *j = json_loads(bad[i][0], 0, NULL);
-		struct ward_resources r;
-		ward_err err = {0};
-		assert_int_equal(ward_resources_parse(j, "r", &r, &err), -1);
-		assert_string_equal(err.msg, bad[i][1]);
-		ward_resources_free(&r);
-		json_decref(j);
-	}
+	refused(bad, ARRAY_SIZE(bad));
 	/* Null is absent: the rule's type is "a". */
 	json_t *j = json_loads("{\"pids\":null,\"devices\":[{\"allow\":false,\"type\":null}]}", 0,
 			       NULL);
