@@ -340,12 +340,13 @@ int ward_resources_parse(json_t *obj, const char *name, struct ward_resources *r
 			struct rp sub = {name, err};
 			char f[128];
 			snprintf(f, sizeof(f), "rdma.%s", k);
-			r->rdma[r->n_rdma].device = strdup(k);
-			r->rdma[r->n_rdma].handles = r->rdma[r->n_rdma].objects = WARD_UNSET;
-			if (num(&sub, e, "hcaHandles", f, 0, &r->rdma[r->n_rdma].handles) < 0 ||
-			    num(&sub, e, "hcaObjects", f, 0, &r->rdma[r->n_rdma].objects) < 0)
+			/* Counted at once: on a bad value below, ward_resources_free frees it. */
+			typeof(*r->rdma) *d = &r->rdma[r->n_rdma++];
+			d->device = strdup(k);
+			d->handles = d->objects = WARD_UNSET;
+			if (num(&sub, e, "hcaHandles", f, 0, &d->handles) < 0 ||
+			    num(&sub, e, "hcaObjects", f, 0, &d->objects) < 0)
 				return -1;
-			r->n_rdma++;
 		}
 	}
 	if ((v = json_object_get(obj, "devices")) && parse_devices(c, v, r) < 0)
