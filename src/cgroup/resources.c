@@ -135,6 +135,16 @@ static int parse_cpu(struct rp *c, json_t *m, struct ward_resources *r)
 	return 0;
 }
 
+/* blkio weights: 10 to 1000 (0 as "unset" where allowed). cgroup v2 gets
+ * them converted to io.weight's 1 to 10000 (ward_blkio_weight_to_io): a
+ * bigger value would overflow there into a wrong weight, silently. */
+static int weight_range(struct rp *c, const char *field, int64_t v, bool zero_ok)
+{
+	if (v == WARD_UNSET || (zero_ok && v == 0) || (v >= 10 && v <= 1000))
+		return 0;
+	return bad(c, field, "%" PRId64 " is outside [10, 1000]", v);
+}
+
 static int parse_blkio_devs(struct rp *c, json_t *arr, const char *field, bool weights,
 			    struct ward_blkio_dev **out, size_t *n)
 {
@@ -154,8 +164,13 @@ static int parse_blkio_devs(struct rp *c, json_t *arr, const char *field, bool w
 		if (num(c, e, "major", f, 0, &d->major) <= 0 || num(c, e, "minor", f, 0, &d->minor) <= 0)
 			return c->err->msg[0] ? -1 : bad(c, f, "major and minor are required");
 		if (weights) {
-			if (num(c, e, "weight", f, 10, &d->weight) < 0 ||
-			    num(c, e, "leafWeight", f, 10, &d->leaf_weight) < 0)
+			char fw[160], fl[160];
+			snprintf(fw, sizeof(fw), "%s.weight", f);
+			snprintf(fl, sizeof(fl), "%s.leafWeight", f);
+			if (num(c, e, "weight", fw, 10, &d->weight) < 0 ||
+			    num(c, e, "leafWeight", fl, 10, &d->leaf_weight) < 0 ||
+			    weight_range(c, fw, d->weight, false) < 0 ||
+			    weight_range(c, fl, d->leaf_weight, false) < 0)
 				return -1;
 		} else {
 			int64_t rate = 0;
@@ -175,9 +190,9 @@ static int parse_blkio(struct rp *c, json_t *m, struct ward_resources *r)
 	if (num(c, m, "weight", "blockIO.weight", 0, &r->blkio.weight) < 0 ||
 	    num(c, m, "leafWeight", "blockIO.leafWeight", 0, &r->blkio.leaf_weight) < 0)
 		return -1;
-	if (r->blkio.weight != WARD_UNSET && r->blkio.weight != 0 &&
-	    (r->blkio.weight < 10 || r->blkio.weight > 1000))
-		return bad(c, "blockIO.weight", "%" PRId64 " is outside [10, 1000]", r->blkio.weight);
+	if (weight_range(c, "blockIO.weight", r->blkio.weight, true) < 0 ||
+	    weight_range(c, "blockIO.leafWeight", r->blkio.leaf_weight, true) < 0)
+		return -1;
 	if (parse_blkio_devs(c, json_object_get(m, "weightDevice"), "blockIO.weightDevice", true,
 			     &r->blkio.weight_device, &r->blkio.n_weight_device) < 0)
 		return -1;
@@ -208,7 +223,14 @@ static int parse_devices(struct rp *c, json_t *arr, struct ward_resources *r)
 		if (!json_is_boolean(allow))
 			return bad(c, f, "allow: missing or not a boolean");
 		d->allow = json_is_true(allow);
-		const char *t = json_string_value(json_object_get(e, "type"));
+		/* Absent or null is "a" (every device), as the runtime-spec says; of
+		 * another type it is an error, not a rule for every device. */
+		json_t *jt = json_object_get(e, "type"), *ja = json_object_get(e, "access");
+		if (jt && !json_is_null(jt) && !json_is_string(jt))
+			return bad(c, f, "type: must be a string: a, c or b");
+		if (ja && !json_is_null(ja) && !json_is_string(ja))
+			return bad(c, f, "access: must be a string of r, w and m");
+		const char *t = json_string_value(jt);
 		d->type = t ? t[0] : 'a';
 		if (t && (strlen(t) != 1 || !strchr("acb", t[0])))
 			return bad(c, f, "type: \"%s\" is not a, c or b", t);
@@ -219,7 +241,7 @@ static int parse_devices(struct rp *c, json_t *arr, struct ward_resources *r)
 			d->major = -1;
 		if (d->minor == WARD_UNSET)
 			d->minor = -1;
-		const char *acc = json_string_value(json_object_get(e, "access"));
+		const char *acc = json_string_value(ja);
 		if (!acc)
 			acc = "rwm";
 		if (strlen(acc) > 3 || strspn(acc, "rwm") != strlen(acc))
@@ -252,7 +274,12 @@ int ward_resources_parse(json_t *obj, const char *name, struct ward_resources *r
 		return 0;
 	if (!json_is_object(obj))
 		return ward_err_set(err, "%s: must be an object", name);
+	/* A section of another type would read as empty: "pids": 100, no limit. */
+	static const char *const sections[] = {"memory", "cpu", "pids", "blockIO", "network"};
 	json_t *v;
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if ((v = json_object_get(obj, sections[i])) && !json_is_null(v) && !json_is_object(v))
+			return bad(c, sections[i], "must be an object");
 	if ((v = json_object_get(obj, "memory")) && parse_memory(c, v, r) < 0)
 		return -1;
 	if ((v = json_object_get(obj, "cpu")) && parse_cpu(c, v, r) < 0)
@@ -286,6 +313,8 @@ int ward_resources_parse(json_t *obj, const char *name, struct ward_resources *r
 		if (num(c, v, "classID", "network.classID", 0, &r->net_class_id) < 0)
 			return -1;
 		json_t *pr = json_object_get(v, "priorities");
+		if (pr && !json_is_null(pr) && !json_is_array(pr))
+			return bad(c, "network.priorities", "must be an array");
 		size_t i;
 		json_t *e;
 		r->net_priorities = calloc(json_array_size(pr) + 1, sizeof(*r->net_priorities));
@@ -311,12 +340,13 @@ int ward_resources_parse(json_t *obj, const char *name, struct ward_resources *r
 			struct rp sub = {name, err};
 			char f[128];
 			snprintf(f, sizeof(f), "rdma.%s", k);
-			r->rdma[r->n_rdma].device = strdup(k);
-			r->rdma[r->n_rdma].handles = r->rdma[r->n_rdma].objects = WARD_UNSET;
-			if (num(&sub, e, "hcaHandles", f, 0, &r->rdma[r->n_rdma].handles) < 0 ||
-			    num(&sub, e, "hcaObjects", f, 0, &r->rdma[r->n_rdma].objects) < 0)
+			/* Counted at once: on a bad value below, ward_resources_free frees it. */
+			typeof(*r->rdma) *d = &r->rdma[r->n_rdma++];
+			d->device = strdup(k);
+			d->handles = d->objects = WARD_UNSET;
+			if (num(&sub, e, "hcaHandles", f, 0, &d->handles) < 0 ||
+			    num(&sub, e, "hcaObjects", f, 0, &d->objects) < 0)
 				return -1;
-			r->n_rdma++;
 		}
 	}
 	if ((v = json_object_get(obj, "devices")) && parse_devices(c, v, r) < 0)

@@ -53,6 +53,20 @@ static int fail(ward_err *err, const char *field, const char *fmt, const char *v
 	return ward_err_set(err, "config.json: linux.seccomp%s: %s", field, msg);
 }
 
+/* o.key, when present and not null, must be of type t: read with jansson's
+ * getters a value of another type is silently nothing (no system calls, no
+ * conditions, errno EPERM), a rule other than the one written. */
+static int typed(ward_err *err, json_t *o, const char *key, const char *at, json_type t,
+		 const char *want)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v) || json_typeof(v) == t)
+		return 0;
+	char f[160];
+	snprintf(f, sizeof(f), "%s.%s", at, key);
+	return fail(err, f, "must be %s", want);
+}
+
 /* Parse an action name; errno_ret is used by ERRNO and TRACE. */
 static int parse_action(const char *name, json_t *errno_ret, uint32_t deflt_errno,
 			uint32_t *out, bool *notify)
@@ -148,6 +162,21 @@ static int add_entry(scmp_filter_ctx ctx, json_t *e, size_t idx, uint32_t deflt,
 	const char *an = json_string_value(json_object_get(e, "action"));
 	if (!an)
 		return fail(err, field, "action: missing or not a string%s", "");
+	json_t *names = json_object_get(e, "names");
+	if (typed(err, e, "errnoRet", field, JSON_INTEGER, "an integer") < 0 ||
+	    typed(err, e, "args", field, JSON_ARRAY, "an array") < 0 ||
+	    typed(err, e, "names", field, JSON_ARRAY, "an array of system call names") < 0)
+		return -1;
+	size_t i;
+	json_t *n;
+	json_array_foreach(names, i, n)
+	{
+		if (json_is_string(n))
+			continue;
+		char f2[128];
+		snprintf(f2, sizeof(f2), "%s.names[%zu]", field, i);
+		return fail(err, f2, "must be a string%s", "");
+	}
 	uint32_t action;
 	/* Spec: a rule's errnoRet defaults to EPERM, not to defaultErrnoRet. */
 	int pa = parse_action(an, json_object_get(e, "errnoRet"), EPERM, &action, notify);
@@ -168,7 +197,6 @@ static int add_entry(scmp_filter_ctx ctx, json_t *e, size_t idx, uint32_t deflt,
 	bool same_index = false;
 	if (nargs > 6 && !json_is_array(args))
 		nargs = 0;
-	size_t i;
 	json_t *a;
 	unsigned seen = 0;
 	json_array_foreach(args, i, a)
@@ -190,6 +218,18 @@ static int add_entry(scmp_filter_ctx ctx, json_t *e, size_t idx, uint32_t deflt,
 			same_index = true;
 		seen |= 1u << ix;
 		json_t *v = json_object_get(a, "value"), *v2 = json_object_get(a, "valueTwo");
+		/* json_integer_value would make 0 of a string or of a number jansson
+		 * reads as a real (1.8e19, 8.0): a rule on another value. */
+		const char *bad = NULL;
+		if (v && !json_is_null(v) && !json_is_integer(v))
+			bad = "value";
+		else if (v2 && !json_is_null(v2) && !json_is_integer(v2))
+			bad = "valueTwo";
+		if (bad) {
+			char f3[160];
+			snprintf(f3, sizeof(f3), "%s.%s", f2, bad);
+			return fail(err, f3, "must be an integer of at most 9223372036854775807%s", "");
+		}
 		cmps[i] = (struct scmp_arg_cmp){
 			.arg = ix,
 			.op = op,
@@ -199,13 +239,9 @@ static int add_entry(scmp_filter_ctx ctx, json_t *e, size_t idx, uint32_t deflt,
 	}
 	if (action == deflt)
 		return 0; /* same as the default: nothing to add (runc does the same) */
-	json_t *names = json_object_get(e, "names");
-	json_t *n;
 	json_array_foreach(names, i, n)
 	{
 		const char *name = json_string_value(n);
-		if (!name)
-			continue;
 		int nr = seccomp_syscall_resolve_name(name);
 		if (nr == __NR_SCMP_ERROR) {
 			ward_debug("seccomp: unknown syscall \"%s\" skipped", name);
@@ -248,6 +284,10 @@ static int build(json_t *obj, struct ward_seccomp *out, ward_err *err)
 	const char *dn = json_string_value(json_object_get(obj, "defaultAction"));
 	if (!dn)
 		return fail(err, ".defaultAction", "missing or not a string%s", "");
+	if (typed(err, obj, "defaultErrnoRet", "", JSON_INTEGER, "an integer") < 0 ||
+	    typed(err, obj, "architectures", "", JSON_ARRAY, "an array") < 0 ||
+	    typed(err, obj, "flags", "", JSON_ARRAY, "an array") < 0)
+		return -1;
 	json_t *jerrno = json_object_get(obj, "defaultErrnoRet");
 	uint32_t deflt;
 	int pa = parse_action(dn, jerrno, EPERM, &deflt, &out->notify);

@@ -40,12 +40,46 @@ static int caps_all(json_t *arr, uint64_t bounding, const char *name, const char
 	return 0;
 }
 
+/* v is MAJOR.MINOR (condition_typed checked it). */
 static bool kernel_at_least(const char *v, int major, int minor)
 {
 	int ma = 0, mi = 0;
-	if (sscanf(v, "%d.%d", &ma, &mi) < 1)
-		return true;
+	(void)sscanf(v, "%d.%d", &ma, &mi);
 	return major > ma || (major == ma && minor >= mi);
+}
+
+/* includes or excludes, when given, is an object of caps and arches
+ * (arrays) and minKernel (a string). Of another type a condition would
+ * read as none: {"caps": "CAP_SYS_ADMIN"} would give the rule to every
+ * container. */
+static int condition_typed(json_t *cond, size_t idx, const char *which, const char *name,
+			   ward_err *err)
+{
+	if (!cond || json_is_null(cond))
+		return 0;
+	if (!json_is_object(cond))
+		return ward_err_set(err, "%s: syscalls[%zu].%s: must be an object", name, idx, which);
+	static const char *const arrays[] = {"caps", "arches"};
+	for (size_t i = 0; i < ARRAY_SIZE(arrays); i++) {
+		json_t *v = json_object_get(cond, arrays[i]);
+		if (v && !json_is_null(v) && !json_is_array(v))
+			return ward_err_set(err, "%s: syscalls[%zu].%s.%s: must be an array", name, idx,
+					    which, arrays[i]);
+	}
+	json_t *mk = json_object_get(cond, "minKernel");
+	if (mk && !json_is_null(mk) && !json_is_string(mk))
+		return ward_err_set(err, "%s: syscalls[%zu].%s.minKernel: must be a string", name, idx,
+				    which);
+	/* moby refuses a version it cannot read; read as 0.0 it would decide
+	 * the rule for every kernel. */
+	int ma, mi;
+	if (json_is_string(mk) && (sscanf(json_string_value(mk), "%d.%d", &ma, &mi) != 2 ||
+				   ma < 0 || mi < 0))
+		return ward_err_set(err,
+				    "%s: syscalls[%zu].%s.minKernel: \"%s\" is not a kernel version "
+				    "(MAJOR.MINOR)",
+				    name, idx, which, json_string_value(mk));
+	return 0;
 }
 
 /* Should this rule be in the profile for this container? */
@@ -57,6 +91,9 @@ static int applies(json_t *rule, size_t idx, const char *name, uint64_t bounding
 	char field[64];
 	bool all, any;
 	*yes = false;
+	if (condition_typed(inc, idx, "includes", name, err) < 0 ||
+	    condition_typed(exc, idx, "excludes", name, err) < 0)
+		return -1;
 	if (inc) {
 		snprintf(field, sizeof(field), "syscalls[%zu].includes.caps", idx);
 		if (caps_all(json_object_get(inc, "caps"), bounding, name, field, &all, &any, err) < 0)
@@ -142,9 +179,15 @@ json_t *ward_seccomp_from_docker(json_t *p, const char *name, uint64_t bounding,
 	json_t *flags = json_object_get(p, "flags");
 	if (json_is_array(flags))
 		json_object_set(out, "flags", flags);
+	json_t *rules = json_object_get(p, "syscalls");
+	if (rules && !json_is_null(rules) && !json_is_array(rules)) {
+		/* Read as no rules, it would leave only the defaultAction. */
+		ward_err_set(err, "%s: syscalls: must be an array", name);
+		json_decref(out);
+		return NULL;
+	}
 	json_t *calls = json_array();
 	json_object_set_new(out, "syscalls", calls);
-	json_t *rules = json_object_get(p, "syscalls");
 	json_array_foreach(rules, i, e)
 	{
 		bool yes;

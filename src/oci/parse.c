@@ -599,6 +599,11 @@ static int parse_idmaps(struct pctx *c, json_t *arr, const char *field, struct w
 			    0 ||
 		    get_int(c, e, "size", FIELD(f2, "%s.size", f), true, 1, UINT32_MAX, &size) < 0)
 			return -1;
+		/* The kernel refuses a range that wraps past 2^32 - 1 when the map is
+		 * written, with EINVAL and no field: say which one here. */
+		if (cid + size > UINT32_MAX || hid + size > UINT32_MAX)
+			return fail(c, f, "the %s range goes past the last id (4294967294)",
+				    cid + size > UINT32_MAX ? "containerID" : "hostID");
 		(*out)[i] = (struct ward_id_map){(uint32_t)cid, (uint32_t)hid, (uint32_t)size};
 		(*n)++;
 	}

@@ -22,6 +22,7 @@
 #include "../linux/linux.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/passwd.h"
 #include "../util/strv.h"
 #include "runtime.h"
 
@@ -58,22 +59,8 @@ int ward_env_complete(char ***env, uid_t uid, ward_err *err)
 	/* As runc: HOME from the container's /etc/passwd, else "/". */
 	char home[1024] = "/";
 	_cleanup_file_ FILE *f = fopen("/etc/passwd", "re");
-	char line[1024];
-	while (f && fgets(line, sizeof(line), f)) {
-		char *fields[7] = {0};
-		char *save = NULL, *p = line;
-		int n = 0;
-		for (; n < 7; n++) {
-			fields[n] = strsep(&p, ":");
-			if (!fields[n])
-				break;
-		}
-		(void)save;
-		if (n >= 6 && fields[2] && (uid_t)strtoul(fields[2], NULL, 10) == uid && fields[5]) {
-			snprintf(home, sizeof(home), "%s", fields[5]);
-			break;
-		}
-	}
+	if (f)
+		ward_passwd_home(f, uid, home, sizeof(home));
 	char entry[1100];
 	snprintf(entry, sizeof(entry), "HOME=%s", home);
 	if (ward_strv_setenv(env, entry) < 0)

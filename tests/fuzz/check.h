@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
@@ -14,6 +15,24 @@
 				__FILE__, __LINE__);                                               \
 			abort();                                                                   \
 		}                                                                                  \
+	} while (0)
+
+/* An accepted input leaves no error behind (no failure swallowed on the way). */
+#define CHECK_NO_ERROR(err)                                                                        \
+	do {                                                                                       \
+		if ((err).msg[0]) {                                                                \
+			fprintf(stderr, FUZZ_NAME ": accepted, but an error was set: %s\n",         \
+				(err).msg);                                                        \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+/* A refusal says why, in a terminated message that starts with prefix
+ * (the file or field it is about). */
+#define CHECK_REFUSAL(err, prefix)                                                                 \
+	do {                                                                                       \
+		CHECK(memchr((err).msg, '\0', sizeof((err).msg)));                                  \
+		CHECK(strncmp((err).msg, (prefix), strlen(prefix)) == 0);                          \
 	} while (0)
 
 #endif

@@ -36,7 +36,7 @@ static void audit_id(const char *s)
 	CHECK(strlen(out) == WARD_AUDIT_ID_LEN);
 	for (size_t i = 0; i < WARD_AUDIT_ID_LEN; i++)
 		CHECK(i == 8 || i == 13 || i == 18 || i == 23 ? out[i] == '-'
-							      : strchr("0123456789abcdef", out[i]));
+							      : strchr("0123456789abcdef", out[i]) != NULL);
 	CHECK(ward_audit_id_parse(out, again, &e) == 0 && strcmp(out, again) == 0);
 }
 

@@ -31,6 +31,17 @@ static void check_process(const struct ward_process *p)
 	CHECK(!p->has_oom_score_adj || (p->oom_score_adj >= -1000 && p->oom_score_adj <= 1000));
 }
 
+/* What the kernel takes in uid_map and gid_map (and an idmapped mount's
+ * user namespace): ranges that end within 32 bits. */
+static void check_maps(const struct ward_id_map *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		CHECK(m[i].size > 0);
+		CHECK((uint64_t)m[i].container_id + m[i].size <= UINT32_MAX);
+		CHECK((uint64_t)m[i].host_id + m[i].size <= UINT32_MAX);
+	}
+}
+
 static void check_spec(const struct ward_spec *s)
 {
 	CHECK(s->json && json_is_object(s->json));
@@ -46,6 +57,8 @@ static void check_spec(const struct ward_spec *s)
 		CHECK(!m->bind || !m->data);
 		CHECK(!m->idmap || m->bind);
 		CHECK(!(m->flags & MS_BIND));
+		check_maps(m->uid_mappings, m->n_uid_mappings);
+		check_maps(m->gid_mappings, m->n_gid_mappings);
 	}
 	for (int k = 0; k < WARD_HOOK_COUNT; k++)
 		for (size_t i = 0; i < s->hooks.n[k]; i++) {
@@ -56,8 +69,8 @@ static void check_spec(const struct ward_spec *s)
 	for (int i = 0; i < WARD_NS_COUNT; i++)
 		CHECK(!l->ns[i].path || (l->ns[i].present && l->ns[i].path[0] == '/'));
 	CHECK(!(l->n_uid_mappings || l->n_gid_mappings) || l->ns[WARD_NS_USER].present);
-	for (size_t i = 0; i < l->n_uid_mappings; i++)
-		CHECK(l->uid_mappings[i].size > 0);
+	check_maps(l->uid_mappings, l->n_uid_mappings);
+	check_maps(l->gid_mappings, l->n_gid_mappings);
 	for (size_t i = 0; i < l->n_devices; i++) {
 		const struct ward_device *d = &l->devices[i];
 		CHECK(d->path && d->path[0] == '/');
@@ -92,10 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(memchr(err.msg, '\0', sizeof(err.msg)));
 		return 0;
 	}
-	if (err.msg[0]) {
-		fprintf(stderr, "fuzz_config: accepted, but an error was set: %s\n", err.msg);
-		abort();
-	}
+	CHECK_NO_ERROR(err);
 	check_spec(s);
 	ward_spec_free(s);
 	return 0;

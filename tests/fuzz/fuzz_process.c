@@ -30,10 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!p) {
 		CHECK(strncmp(err.msg, "process.json: process", 21) == 0);
 	} else {
-		if (err.msg[0]) {
-			fprintf(stderr, "fuzz_process: accepted, but an error was set: %s\n", err.msg);
-			abort();
-		}
+		CHECK_NO_ERROR(err);
 		CHECK(p->args && p->args[0]);
 		CHECK(p->cwd && p->cwd[0] == '/');
 		for (size_t i = 0; p->env && p->env[i]; i++)

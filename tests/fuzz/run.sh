@@ -10,12 +10,11 @@
 # WARD_FUZZ_SECONDS (default 5) seconds. Crashing inputs are kept under
 # build-fuzz/artifacts/<target>/. Exits non-zero when anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-top=$(pwd)
+cd "$(dirname "$0")/../.." || exit 1
 build=${WARD_FUZZ_BUILD:-build-fuzz}
 seconds=${WARD_FUZZ_SECONDS:-5}
-targets=(fuzz_config fuzz_process fuzz_signal fuzz_bpf fuzz_audit fuzz_criu fuzz_policy
-	fuzz_integrity_conf fuzz_imasig fuzz_allowlist fuzz_imalist)
+. tests/fuzz/lib.sh
+targets=("${fuzz_targets[@]}")
 corpus=tests/fuzz/corpus
 
 skip_all() {
@@ -57,19 +56,6 @@ if [ ! -x "$build/tests/fuzz/${targets[0]}" ] || grep -q FAILED "$log/build"; th
 	fail_build "ninja failed"
 fi
 
-# What a crash report says, in one line.
-crash_reason() {
-	local f=$1 line
-	line=$(grep -m1 -E 'runtime error:|fuzz_[a-z]+: (invariant broken|accepted, but)' "$f")
-	[ -z "$line" ] && line=$(grep -m1 -E '^SUMMARY: ' "$f")
-	[ -z "$line" ] && line=$(grep -m1 -E 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)' "$f")
-	[ -z "$line" ] && line="exit status $2, see the fuzzer output"
-	line=${line#*ERROR: }
-	line=${line#SUMMARY: }
-	line=${line#"$top/"}
-	echo "${line//\.\.\/src\//src/}"
-}
-
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -90,7 +76,7 @@ for t in "${targets[@]}"; do
 		"$bin" "$r" >"$log/$t.regress" 2>&1
 		rc=$?
 		[ $rc -eq 0 ] && continue
-		why=$(crash_reason "$log/$t.regress" $rc)
+		why=$(fuzz_crash_reason "$log/$t.regress" $rc)
 		echo "# regression ${r#"$corpus/"}: $why"
 		grep -m3 -E "$frames" "$log/$t.regress" | sed 's/^ */#   /'
 		if [ "$status" = ok ]; then
@@ -103,16 +89,12 @@ for t in "${targets[@]}"; do
 	work=$log/corpus-$t
 	mkdir -p "$work"
 	cp -r "$corpus/$t/." "$work/" 2>/dev/null
-	dict=()
-	case $t in
-	fuzz_config | fuzz_process) dict=(-dict=tests/fuzz/config.dict) ;;
-	fuzz_policy) dict=(-dict=tests/fuzz/policy.dict) ;;
-	esac
+	mapfile -t dict < <(fuzz_dict "$t")
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$art/" "${dict[@]}" "$work" >"$log/$t.out" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ]; then
-		why=$(crash_reason "$log/$t.out" $rc)
+		why=$(fuzz_crash_reason "$log/$t.out" $rc)
 		input=$(grep -m1 -oE 'Test unit written to .*' "$log/$t.out" | sed 's/Test unit written to //')
 		echo "# fuzzing: $why"
 		grep -m3 -E "$frames" "$log/$t.out" | sed 's/^ */#   /'

@@ -209,7 +209,7 @@ refused() {
 
 @test "error: a range past the last id, a zero size, a bad type" {
 	idmap_mount '["rbind", "idmap"]' '[{"containerID": 4294967290, "hostID": 0, "size": 10}]' "$MAP_G"
-	refused 'config.json: mounts[7].uidMappings[0]: the range goes past the last id'
+	refused 'config.json: mounts[7].uidMappings[0]: the containerID range goes past the last id'
 	update_config '.mounts[7].uidMappings = [{containerID: 0, hostID: 0, size: 0}]'
 	refused 'mounts[7].uidMappings[0].size'
 	update_config '.mounts[7].uidMappings = {containerID: 0}'

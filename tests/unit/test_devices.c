@@ -297,6 +297,77 @@ static void test_small_buffer_is_refused(void **state)
 	assert_int_equal(ward_devices_bpf(ward_list, ARRAY_SIZE(ward_list), small, 4), 0);
 }
 
+/* ---- resources documents (ward_resources_parse) ---- */
+
+/* Each {document, message}: refused with exactly that message. */
+static void refused(const char *const (*bad)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = json_loads(bad[i][0], 0, NULL);
+		struct ward_resources r;
+		ward_err err = {0};
+		assert_non_null(j);
+		assert_int_equal(ward_resources_parse(j, "r", &r, &err), -1);
+		assert_string_equal(err.msg, bad[i][1]);
+		ward_resources_free(&r);
+		json_decref(j);
+	}
+}
+
+/* Found by fuzz_resources: a weightDevice weight had no upper bound, and
+ * cgroup v2's conversion to io.weight overflowed into a wrong weight. */
+static void test_blkio_weights_out_of_range_are_refused(void **state)
+{
+	(void)state;
+	static const char *const bad[][2] = {
+		{"{\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":5000}]}}",
+		 "r.blockIO.weightDevice[0].weight: 5000 is outside [10, 1000]"},
+		{"{\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0,"
+		 "\"leafWeight\":3004294967295}]}}",
+		 "r.blockIO.weightDevice[0].leafWeight: 3004294967295 is outside [10, 1000]"},
+		{"{\"blockIO\":{\"leafWeight\":5}}", "r.blockIO.leafWeight: 5 is outside [10, 1000]"},
+		{"{\"blockIO\":{\"weight\":1001}}", "r.blockIO.weight: 1001 is outside [10, 1000]"},
+	};
+	refused(bad, ARRAY_SIZE(bad));
+	json_t *j = json_loads("{\"blockIO\":{\"weight\":0,\"leafWeight\":0,\"weightDevice\":"
+			       "[{\"major\":8,\"minor\":0,\"weight\":1000,\"leafWeight\":10}]}}",
+			       0, NULL);
+	struct ward_resources r;
+	ward_err err = {0};
+	assert_int_equal(ward_resources_parse(j, "r", &r, &err), 0);
+	assert_int_equal(r.blkio.n_weight_device, 1);
+	assert_int_equal(ward_blkio_weight_to_io((uint64_t)r.blkio.weight_device[0].weight), 10000);
+	ward_resources_free(&r);
+	json_decref(j);
+}
+
+/* Found by fuzz_resources: a device rule's "type": true was the rule for
+ * every device, a section of another type ("pids": 100) no limit at all. */
+static void test_resources_of_the_wrong_type_are_refused(void **state)
+{
+	(void)state;
+	static const char *const bad[][2] = {
+		{"{\"devices\":[{\"allow\":true,\"type\":true,\"major\":1,\"minor\":3}]}",
+		 "r.devices[0]: type: must be a string: a, c or b"},
+		{"{\"devices\":[{\"allow\":true,\"type\":\"c\",\"access\":7}]}",
+		 "r.devices[0]: access: must be a string of r, w and m"},
+		{"{\"pids\":100}", "r.pids: must be an object"},
+		{"{\"memory\":[1]}", "r.memory: must be an object"},
+		{"{\"network\":{\"priorities\":{\"name\":\"eth0\",\"priority\":1}}}",
+		 "r.network.priorities: must be an array"},
+	};
+	refused(bad, ARRAY_SIZE(bad));
+	/* Null is absent: the rule's type is "a". */
+	json_t *j = json_loads("{\"pids\":null,\"devices\":[{\"allow\":false,\"type\":null}]}", 0,
+			       NULL);
+	struct ward_resources r;
+	ward_err err = {0};
+	assert_int_equal(ward_resources_parse(j, "r", &r, &err), 0);
+	assert_int_equal(r.devices[0].type, 'a');
+	ward_resources_free(&r);
+	json_decref(j);
+}
+
 /* ---- the kernel's verifier ---- */
 
 /* Skips unless bpf() may load a cgroup device program here (root with
@@ -371,6 +442,8 @@ int main(void)
 		cmocka_unit_test(test_access_subsets_and_wildcards),
 		cmocka_unit_test(test_numbers_beyond_31_bits),
 		cmocka_unit_test(test_small_buffer_is_refused),
+		cmocka_unit_test(test_blkio_weights_out_of_range_are_refused),
+		cmocka_unit_test(test_resources_of_the_wrong_type_are_refused),
 		cmocka_unit_test(test_kernel_accepts_the_filters),
 		cmocka_unit_test(test_kernel_refusal_names_the_reason),
 	};

@@ -641,7 +641,8 @@ static void test_idmaps(void **state)
 		"'namespaces':[{'type':'user'}],"
 		"'uidMappings':[{'containerID':0,'hostID':100000,'size':65536},"
 		"{'containerID':65536,'hostID':1000,'size':1}],"
-		"'gidMappings':[{'containerID':0,'hostID':4294967294,'size':4294967295}]"));
+		"'gidMappings':[{'containerID':0,'hostID':0,'size':4294967295},"
+		"{'containerID':4294967294,'hostID':4294967294,'size':1}]"));
 	assert_int_equal(s->lx.n_uid_mappings, 2);
 	assert_int_equal(s->lx.uid_mappings[0].container_id, 0);
 	assert_int_equal(s->lx.uid_mappings[0].host_id, 100000);
@@ -649,9 +650,9 @@ static void test_idmaps(void **state)
 	assert_int_equal(s->lx.uid_mappings[1].container_id, 65536);
 	assert_int_equal(s->lx.uid_mappings[1].host_id, 1000);
 	assert_int_equal(s->lx.uid_mappings[1].size, 1);
-	assert_int_equal(s->lx.n_gid_mappings, 1);
-	assert_int_equal(s->lx.gid_mappings[0].host_id, 4294967294U);
+	assert_int_equal(s->lx.n_gid_mappings, 2);
 	assert_int_equal(s->lx.gid_mappings[0].size, 4294967295U);
+	assert_int_equal(s->lx.gid_mappings[1].host_id, 4294967294U);
 	ward_spec_free(s);
 
 	/* Joining a user namespace needs no mappings. */
@@ -673,6 +674,16 @@ static void test_idmaps(void **state)
 	expect_err(LINUX("'namespaces':[{'type':'user'}],"
 			 "'uidMappings':[{'containerID':0,'hostID':0,'size':0}]"),
 		   "config.json: linux.uidMappings[0].size: 0 out of range [1, 4294967295]");
+	/* Ranges the kernel refuses (they wrap past 2^32 - 1): found by fuzz_config. */
+	expect_err(LINUX("'namespaces':[{'type':'user'}],"
+			 "'uidMappings':[{'containerID':4294967294,'hostID':0,'size':2}]"),
+		   "config.json: linux.uidMappings[0]: the containerID range goes past the last id "
+		   "(4294967294)");
+	expect_err(LINUX("'namespaces':[{'type':'user'}],"
+			 "'uidMappings':[{'containerID':0,'hostID':0,'size':1}],"
+			 "'gidMappings':[{'containerID':0,'hostID':4294967294,'size':4294967295}]"),
+		   "config.json: linux.gidMappings[0]: the hostID range goes past the last id "
+		   "(4294967294)");
 	expect_err(LINUX("'namespaces':[{'type':'user'}],"
 			 "'uidMappings':[{'containerID':-1,'hostID':0,'size':1}]"),
 		   "config.json: linux.uidMappings[0].containerID: -1 out of range [0, 4294967294]");

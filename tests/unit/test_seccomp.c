@@ -15,6 +15,7 @@
 
 #include "confine/seccomp.h"
 #include "oci/spec.h"
+#include "util/cleanup.h"
 
 #define CAP(n) (1ULL << (n))
 /* Docker's 14 default capabilities. */
@@ -369,6 +370,46 @@ static void test_compile_unknown_operator(void **state)
 	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['umask'],"
 		      " 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 6, 'value': 1, 'op': 'SCMP_CMP_EQ'}]}]}",
 		      "linux.seccomp.syscalls[0].args[0]", "index");
+}
+
+/* Found by fuzz_seccomp's invariant: a value that is not an integer was
+ * compared as 0, so the rule applied to another argument value. */
+static void test_compile_value_not_an_integer(void **state)
+{
+	(void)state;
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['personality'],"
+		      " 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 0, 'value': '8', 'op': 'SCMP_CMP_EQ'}]}]}",
+		      "linux.seccomp.syscalls[0].args[0].value", "must be an integer");
+	/* A number with a fraction or an exponent is a real to jansson. */
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['personality'],"
+		      " 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 0, 'value': 1,"
+		      " 'valueTwo': 1.8e19, 'op': 'SCMP_CMP_MASKED_EQ'}]}]}",
+		      "linux.seccomp.syscalls[0].args[0].valueTwo", "9223372036854775807");
+}
+
+/* Found by fuzz_seccomp's invariant: a field of another type read as
+ * nothing, and the rule lost its system calls or its conditions. */
+static void test_compile_fields_of_the_wrong_type(void **state)
+{
+	(void)state;
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': 'mkdir',"
+		      " 'action': 'SCMP_ACT_ERRNO'}]}",
+		      "linux.seccomp.syscalls[0].names", "must be an array");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir', 7],"
+		      " 'action': 'SCMP_ACT_ERRNO'}]}",
+		      "linux.seccomp.syscalls[0].names[1]", "must be a string");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['personality'],"
+		      " 'action': 'SCMP_ACT_ALLOW', 'args': {'index': 0, 'value': 8, 'op': 'SCMP_CMP_EQ'}}]}",
+		      "linux.seccomp.syscalls[0].args", "must be an array");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir'],"
+		      " 'action': 'SCMP_ACT_ERRNO', 'errnoRet': '38'}]}",
+		      "linux.seccomp.syscalls[0].errnoRet", "must be an integer");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRet': '38'}",
+		      "linux.seccomp.defaultErrnoRet", "must be an integer");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': 'SCMP_ARCH_X86'}",
+		      "linux.seccomp.architectures", "must be an array");
+	compile_fails("{'defaultAction': 'SCMP_ACT_ALLOW', 'flags': 'SECCOMP_FILTER_FLAG_LOG'}",
+		      "linux.seccomp.flags", "must be an array");
 }
 
 static void test_compile_unknown_arch_and_flag(void **state)
@@ -905,6 +946,36 @@ static void test_docker_errors(void **state)
 	assert_non_null(strstr(err.msg, "syscalls[1].includes.caps"));
 	assert_non_null(strstr(err.msg, "CAP_SYS_WIZARD"));
 	json_decref(p);
+	/* Conditions of another type (found by fuzz_seccomp): a caps string read
+	 * as no condition, and the rule went to every container. */
+	static const char *const bad[][2] = {
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'includes': {'caps': 'CAP_SYS_ADMIN'}}]}",
+		 "p.json: syscalls[0].includes.caps: must be an array"},
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'excludes': ['CAP_SYS_ADMIN']}]}",
+		 "p.json: syscalls[0].excludes: must be an object"},
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'includes': {'arches': 'amd64'}}]}",
+		 "p.json: syscalls[0].includes.arches: must be an array"},
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'excludes': {'minKernel': 4.8}}]}",
+		 "p.json: syscalls[0].excludes.minKernel: must be a string"},
+		{"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['bpf'],"
+		 " 'action': 'SCMP_ACT_ALLOW', 'includes': {'minKernel': 'five'}}]}",
+		 "p.json: syscalls[0].includes.minKernel: \"five\" is not a kernel version "
+		 "(MAJOR.MINOR)"},
+		{"{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': {'names': ['mount'],"
+		 " 'action': 'SCMP_ACT_ERRNO'}}",
+		 "p.json: syscalls: must be an array"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		p = load(bad[i][0]);
+		ward_err_clear(&err);
+		assert_null(ward_seccomp_from_docker(p, "p.json", docker_caps, 6, 1, &err));
+		assert_string_equal(err.msg, bad[i][1]);
+		json_decref(p);
+	}
 }
 
 int main(void)
@@ -920,6 +991,8 @@ int main(void)
 		cmocka_unit_test(test_compile_same_index_is_or),
 		cmocka_unit_test(test_compile_unknown_action),
 		cmocka_unit_test(test_compile_unknown_operator),
+		cmocka_unit_test(test_compile_value_not_an_integer),
+		cmocka_unit_test(test_compile_fields_of_the_wrong_type),
 		cmocka_unit_test(test_compile_unknown_arch_and_flag),
 		cmocka_unit_test(test_compile_errno_on_action_without_errno),
 		cmocka_unit_test_setup_teardown(test_cache_second_compile_hits, tmpdir_setup, tmpdir_teardown),

@@ -15,6 +15,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/passwd.h"
 #include "util/strv.h"
 
 /* ---- ward_err ---- */
@@ -617,6 +618,40 @@ static void test_rm_rf_stays_inside(void **state)
 	close(dfd);
 }
 
+/* HOME from a container's /etc/passwd (ward_passwd_home). */
+static const char *home_of(const char *text, uid_t uid)
+{
+	static char home[64];
+	snprintf(home, sizeof(home), "(none)");
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	assert_non_null(f);
+	ward_passwd_home(f, uid, home, sizeof(home));
+	fclose(f);
+	return home;
+}
+
+static void test_passwd_home(void **state)
+{
+	(void)state;
+	assert_string_equal(home_of("root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n", 1000),
+			    "/home/u");
+	/* Six fields (no shell) and no final newline: the newline is not HOME's. */
+	assert_string_equal(home_of("root:x:0:0:root:/root\n", 0), "/root");
+	assert_string_equal(home_of("root:x:0:0:root:/root", 0), "/root");
+	/* A uid field that is not a number is not uid 0 (strtoul would say so). */
+	assert_string_equal(home_of("+::::::\nx:x:abc:0::/evil:\nroot:x:0:0::/root:\n", 0), "/root");
+	assert_string_equal(home_of("u:x:4294967295:0::/all:\n", 4294967295U), "(none)");
+	assert_string_equal(home_of("u:x:5:0\n", 5), "(none)");
+	/* The tail of a line longer than the buffer is not an entry of its own. */
+	char text[2200];
+	memset(text, 'a', 1100);
+	snprintf(text + 1100, sizeof(text) - 1100, ":x:0:0::/forged:\nroot:x:0:0::/root:\n");
+	text[1020] = ':';
+	assert_string_equal(home_of(text, 0), "/root");
+	/* Truncated to the buffer, terminated. */
+	assert_string_equal(home_of("u:x:7:7::/home/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd:\n", 7), "/home/ddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +670,7 @@ int main(void)
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_write_atomic_and_read, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_stays_inside, tree_setup, tree_teardown),
+		cmocka_unit_test(test_passwd_home),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
