@@ -173,17 +173,27 @@ static void test_proc_stat_errors(void **state)
 	free(s);
 }
 
+/* A private state root in /tmp holding an empty container dir ID; returns
+ * the root's fd (ctx->root points at root). */
+static int tmp_state_root(char *root, struct ward_ctx *ctx, const char *id)
+{
+	assert_non_null(mkdtemp(root));
+	ctx->root = root;
+	ward_err e = {0};
+	int rootfd = ward_state_root_open(ctx, false, &e);
+	assert_true(rootfd >= 0);
+	assert_int_equal(mkdirat(rootfd, id, 0700), 0);
+	return rootfd;
+}
+
 /* A create that died: its state says so, whatever the init's fifo says. */
 static void test_state_creating(void **state)
 {
 	(void)state;
 	char root[] = "/tmp/ward-unit-state-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	struct ward_ctx ctx = {.root = root};
+	struct ward_ctx ctx = {0};
 	ward_err e = {0};
-	int rootfd = ward_state_root_open(&ctx, false, &e);
-	assert_true(rootfd >= 0);
-	assert_int_equal(mkdirat(rootfd, "c1", 0700), 0);
+	int rootfd = tmp_state_root(root, &ctx, "c1");
 	struct ward_state st = make_state(WARD_CREATING, NULL);
 	st.pid = getpid();
 	st.pid_start = ward_proc_start_time(getpid(), NULL);
@@ -214,12 +224,9 @@ static void test_state_save_load(void **state)
 {
 	(void)state;
 	char root[] = "/tmp/ward-unit-state-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	struct ward_ctx ctx = {.root = root};
+	struct ward_ctx ctx = {0};
 	ward_err e = {0};
-	int rootfd = ward_state_root_open(&ctx, false, &e);
-	assert_true(rootfd >= 0);
-	assert_int_equal(mkdirat(rootfd, "c1", 0700), 0);
+	int rootfd = tmp_state_root(root, &ctx, "c1");
 
 	char self_start = 0;
 	unsigned long long start = ward_proc_start_time(getpid(), &self_start);
@@ -332,11 +339,9 @@ static void test_state_save_without_extra(void **state)
 {
 	(void)state;
 	char root[] = "/tmp/ward-unit-state-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	struct ward_ctx ctx = {.root = root};
+	struct ward_ctx ctx = {0};
 	ward_err e = {0};
-	int rootfd = open(root, O_RDONLY | O_DIRECTORY);
-	assert_int_equal(mkdirat(rootfd, "c3", 0700), 0);
+	int rootfd = tmp_state_root(root, &ctx, "c3");
 	struct ward_state st = make_state(WARD_CREATED, NULL);
 	st.id = "c3";
 	st.pid = 0;
@@ -374,11 +379,9 @@ static void test_state_paused_from_freeze_file(void **state)
 {
 	(void)state;
 	char root[] = "/tmp/ward-unit-state-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	struct ward_ctx ctx = {.root = root};
+	struct ward_ctx ctx = {0};
 	ward_err e = {0};
-	int rootfd = open(root, O_RDONLY | O_DIRECTORY);
-	assert_int_equal(mkdirat(rootfd, "c4", 0700), 0);
+	int rootfd = tmp_state_root(root, &ctx, "c4");
 	assert_int_equal(mkdirat(rootfd, "fz", 0700), 0);
 	char tmpl[512], fz[300];
 	snprintf(fz, sizeof(fz), "%s/fz", root);
